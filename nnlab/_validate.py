@@ -1,0 +1,66 @@
+"""Argument checks shared by the package: each error names the argument and what was expected."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
+    """Require a ``np.random.Generator`` (never the global numpy state)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name}: expected a numpy Generator such as np.random.default_rng(0), got {type(rng).__name__}"
+        )
+    return rng
+
+
+def check_positive_int(value: object, name: str) -> int:
+    """Require an integer > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_positive(value: object, name: str) -> float:
+    """Require a finite real number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}: expected a positive number, got {value!r}")
+    return float(value)
+
+
+def check_array(X: object, name: str, *, ndim: int | None = None, n_features: int | None = None,
+                dtype: np.dtype | type | None = None) -> np.ndarray:
+    """Return ``X`` as a floating array after checking its shape and that it is finite.
+
+    Parameters
+    ----------
+    X : array_like
+        The array to check.
+    name : str
+        The argument's name, used in the error message.
+    ndim : int, optional
+        The required number of dimensions.
+    n_features : int, optional
+        The required size of the last axis.
+    dtype : dtype, optional
+        The floating dtype to convert to (default: keep a floating dtype, else float64).
+    """
+    try:
+        arr = np.asarray(X)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name}: expected a numeric array, got {type(X).__name__} ({exc})") from None
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    target = np.dtype(dtype) if dtype is not None else (arr.dtype if arr.dtype.kind == "f" else np.float64)
+    arr = arr.astype(target, copy=False)
+    if ndim is not None and arr.ndim != ndim:
+        want = "(N, n_features)" if ndim == 2 else f"{ndim} dimensions"
+        raise ValueError(f"{name}: expected an array of shape {want}, got shape {arr.shape}")
+    if n_features is not None and arr.shape[-1] != n_features:
+        raise ValueError(f"{name}: expected shape (N, {n_features}), got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.isfinite(arr).sum())
+        raise ValueError(f"{name}: expected finite values, found {bad} NaN or infinite value(s)")
+    return arr

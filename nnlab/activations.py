@@ -1,0 +1,126 @@
+"""Activation functions, each written next to its derivative.
+
+Every activation maps a pre-activation array ``z`` of any shape to an array
+``a`` of the same shape; its ``*_grad`` partner returns ``da/dz`` elementwise,
+evaluated at the same ``z``. ``ACTIVATIONS`` is the table the layers read:
+``name -> (function, derivative)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def identity(z: Array) -> Array:
+    """a = z."""
+    return z
+
+
+def identity_grad(z: Array) -> Array:
+    """da/dz = 1."""
+    return np.ones_like(z)
+
+
+def sigmoid(z: Array) -> Array:
+    """a = 1 / (1 + exp(-z)), without overflow for large |z|.
+
+    ``exp`` is only ever taken of ``-|z|``, which is never positive, so
+    ``sigmoid(-1000)`` is 0 and ``sigmoid(1000)`` is 1 with no warning.
+    """
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+
+def sigmoid_grad(z: Array) -> Array:
+    """da/dz = sigmoid(z) (1 - sigmoid(z)), at most 1/4 (at z = 0)."""
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def tanh(z: Array) -> Array:
+    """a = tanh(z)."""
+    return np.tanh(z)
+
+
+def tanh_grad(z: Array) -> Array:
+    """da/dz = 1 - tanh(z)^2."""
+    return 1.0 - np.tanh(z) ** 2
+
+
+def relu(z: Array) -> Array:
+    """a = max(0, z)."""
+    return np.maximum(z, 0)
+
+
+def relu_grad(z: Array) -> Array:
+    """da/dz = 1 where z > 0, else 0 (the kink at 0 takes the left slope)."""
+    return (z > 0).astype(z.dtype)
+
+
+def leaky_relu(z: Array, slope: float = 0.01) -> Array:
+    """a = z for z > 0, slope * z otherwise."""
+    return np.where(z > 0, z, slope * z)
+
+
+def leaky_relu_grad(z: Array, slope: float = 0.01) -> Array:
+    """da/dz = 1 for z > 0, slope otherwise."""
+    return np.where(z > 0, 1.0, slope).astype(z.dtype, copy=False)
+
+
+def elu(z: Array, alpha: float = 1.0) -> Array:
+    """a = z for z > 0, alpha (exp(z) - 1) otherwise."""
+    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
+
+
+def elu_grad(z: Array, alpha: float = 1.0) -> Array:
+    """da/dz = 1 for z > 0, alpha exp(z) otherwise."""
+    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0))).astype(z.dtype, copy=False)
+
+
+ActivationFn = Callable[..., Array]
+
+#: name -> (function, derivative). Parameters (``slope``, ``alpha``) are keywords.
+ACTIVATIONS: dict[str, tuple[ActivationFn, ActivationFn]] = {
+    "identity": (identity, identity_grad),
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "tanh": (tanh, tanh_grad),
+    "relu": (relu, relu_grad),
+    "leaky_relu": (leaky_relu, leaky_relu_grad),
+    "elu": (elu, elu_grad),
+}
+
+#: the keyword parameters each activation accepts
+ACTIVATION_PARAMS: dict[str, tuple[str, ...]] = {"leaky_relu": ("slope",), "elu": ("alpha",)}
+
+
+def get_activation(name: str, **params: float) -> tuple[Callable[[Array], Array], Callable[[Array], Array]]:
+    """Look up an activation and its derivative by name, with its parameters bound.
+
+    Parameters
+    ----------
+    name : str
+        One of ``ACTIVATIONS``: identity, sigmoid, tanh, relu, leaky_relu, elu.
+    **params : float
+        ``slope`` for leaky_relu, ``alpha`` for elu.
+
+    Returns
+    -------
+    f, f_grad : callable
+        ``f(z)`` and ``f_grad(z)``, both mapping an array to one of the same shape.
+    """
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
+    allowed = ACTIVATION_PARAMS.get(name, ())
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise TypeError(
+            f"activation {name!r}: unexpected parameter(s) {unknown}; it takes {list(allowed) or 'none'}"
+        )
+    f, f_grad = ACTIVATIONS[name]
+    if not params:
+        return f, f_grad
+    return (lambda z: f(z, **params)), (lambda z: f_grad(z, **params))

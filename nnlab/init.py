@@ -1,0 +1,73 @@
+"""Weight initialisers. Each returns ``W`` of shape ``(n_in, n_out)`` drawn with ``rng``.
+
+The scale of the first weights decides whether signals and gradients keep their size
+through a deep network (Glorot and Bengio 2010; He et al. 2015):
+
+- Glorot/Xavier: Var(W) = 2 / (n_in + n_out), for tanh and sigmoid;
+- He: Var(W) = 2 / n_in, for ReLU, which zeroes half its inputs on average.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ._validate import check_positive_int, check_rng
+
+
+def _check(n_in: int, n_out: int, rng: np.random.Generator) -> None:
+    check_positive_int(n_in, "n_in")
+    check_positive_int(n_out, "n_out")
+    check_rng(rng)
+
+
+def normal(n_in: int, n_out: int, *, std: float, rng: np.random.Generator) -> np.ndarray:
+    """W ~ N(0, std^2), shape ``(n_in, n_out)``."""
+    _check(n_in, n_out, rng)
+    if not std > 0:
+        raise ValueError(f"std: expected a positive standard deviation, got {std!r}")
+    return rng.normal(0.0, std, size=(n_in, n_out))
+
+
+def glorot_uniform(n_in: int, n_out: int, *, rng: np.random.Generator) -> np.ndarray:
+    """W ~ U(-limit, limit) with limit = sqrt(6 / (n_in + n_out)), shape ``(n_in, n_out)``."""
+    _check(n_in, n_out, rng)
+    limit = np.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-limit, limit, size=(n_in, n_out))
+
+
+def glorot_normal(n_in: int, n_out: int, *, rng: np.random.Generator) -> np.ndarray:
+    """W ~ N(0, 2 / (n_in + n_out)), shape ``(n_in, n_out)``."""
+    _check(n_in, n_out, rng)
+    return rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=(n_in, n_out))
+
+
+def he_normal(n_in: int, n_out: int, *, rng: np.random.Generator) -> np.ndarray:
+    """W ~ N(0, 2 / n_in), shape ``(n_in, n_out)``."""
+    _check(n_in, n_out, rng)
+    return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+
+
+def he_uniform(n_in: int, n_out: int, *, rng: np.random.Generator) -> np.ndarray:
+    """W ~ U(-limit, limit) with limit = sqrt(6 / n_in), shape ``(n_in, n_out)``."""
+    _check(n_in, n_out, rng)
+    limit = np.sqrt(6.0 / n_in)
+    return rng.uniform(-limit, limit, size=(n_in, n_out))
+
+
+#: name -> initialiser; ``normal`` also needs ``std``
+INITIALIZERS: dict[str, Callable[..., np.ndarray]] = {
+    "normal": normal,
+    "glorot_uniform": glorot_uniform,
+    "glorot_normal": glorot_normal,
+    "he_normal": he_normal,
+    "he_uniform": he_uniform,
+}
+
+
+def get_initializer(name: str) -> Callable[..., np.ndarray]:
+    """Look up an initialiser by name (one of ``INITIALIZERS``)."""
+    if name not in INITIALIZERS:
+        raise ValueError(f"init: expected one of {sorted(INITIALIZERS)}, got {name!r}")
+    return INITIALIZERS[name]

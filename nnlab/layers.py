@@ -1,0 +1,387 @@
+"""Layers with ``forward`` and ``backward``, and the ``Sequential`` / ``MLP`` containers.
+
+Conventions (as in the lecture): a dense layer computes ``z = X @ W + b`` with ``W`` of shape
+``(n_in, n_out)`` and ``b`` of shape ``(n_out,)``; an activation layer computes ``a = phi(z)``.
+``forward`` keeps what ``backward`` needs; ``backward(dout)`` takes the upstream gradient
+``dL/d(output)``, fills ``layer.grads`` (mirroring ``layer.params``) and returns ``dL/d(input)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from ._validate import check_array, check_positive_int, check_rng
+from .activations import ACTIVATION_PARAMS, get_activation
+from .init import get_initializer, normal
+
+
+class Layer:
+    """Base class: a layer has ``params`` and ``grads`` dicts with the same keys."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable scalars."""
+        return sum(p.size for p in self.params.values())
+
+    def forward(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:  # pragma: no cover
+        raise NotImplementedError
+
+
+class Dense(Layer):
+    """Fully connected layer ``z = X @ W + b``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output widths.
+    init : str
+        Initialiser name from ``nnlab.init.INITIALIZERS`` (``"glorot_uniform"`` by default).
+    rng : np.random.Generator, optional
+        Required unless ``W`` is given.
+    std : float, optional
+        Standard deviation, for ``init="normal"``.
+    W : array_like, shape (n_in, n_out), optional
+        Weights set by hand (copied). ``b`` defaults to zeros.
+    b : array_like, shape (n_out,), optional
+        Biases set by hand (copied).
+    dtype : numpy dtype
+        ``np.float64`` (default) or ``np.float32``.
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, init: str = "glorot_uniform",
+                 rng: np.random.Generator | None = None, std: float | None = None,
+                 W: np.ndarray | None = None, b: np.ndarray | None = None,
+                 dtype: type = np.float64) -> None:
+        super().__init__()
+        self.n_in = check_positive_int(n_in, "n_in")
+        self.n_out = check_positive_int(n_out, "n_out")
+        self.dtype = np.dtype(dtype)
+        if self.dtype.kind != "f":
+            raise ValueError(f"dtype: expected np.float64 or np.float32, got {self.dtype}")
+        if W is None:
+            check_rng(rng)
+            if init == "normal":
+                if std is None:
+                    raise ValueError('std: init="normal" needs a standard deviation, e.g. std=0.1')
+                W = normal(n_in, n_out, std=std, rng=rng)
+            else:
+                W = get_initializer(init)(n_in, n_out, rng=rng)
+        W = check_array(W, "W", ndim=2, dtype=self.dtype)
+        if W.shape != (n_in, n_out):
+            raise ValueError(f"W: expected shape ({n_in}, {n_out}), got {W.shape}")
+        b = np.zeros(n_out) if b is None else b
+        b = check_array(b, "b", ndim=1, dtype=self.dtype)
+        if b.shape != (n_out,):
+            raise ValueError(f"b: expected shape ({n_out},), got {b.shape}")
+        self.params = {"W": W.copy(), "b": b.copy()}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
+        self._X: np.ndarray | None = None
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """X: (N, n_in) -> z: (N, n_out)."""
+        self._X = X
+        return X @ self.params["W"] + self.params["b"]
+
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """dout = dL/dz: (N, n_out) -> dL/dX: (N, n_in); fills grads W (n_in, n_out) and b (n_out,).
+
+        dL/dW = X^T dout (local gradient X times upstream gradient), dL/db = sum over samples
+        of dout, dL/dX = dout W^T. With ``input_grad=False`` the last product is skipped
+        (the first layer of a network never needs it during training).
+        """
+        if self._X is None:
+            raise RuntimeError("backward called before forward")
+        self.grads["W"] = self._X.T @ dout
+        self.grads["b"] = dout.sum(axis=0)
+        return dout @ self.params["W"].T if input_grad else None
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in} -> {self.n_out})"
+
+
+class Activation(Layer):
+    """Elementwise nonlinearity ``a = phi(z)``, no parameters.
+
+    Parameters
+    ----------
+    name : str
+        identity, sigmoid, tanh, relu, leaky_relu or elu.
+    **params : float
+        ``slope`` for leaky_relu, ``alpha`` for elu.
+    """
+
+    def __init__(self, name: str, **params: float) -> None:
+        super().__init__()
+        self.f, self.f_grad = get_activation(name, **params)
+        self.name = name
+        self.activation_params = params
+        self._z: np.ndarray | None = None
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        """z: any shape -> phi(z), same shape."""
+        self._z = z
+        return self.f(z)
+
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
+        """dL/dz = dL/da * phi'(z): the upstream gradient times the local gradient."""
+        if self._z is None:
+            raise RuntimeError("backward called before forward")
+        if self.name == "relu":  # same as dout * relu_grad(z), without the float mask
+            return np.where(self._z > 0, dout, 0)
+        return dout * self.f_grad(self._z)
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={v}" for k, v in self.activation_params.items())
+        return f"Activation({self.name!r}{extra})"
+
+
+class Sequential(Layer):
+    """Layers applied in order; ``backward`` runs them in reverse.
+
+    ``model[i]`` is a layer, ``model[:k]`` a ``Sequential`` of the first k layers that shares
+    their parameters (for example the hidden layer of a network, to map inputs to hidden space).
+    """
+
+    def __init__(self, *layers: Layer) -> None:
+        super().__init__()
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layers[{i}]: expected an nnlab Layer, got {type(layer).__name__}")
+        self.layers: list[Layer] = list(layers)
+
+    # --- containers -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, index: int | slice) -> Layer:
+        if isinstance(index, slice):
+            return Sequential(*self.layers[index])
+        return self.layers[index]
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
+
+    @property
+    def dense_layers(self) -> list[Dense]:
+        """The ``Dense`` layers, in order."""
+        return [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    @property
+    def n_in(self) -> int | None:
+        """Input width, from the first layer that has one."""
+        for layer in self.layers:
+            if hasattr(layer, "n_in"):
+                return layer.n_in
+        return None
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The floating dtype of the parameters (float64 when there are none)."""
+        for _, p in self.named_params():
+            return p.dtype
+        return np.dtype(np.float64)
+
+    # --- parameters as the optimisers see them ----------------------------------------------
+    def named_params(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Yield ``("i.key", array)`` for every parameter, e.g. ``("0.W", W)``."""
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, Sequential):
+                for name, p in layer.named_params():
+                    yield f"{i}.{name}", p
+            else:
+                for key, p in layer.params.items():
+                    yield f"{i}.{key}", p
+
+    def named_grads(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Yield ``("i.key", gradient)`` in the same order as ``named_params``."""
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, Sequential):
+                for name, g in layer.named_grads():
+                    yield f"{i}.{name}", g
+            else:
+                for key, g in layer.grads.items():
+                    yield f"{i}.{key}", g
+
+    def param_slots(self) -> list[tuple[Layer, str]]:
+        """(layer, key) for every parameter: ``layer.params[key]`` and ``layer.grads[key]``."""
+        slots: list[tuple[Layer, str]] = []
+        for layer in self.layers:
+            if isinstance(layer, Sequential):
+                slots.extend(layer.param_slots())
+            else:
+                slots.extend((layer, key) for key in layer.params)
+        return slots
+
+    @property
+    def n_params(self) -> int:
+        return sum(p.size for _, p in self.named_params())
+
+    def get_params_vector(self) -> np.ndarray:
+        """All parameters concatenated into one vector, shape ``(n_params,)`` (a copy)."""
+        return np.concatenate([p.ravel() for _, p in self.named_params()])
+
+    def set_params_vector(self, theta: np.ndarray) -> None:
+        """Write a vector of shape ``(n_params,)`` back into the parameters, in place."""
+        theta = np.asarray(theta)
+        if theta.shape != (self.n_params,):
+            raise ValueError(f"theta: expected shape ({self.n_params},), got {theta.shape}")
+        start = 0
+        for _, p in self.named_params():
+            p[...] = theta[start:start + p.size].reshape(p.shape)
+            start += p.size
+
+    def get_grads_vector(self) -> np.ndarray:
+        """All gradients from the last ``backward``, concatenated, shape ``(n_params,)``."""
+        return np.concatenate([g.ravel() for _, g in self.named_grads()])
+
+    # --- the passes ---------------------------------------------------------------------------
+    def forward(self, X: np.ndarray, *, check: bool = True) -> np.ndarray:
+        """X: (N, n_in) -> output of the last layer, (N, n_out).
+
+        With ``check=True`` (the default) ``X`` is validated first: two dimensions, the right
+        width, finite values; it is converted to the parameters' dtype.
+        """
+        if check:
+            X = check_array(X, "X", ndim=2, n_features=self.n_in, dtype=self.dtype)
+        for layer in self.layers:
+            X = layer.forward(X)
+        return X
+
+    __call__ = forward
+
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """dout = dL/d(output) -> dL/dX; fills every layer's ``grads``.
+
+        ``input_grad=False`` skips the gradient with respect to the input of the first layer.
+        """
+        last = len(self.layers) - 1
+        for i, layer in enumerate(reversed(self.layers)):
+            dout = layer.backward(dout, input_grad=input_grad or i < last)
+        return dout
+
+    def _title(self) -> str:
+        return "Sequential"
+
+    def __repr__(self) -> str:
+        lines = [self._title()]
+        for i, layer in enumerate(self.layers):
+            n = layer.n_params
+            desc = repr(layer).replace("\n", "\n  ")
+            lines.append(f"  ({i}): {desc}" + (f"   {n:,} params" if n else ""))
+        lines.append(f"  total: {self.n_params:,} parameters")
+        return "\n".join(lines)
+
+
+def _default_init(activation: str) -> str:
+    return "he_normal" if activation in ("relu", "leaky_relu", "elu") else "glorot_uniform"
+
+
+class MLP(Sequential):
+    """A fully connected network: ``Dense`` layers with an activation between them.
+
+    The last ``Dense`` layer has no activation: the network outputs scores (logits for
+    classification, predictions for regression); the loss applies sigmoid or softmax.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths from input to output, e.g. ``[2, 2, 1]`` for 2 inputs, 2 hidden units
+        and 1 output.
+    activation : str
+        Hidden-layer activation (identity, sigmoid, tanh, relu, leaky_relu, elu).
+    rng : np.random.Generator
+        Source of the initial weights.
+    init : str, optional
+        Initialiser name; default He for the ReLU family, Glorot uniform otherwise.
+    std : float, optional
+        Standard deviation when ``init="normal"``.
+    dtype : numpy dtype
+        ``np.float64`` (default) or ``np.float32``.
+    **activation_params : float
+        ``slope`` for leaky_relu, ``alpha`` for elu.
+
+    Examples
+    --------
+    >>> import numpy as np, nnlab as nl
+    >>> nl.MLP([2, 2, 1], "relu", rng=np.random.default_rng(0)).n_params
+    9
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: str = "relu", *,
+                 rng: np.random.Generator | None = None, init: str | None = None,
+                 std: float | None = None, dtype: type = np.float64, _layers: list[Layer] | None = None,
+                 **activation_params: float) -> None:
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"sizes: expected at least [n_in, n_out], got {sizes}")
+        for i, n in enumerate(sizes):
+            check_positive_int(n, f"sizes[{i}]")
+        get_activation(activation, **activation_params)  # fail early on a bad name
+        self.sizes = sizes
+        self.activation = activation
+        if _layers is None:
+            check_rng(rng)
+            init = init or _default_init(activation)
+            _layers = []
+            for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+                _layers.append(Dense(n_in, n_out, init=init, rng=rng, std=std, dtype=dtype))
+                if k < len(sizes) - 2:
+                    _layers.append(Activation(activation, **activation_params))
+        super().__init__(*_layers)
+
+    @classmethod
+    def from_weights(cls, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
+                     activation: str = "relu", *, dtype: type = np.float64,
+                     **activation_params: float) -> MLP:
+        """Build an MLP with weights set by hand.
+
+        Parameters
+        ----------
+        weights : sequence of arrays, shapes (n_0, n_1), (n_1, n_2), ...
+        biases : sequence of arrays, shapes (n_1,), (n_2,), ...
+            Same layout as scikit-learn's ``coefs_`` and ``intercepts_``.
+        activation : str
+            Hidden-layer activation.
+        """
+        if len(weights) != len(biases) or not weights:
+            raise ValueError(
+                f"weights, biases: expected equally many (at least one), got {len(weights)} and {len(biases)}")
+        layers: list[Layer] = []
+        sizes = []
+        for k, (W, b) in enumerate(zip(weights, biases)):
+            W = np.asarray(W)
+            if W.ndim != 2:
+                raise ValueError(f"weights[{k}]: expected a 2-D array (n_in, n_out), got shape {W.shape}")
+            if sizes and W.shape[0] != sizes[-1]:
+                raise ValueError(f"weights[{k}]: expected {sizes[-1]} rows to match the previous layer, "
+                                 f"got shape {W.shape}")
+            sizes = sizes or [W.shape[0]]
+            sizes.append(W.shape[1])
+            layers.append(Dense(W.shape[0], W.shape[1], W=W, b=b, dtype=dtype))
+            if k < len(weights) - 1:
+                layers.append(Activation(activation, **activation_params))
+        return cls(sizes, activation, dtype=dtype, _layers=layers, **activation_params)
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """The weight matrices ``W`` (views, not copies), input to output."""
+        return [layer.params["W"] for layer in self.dense_layers]
+
+    @property
+    def biases(self) -> list[np.ndarray]:
+        """The bias vectors ``b`` (views, not copies), input to output."""
+        return [layer.params["b"] for layer in self.dense_layers]
+
+    def _title(self) -> str:
+        return f"MLP({'-'.join(map(str, self.sizes))}, activation={self.activation!r})"

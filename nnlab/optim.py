@@ -1,0 +1,280 @@
+"""Optimisers (SGD with momentum, Adam), gradient clipping, and a small ``fit`` loop."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validate import check_array, check_positive, check_positive_int, check_rng
+from .layers import Layer, Sequential
+from .losses import KERNELS, get_loss, prepare_targets
+
+
+def grad_norm(model: Sequential) -> float:
+    """Euclidean norm of all gradients of ``model`` together."""
+    return math.sqrt(sum(float(np.vdot(g, g)) for _, g in model.named_grads()))
+
+
+def clip_grad_norm(model: Sequential, max_norm: float) -> float:
+    """Rescale all gradients in place so that their joint norm is at most ``max_norm``.
+
+    Returns the norm before clipping (as ``torch.nn.utils.clip_grad_norm_`` does).
+    """
+    check_positive(max_norm, "max_norm")
+    norm = grad_norm(model)
+    if norm > max_norm:
+        scale = max_norm / norm
+        for layer, key in model.param_slots():
+            layer.grads[key] *= scale
+    return norm
+
+
+class Optimizer:
+    """Base class: ``step(model)`` updates every ``layer.params[key]`` from ``layer.grads[key]``."""
+
+    def __init__(self, lr: float, clip_norm: float | None = None) -> None:
+        self.lr = check_positive(lr, "lr")
+        self.clip_norm = None if clip_norm is None else check_positive(clip_norm, "clip_norm")
+
+    def step(self, model: Sequential) -> None:
+        """Apply one update to all parameters of ``model``, in place."""
+        if self.clip_norm is not None:
+            clip_grad_norm(model, self.clip_norm)
+        self._update(model.param_slots())
+
+    def _update(self, slots: list[tuple[Layer, str]]) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (heavy-ball) momentum.
+
+    v <- momentum * v - lr * g;  theta <- theta + v.  With ``momentum=0``: theta <- theta - lr * g.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate, > 0.
+    momentum : float
+        In [0, 1).
+    clip_norm : float, optional
+        Clip the joint gradient norm to this value before each step.
+    """
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.0, *, clip_norm: float | None = None) -> None:
+        super().__init__(lr, clip_norm)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+        self.velocity: dict[int, np.ndarray] = {}  # id(parameter) -> v
+
+    def _update(self, slots: list[tuple[Layer, str]]) -> None:
+        for layer, key in slots:
+            p, g = layer.params[key], layer.grads[key]
+            if self.momentum == 0:
+                p -= self.lr * g
+                continue
+            v = self.velocity.get(id(p))
+            if v is None:
+                v = self.velocity[id(p)] = np.zeros_like(p)
+            v *= self.momentum
+            v -= self.lr * g
+            p += v
+
+    def __repr__(self) -> str:
+        return f"SGD(lr={self.lr}, momentum={self.momentum})"
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba 2015): per-parameter steps from running moments of the gradient.
+
+    m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;
+    theta <- theta - lr * m_hat / (sqrt(s_hat) + eps), with bias-corrected m_hat, s_hat.
+
+    The moments of all parameters are kept in two flat vectors, so a step costs a dozen numpy
+    operations whatever the number of layers.
+    """
+
+    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+                 *, clip_norm: float | None = None) -> None:
+        super().__init__(lr, clip_norm)
+        for name, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= beta < 1:
+                raise ValueError(f"{name}: expected a number in [0, 1), got {beta!r}")
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), check_positive(eps, "eps")
+        self.t = 0
+        self.m: np.ndarray | None = None
+        self.s: np.ndarray | None = None
+        self._owner: list[int] = []  # ids of the parameters the moments belong to
+
+    def _update(self, slots: list[tuple[Layer, str]]) -> None:
+        params = [layer.params[key] for layer, key in slots]
+        g = np.concatenate([layer.grads[key].ravel() for layer, key in slots])
+        owner = [id(p) for p in params]
+        if owner != self._owner:  # first step, or a different model: start from zero moments
+            self.m, self.s, self.t, self._owner = np.zeros_like(g), np.zeros_like(g), 0, owner
+        self.t += 1
+        m, s = self.m, self.s
+        m += (1 - self.beta1) * (g - m)  # = beta1 m + (1 - beta1) g
+        s += (1 - self.beta2) * (g * g - s)  # = beta2 s + (1 - beta2) g^2
+        # both bias corrections folded into the step size (Adam paper, end of section 2)
+        lr_t = self.lr * math.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
+        step = np.sqrt(s)
+        step += self.eps
+        np.divide(m, step, out=step)
+        step *= lr_t
+        start = 0
+        for p in params:
+            p -= step[start:start + p.size].reshape(p.shape)
+            start += p.size
+
+    def __repr__(self) -> str:
+        return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2})"
+
+
+@dataclass
+class History:
+    """What ``fit`` returns: one entry per epoch.
+
+    ``loss`` and ``accuracy`` are averages over the epoch's minibatches (computed on the fly,
+    as the weights change during the epoch); ``val_*`` are computed on the whole validation
+    set after each epoch. ``accuracy`` lists stay empty for regression (``loss="mse"``).
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs run."""
+        return len(self.loss)
+
+
+def _n_correct(output: np.ndarray, Y: np.ndarray, loss: str) -> int:
+    """Correctly classified samples, from outputs and targets prepared by ``prepare_targets``."""
+    if loss == "bce":
+        return int(np.count_nonzero((output > 0) == (Y > 0.5)))
+    return int(np.count_nonzero(output.argmax(axis=1) == Y.argmax(axis=1)))
+
+
+def evaluate(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str = "bce") -> tuple[float, float | None]:
+    """Loss and accuracy (None for regression) of ``model`` on the whole of ``X``, ``y``."""
+    out = model.forward(X)
+    Y = prepare_targets(loss, out, y)
+    value, _ = KERNELS[loss](out, Y)
+    return value, (None if loss == "mse" else _n_correct(out, Y, loss) / len(out))
+
+
+def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str = "bce",
+        optimizer: Optimizer | None = None, epochs: int = 100, batch_size: int | None = 32,
+        rng: np.random.Generator, validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+        patience: int | None = None, verbose: bool = False) -> History:
+    """Train ``model`` with minibatches; return the per-epoch history.
+
+    Parameters
+    ----------
+    model : Sequential
+        The network (its output feeds ``loss``).
+    X : array, shape (N, n_in)
+    y : array, shape (N,) or (N, n_out)
+        Targets, as ``loss`` expects them.
+    loss : str
+        ``"bce"`` (binary labels, one logit), ``"softmax_ce"`` (class labels, K logits) or ``"mse"``.
+    optimizer : Optimizer, optional
+        Default ``Adam(lr=1e-3)``.
+    epochs : int
+        Passes over the data.
+    batch_size : int or None
+        Minibatch size; ``None`` for full-batch gradient descent.
+    rng : np.random.Generator
+        Shuffles the samples at every epoch.
+    validation_data : (X_val, y_val), optional
+        Evaluated after every epoch.
+    patience : int, optional
+        Early stopping: stop when the validation loss has not improved for this many epochs,
+        and restore the weights of the best epoch. Needs ``validation_data``.
+    verbose : bool
+        Print one line per epoch.
+
+    Raises
+    ------
+    FloatingPointError
+        When the loss becomes NaN or infinite (training diverged).
+    """
+    get_loss(loss)
+    kernel = KERNELS[loss]
+    X = check_array(X, "X", ndim=2, n_features=model.n_in, dtype=model.dtype)
+    n = X.shape[0]
+    y = np.asarray(y)
+    if n == 0:
+        raise ValueError("X: expected at least one sample, got shape (0, ...)")
+    if y.ndim == 0 or y.shape[0] != n:
+        raise ValueError(f"y: expected {n} targets to match X, got shape {y.shape}")
+    n_out = model.dense_layers[-1].n_out if model.dense_layers else X.shape[1]
+    Y = prepare_targets(loss, np.zeros((n, n_out), model.dtype), y)  # every label checked, once
+    optimizer = optimizer or Adam(1e-3)
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = n if batch_size is None else check_positive_int(batch_size, "batch_size")
+    check_rng(rng)
+    if patience is not None:
+        check_positive_int(patience, "patience")
+        if validation_data is None:
+            raise ValueError("patience: early stopping needs validation_data=(X_val, y_val)")
+    if validation_data is not None:
+        X_val, y_val = validation_data
+        X_val = check_array(X_val, "validation_data[0]", ndim=2, n_features=model.n_in, dtype=model.dtype)
+        y_val = np.asarray(y_val)
+    classify = loss != "mse"
+
+    hist = History()
+    best, best_params = math.inf, None
+    # overflow in a diverging run is caught below, by the loss turning NaN or infinite
+    with np.errstate(over="ignore", invalid="ignore"):
+        X_epoch, Y_epoch = np.empty_like(X), np.empty_like(Y)
+        for epoch in range(epochs):
+            # shuffle into one buffer per epoch, then take contiguous slices: gathering each
+            # minibatch into a fresh array instead makes training several times slower
+            order = rng.permutation(n)
+            np.take(X, order, axis=0, out=X_epoch, mode="clip")  # "clip": no bounds check; order is a permutation
+            np.take(Y, order, axis=0, out=Y_epoch, mode="clip")
+            total_loss, total_correct = 0.0, 0.0
+            for start in range(0, n, batch_size):
+                X_batch, Y_batch = X_epoch[start:start + batch_size], Y_epoch[start:start + batch_size]
+                out = model.forward(X_batch, check=False)
+                value, dout = kernel(out, Y_batch)
+                if not math.isfinite(value):
+                    raise FloatingPointError(
+                        f"training diverged at epoch {epoch + 1} (loss = {value}); "
+                        f"try a smaller learning rate than lr={optimizer.lr}")
+                model.backward(dout, input_grad=False)
+                optimizer.step(model)
+                total_loss += value * len(Y_batch)
+                if classify:
+                    total_correct += _n_correct(out, Y_batch, loss)
+            hist.loss.append(total_loss / n)
+            if classify:
+                hist.accuracy.append(total_correct / n)
+            line = f"epoch {epoch + 1:4d}  loss {hist.loss[-1]:.4f}"
+            if validation_data is not None:
+                v_loss, v_acc = evaluate(model, X_val, y_val, loss)
+                hist.val_loss.append(v_loss)
+                if v_acc is not None:
+                    hist.val_accuracy.append(v_acc)
+                line += f"  val_loss {v_loss:.4f}"
+                if v_loss < best:
+                    best, best_params, hist.best_epoch = v_loss, model.get_params_vector(), epoch
+                elif patience is not None and epoch - hist.best_epoch >= patience:
+                    hist.stopped_early = True
+                    model.set_params_vector(best_params)
+                    if verbose:
+                        print(line + f"  (stopping: restoring epoch {hist.best_epoch + 1})")
+                    break
+            if verbose:
+                print(line)
+    return hist
