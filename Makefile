@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # jupyter refuses to run as root unless told; a student's laptop never needs this
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test benchmark clean
+.PHONY: lab test notebooks benchmark clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -27,3 +27,6 @@ benchmark: $(STAMP)  ## speed measurements, printed as ratios against peers
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
+
+notebooks: $(STAMP)  ## re-execute every notebook in place from a fresh kernel (for authors)
+	$(BIN)/python tools/execute_notebooks.py

@@ -12,7 +12,7 @@ from types import ModuleType
 from . import activations, gradcheck, init, layers, losses, optim
 from .activations import ACTIVATIONS, elu, identity, leaky_relu, relu, sigmoid, tanh
 from .gradcheck import check_layer, check_model, numerical_gradient, rel_error
-from .layers import MLP, Activation, Dense, Layer, Sequential
+from .layers import MLP, Activation, Dense, Layer, Sequential, dead_units, hidden_activations
 from .losses import binary_cross_entropy, mse, softmax, softmax_cross_entropy
 from .optim import SGD, Adam, History, clip_grad_norm, evaluate, fit
 
@@ -20,8 +20,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS", "MLP", "SGD", "Activation", "Adam", "Dense", "History", "Layer", "Sequential",
-    "activations", "binary_cross_entropy", "check_layer", "check_model", "clip_grad_norm", "elu",
-    "evaluate", "fit", "gradcheck", "identity", "init", "layers", "leaky_relu", "losses", "mse",
+    "activations", "binary_cross_entropy", "check_layer", "check_model", "clip_grad_norm", "dead_units", "elu",
+    "evaluate", "fit", "gradcheck", "hidden_activations", "identity", "init", "layers", "leaky_relu", "losses", "mse",
     "numerical_gradient", "optim", "rel_error", "relu", "sigmoid", "softmax", "softmax_cross_entropy",
     "tanh",
 ]

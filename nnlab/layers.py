@@ -385,3 +385,26 @@ class MLP(Sequential):
 
     def _title(self) -> str:
         return f"MLP({'-'.join(map(str, self.sizes))}, activation={self.activation!r})"
+
+
+def hidden_activations(model: Sequential, X: np.ndarray, layer: int = 1) -> np.ndarray:
+    """The activations after hidden layer number ``layer`` (1 = the first), shape (N, width).
+
+    For an ``MLP`` the layers alternate Dense, Activation, so hidden layer k ends at index 2k.
+    """
+    n_hidden = len(model.dense_layers) - 1
+    if not 1 <= layer <= n_hidden:
+        raise ValueError(f"layer: expected a hidden layer from 1 to {n_hidden}, got {layer!r}")
+    return model[: 2 * layer].forward(X)
+
+
+def dead_units(model: Sequential, X: np.ndarray, layer: int = 1) -> np.ndarray:
+    """Which units of a hidden layer output 0 for every sample of ``X``: dead ReLU units.
+
+    A dead unit's gradient is 0 on every sample, so gradient descent can never revive it.
+
+    Returns
+    -------
+    array of bool, shape (width,)
+    """
+    return np.all(hidden_activations(model, X, layer) <= 0, axis=0)

@@ -1,0 +1,9 @@
+"""Interactive dashboards for the notebooks (ipywidgets), each with presets and a static figure.
+
+Every dashboard is a ``Dashboard``: controls plus a figure that redraws in place.
+"""
+
+from .base import Dashboard, slider
+from .xor import xor_explorer
+
+__all__ = ["Dashboard", "slider", "xor_explorer"]

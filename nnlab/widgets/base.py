@@ -1,0 +1,146 @@
+"""The dashboard every nnlab widget is built on: controls, and a figure that redraws in place.
+
+The figure is a plain ``matplotlib.figure.Figure`` (not pyplot, so it is never shown twice or
+piled up) rendered to PNG into an ``ipywidgets.Image``. Moving a control replaces the image's
+bytes: the picture changes in place, with no flicker and no growing stack of outputs, and it
+works wherever ipywidgets works (no extra JupyterLab extension). ``static_figure()`` draws the
+current view as an ordinary inline figure, which is what an exported or printed notebook shows.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+DrawFn = Callable[..., None]
+
+
+class Dashboard:
+    """Controls and a figure: ``draw(fig, **values)`` runs whenever a control changes.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(fig, **values)`` draws on an empty ``Figure``; ``values`` maps each control's
+        name to its value.
+    controls : dict of str to ipywidgets value widgets
+        The sliders, dropdowns and toggles, by the name ``draw`` receives.
+    figsize : (float, float)
+        Figure size in inches (at ``dpi`` dots per inch).
+    presets : dict of str to dict, optional
+        Named states, ``{"name": {"control": value, ...}}``, for jumping to a moment of a lecture.
+    preset : str, optional
+        The preset to open in.
+    columns : int
+        How many controls per row.
+    """
+
+    def __init__(self, draw: DrawFn, controls: Mapping[str, widgets.ValueWidget], *,
+                 figsize: tuple[float, float] = (10, 4.5), dpi: int = 100,
+                 presets: Mapping[str, Mapping[str, Any]] | None = None, preset: str | None = None,
+                 columns: int = 3) -> None:
+        self.draw = draw
+        self.controls = dict(controls)
+        self.presets = {k: dict(v) for k, v in (presets or {}).items()}
+        self.figsize, self.dpi = figsize, dpi
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        FigureCanvasAgg(self.figure)
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{figsize[0] * dpi:.0f}px"))
+        self.message = widgets.HTML()
+        self.n_draws = 0
+        self._holding = False
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        rows = [list(self.controls.values())[i:i + columns] for i in range(0, len(self.controls), columns)]
+        parts: list[widgets.Widget] = []
+        if self.presets:
+            self.preset_picker = widgets.Dropdown(options=["(custom)", *self.presets], value="(custom)",
+                                                  description="preset")
+            self.preset_picker.observe(self._on_preset, names="value")
+            parts.append(self.preset_picker)
+        parts += [widgets.HBox(row) for row in rows]
+        self.widget = widgets.VBox([*parts, self.image, self.message])
+        if preset is not None:
+            self.set_preset(preset)
+        else:
+            self.redraw()
+
+    # --- state ---------------------------------------------------------------------------------
+    @property
+    def values(self) -> dict[str, Any]:
+        """The current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def set_values(self, **values: Any) -> None:
+        """Set several controls at once, with a single redraw."""
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise ValueError(f"values: unknown control(s) {unknown}; this dashboard has {sorted(self.controls)}")
+        self._holding = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._holding = False
+        self.redraw()
+
+    def set_preset(self, name: str) -> None:
+        """Move every control to the named preset."""
+        if name not in self.presets:
+            raise ValueError(f"preset: expected one of {sorted(self.presets)}, got {name!r}")
+        self.set_values(**self.presets[name])
+
+    def _on_change(self, change: dict) -> None:
+        if not self._holding:
+            self.redraw()
+
+    def _on_preset(self, change: dict) -> None:
+        if change["new"] in self.presets:
+            self.set_preset(change["new"])
+
+    # --- drawing -------------------------------------------------------------------------------
+    def redraw(self) -> None:
+        """Draw the figure for the current values and put it into the image, in place.
+
+        An error while drawing is shown as a one-line message under the figure, never as a
+        traceback (the figure keeps its last good state).
+        """
+        self.figure.clear()
+        try:
+            self.draw(self.figure, **self.values)
+        except Exception as exc:  # a widget never leaves a traceback on screen
+            self.message.value = f"<span style='color:#b00'>Cannot draw this setting: {html.escape(str(exc))}</span>"
+            return
+        self.message.value = ""
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        self.image.value = buffer.getvalue()
+        self.n_draws += 1
+
+    def static_figure(self) -> Figure:
+        """The current view as an ordinary figure, for the notebook's stored, printable output."""
+        fig = plt.figure(figsize=self.figsize, dpi=self.dpi)
+        self.draw(fig, **self.values)
+        plt.close(fig)  # shown once, as the cell's result, not again by the inline backend
+        return fig
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
+        return f"{type(self).__name__}({values})"
+
+
+def slider(value: float, lo: float, hi: float, step: float, description: str, **kwargs: Any) -> widgets.FloatSlider:
+    """A float slider with the house defaults (readout to two decimals, a wide label)."""
+    return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
+                               readout_format=".2f", continuous_update=kwargs.pop("continuous_update", True),
+                               style={"description_width": "initial"}, **kwargs)
