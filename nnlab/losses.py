@@ -79,7 +79,7 @@ def prepare_targets(loss: str, output: np.ndarray, y: object) -> np.ndarray:
 # --- the math, on prepared targets ----------------------------------------------------------
 def _mse(y_hat: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     diff = y_hat - Y
-    return float(np.mean(diff**2)), (2.0 / diff.size) * diff
+    return float(np.vdot(diff, diff)) / diff.size, (2.0 / diff.size) * diff
 
 
 def _bce(z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -87,7 +87,7 @@ def _bce(z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     # logaddexp(0, z) computes log(1 + e^z) without overflow, and so does tanh below
     loss = np.logaddexp(0, z) - z * Y
     p = 0.5 * np.tanh(0.5 * z) + 0.5  # = sigmoid(z)
-    return float(loss.mean()), (p - Y) / z.size
+    return float(loss.sum()) / z.size, (p - Y) / z.size
 
 
 def _softmax_ce(z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:

@@ -236,13 +236,14 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str = "bce",
     best, best_params = math.inf, None
     # overflow in a diverging run is caught below, by the loss turning NaN or infinite
     with np.errstate(over="ignore", invalid="ignore"):
-        X_epoch, Y_epoch = np.empty_like(X), np.empty_like(Y)
+        X_epoch, Y_epoch = (np.empty_like(X), np.empty_like(Y)) if batch_size < n else (X, Y)
         for epoch in range(epochs):
             # shuffle into one buffer per epoch, then take contiguous slices: gathering each
             # minibatch into a fresh array instead makes training several times slower
-            order = rng.permutation(n)
-            np.take(X, order, axis=0, out=X_epoch, mode="clip")  # "clip": no bounds check; order is a permutation
-            np.take(Y, order, axis=0, out=Y_epoch, mode="clip")
+            if batch_size < n:  # (one full batch needs no shuffling)
+                order = rng.permutation(n)
+                np.take(X, order, axis=0, out=X_epoch, mode="clip")  # "clip": no bounds check; a permutation
+                np.take(Y, order, axis=0, out=Y_epoch, mode="clip")
             total_loss, total_correct = 0.0, 0.0
             for start in range(0, n, batch_size):
                 X_batch, Y_batch = X_epoch[start:start + batch_size], Y_epoch[start:start + batch_size]

@@ -104,9 +104,12 @@ def plot_hidden_space(ax: Axes, model: Sequential, X: np.ndarray, y: np.ndarray,
     elif abs(w1) > 1e-12:
         ax.axvline((threshold - b) / w1, color="black", lw=1.5, label="output unit's boundary")
     plot_points(ax, H, y, labels=False, size=160)
-    if annotate:
+    if annotate:  # one label per hidden point, naming every input that lands there
+        names: dict[tuple[float, float], list[str]] = {}
         for x, h in zip(np.asarray(X), H):
-            ax.annotate(f"({x[0]:g}, {x[1]:g})", h, textcoords="offset points", xytext=(8, 8), fontsize=9)
+            names.setdefault((round(float(h[0]), 9), round(float(h[1]), 9)), []).append(f"({x[0]:g}, {x[1]:g})")
+        for h, labels in names.items():
+            ax.annotate(" and ".join(labels), h, textcoords="offset points", xytext=(8, 8), fontsize=9)
     ax.set(xlim=(lo, hi), ylim=(lo, hi), xlabel="$h_1$", ylabel="$h_2$", aspect="equal")
 
 

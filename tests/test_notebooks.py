@@ -1,0 +1,80 @@
+"""The notebooks as committed: executed in order from a fresh kernel, no errors, fast, tagged narrowly.
+
+nbval (configured in pyproject.toml) re-runs every notebook and compares its outputs; these tests
+check what nbval cannot see.
+"""
+
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+IGNORE_TAG = "nbval-ignore-output"
+TIME_LIMIT = 20.0
+
+
+def _code_cells(path):
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_name_and_title(path):
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name)
+    first = nbformat.read(path, as_version=4).cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), "the first cell is the title"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_executed_in_order_without_errors(path):
+    cells = _code_cells(path)
+    counts = [c.execution_count for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), f"execution counts {counts}: run `make notebooks`"
+    errors = [i for i, c in enumerate(cells) for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"code cells {errors} have error outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_output_exemption_only_for_widget_cells(path):
+    """nbval-ignore-output is allowed on exactly the cells that display a widget, and no others."""
+    for i, cell in enumerate(_code_cells(path)):
+        tagged = IGNORE_TAG in cell.metadata.get("tags", [])
+        shows_widget = any(WIDGET_VIEW in o.get("data", {}) for o in cell.outputs)
+        assert tagged == shows_widget, (
+            f"code cell {i}: {'tagged' if tagged else 'not tagged'} {IGNORE_TAG} but "
+            f"{'shows' if shows_widget else 'shows no'} widget")
+        assert "# NBVAL" not in cell.source, "use cell tags, not comment markers"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_house_rules(path):
+    """One import idiom, no global seeding, no helpers pasted into the notebook."""
+    for i, cell in enumerate(_code_cells(path)):
+        assert "np.random.seed" not in cell.source, f"code cell {i}: use an explicit rng"
+        if "exercise" not in cell.metadata.get("tags", []):
+            assert not re.search(r"^def ", cell.source, re.M), f"code cell {i}: helpers belong in nnlab"
+    sources = "\n".join(c.source for c in _code_cells(path))
+    assert "import nnlab as nl" in sources
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_runs_from_a_fresh_kernel_in_under_20_seconds(path, record_property):
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    record_property("seconds", round(seconds, 1))
+    print(f"{path.name}: {seconds:.1f} s")
+    assert seconds < TIME_LIMIT
