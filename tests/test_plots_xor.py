@@ -105,3 +105,12 @@ class TestExplorer:
         assert fig.axes[1].get_title() == "hidden space: 4 of 4 correct"
         explorer.set_values(v2=0.0)
         assert explorer.static_figure().axes[1].get_title() == "hidden space: 3 of 4 correct"  # (1, 1) -> 2
+
+
+def test_preset_menu_follows_the_controls():
+    explorer = nl.widgets.xor_explorer(preset="hand-set")
+    assert explorer.preset_picker.value == "hand-set"
+    explorer.controls["c"].value = 0.3
+    assert explorer.preset_picker.value == "(custom)"
+    explorer.preset_picker.value = "near-miss"
+    assert explorer.values["b2"] == -0.4 and explorer.preset_picker.value == "near-miss"

@@ -92,17 +92,30 @@ class Dashboard:
         self.redraw()
 
     def set_preset(self, name: str) -> None:
-        """Move every control to the named preset."""
+        """Move every control to the named preset (the preset menu shows its name)."""
         if name not in self.presets:
             raise ValueError(f"preset: expected one of {sorted(self.presets)}, got {name!r}")
         self.set_values(**self.presets[name])
+        self._show_preset(name)
+
+    def _show_preset(self, name: str) -> None:
+        if self.presets and self.preset_picker.value != name:
+            self._holding = True
+            try:
+                self.preset_picker.value = name
+            finally:
+                self._holding = False
 
     def _on_change(self, change: dict) -> None:
-        if not self._holding:
-            self.redraw()
+        if self._holding:
+            return
+        if self.presets and self.preset_picker.value in self.presets:
+            if self.values != {**self.values, **self.presets[self.preset_picker.value]}:
+                self._show_preset("(custom)")  # a control moved away from the preset
+        self.redraw()
 
     def _on_preset(self, change: dict) -> None:
-        if change["new"] in self.presets:
+        if not self._holding and change["new"] in self.presets:
             self.set_preset(change["new"])
 
     # --- drawing -------------------------------------------------------------------------------
