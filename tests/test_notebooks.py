@@ -17,6 +17,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 IGNORE_TAG = "nbval-ignore-output"
 TIME_LIMIT = 20.0
+TIMES = ROOT / "test-artifacts" / "notebook-times.tsv"
 
 
 def _code_cells(path):
@@ -66,15 +67,21 @@ def test_house_rules(path):
     assert "import nnlab as nl" in sources
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_runs_from_a_fresh_kernel_in_under_20_seconds(path, record_property):
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    client.execute()
-    seconds = time.perf_counter() - start
-    record_property("seconds", round(seconds, 1))
-    print(f"{path.name}: {seconds:.1f} s")
+def test_runs_from_a_fresh_kernel_in_under_20_seconds(path, request):
+    """Uses nbval's own run when it happened in this session (notebooks/ is collected first);
+    otherwise runs the notebook here with nbclient."""
+    seconds = getattr(request.config, "nnlab_notebook_seconds", {}).get(path.name)
+    how = "under nbval"
+    if seconds is None:
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(nb, timeout=120, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(path.parent)}})
+        start = time.perf_counter()
+        client.execute()
+        seconds, how = time.perf_counter() - start, "with nbclient"
+    TIMES.parent.mkdir(exist_ok=True)
+    with TIMES.open("a") as f:
+        f.write(f"{path.name}\t{seconds:.1f}\t{how}\n")
+    print(f"{path.name}: {seconds:.1f} s {how}")
     assert seconds < TIME_LIMIT
