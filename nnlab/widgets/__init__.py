@@ -4,6 +4,12 @@ Every dashboard is a ``Dashboard``: controls plus a figure that redraws in place
 """
 
 from .base import Dashboard, slider
+from .landscape import nonconvexity_explorer
 from .xor import xor_explorer
 
-__all__ = ["Dashboard", "slider", "xor_explorer"]
+__all__ = [
+    "Dashboard",
+    "nonconvexity_explorer",
+    "slider",
+    "xor_explorer",
+]

@@ -1,0 +1,977 @@
+"""The loss as a function of the parameters: lines, planes, sharpness, and many training runs.
+
+A network's parameters, flattened into one vector ``theta`` of shape ``(P,)`` (the layout of
+``Sequential.get_params_vector``), are a point in a P-dimensional space; the loss is a height
+over that space. This module looks at that height:
+
+- ``Objective``: the loss of a model on fixed data, ``theta -> L(theta)``, and its exact gradient
+  (nnlab's backprop);
+- ``loss_along_line`` and ``loss_on_plane``: 1-D and 2-D slices, with ``random_direction``
+  (filter-normalised as in Li et al. 2018, "Visualizing the Loss Landscape of Neural Nets");
+- ``hessian`` and ``sharpness``: the largest eigenvalue of the Hessian, from central differences
+  of the exact gradients (a dense Hessian for small models, Hessian-vector products and power
+  iteration for larger ones);
+- ``rescale`` and ``permute_hidden``: two ways to change the parameters without changing the
+  function the network computes (rescaling needs ReLU-like units, relabelling works for any);
+- the lecture's two-point example (``two_point_data``, ``two_point_model``);
+- ``multi_start``: many runs of gradient descent from random starts, trained side by side;
+- ``plot_*``: the pictures of all of these.
+
+Conventions follow the lecture: the point a fraction ``alpha`` of the way along the line is
+``alpha * theta + (1 - alpha) * theta_prime``, so ``alpha = 1`` is ``theta`` and ``alpha = 0`` is
+``theta_prime``. Every function that draws takes the ``ax`` to draw on; the numbers it draws
+come from one of the functions above.
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+
+from ._validate import check_array, check_positive, check_positive_int, check_rng
+from .activations import get_activation
+from .layers import MLP, Activation, Dense, Layer, Sequential
+from .losses import KERNELS, get_loss, prepare_targets
+
+__all__ = [
+    "DenseNoBias", "Objective", "Runs", "hessian", "hessian_vector_product", "interpolate",
+    "loss_along_direction", "loss_along_line", "loss_on_plane", "multi_start", "permute_hidden",
+    "plane_coordinates", "plot_final_losses", "plot_loss_along_line", "plot_paths", "plot_plane",
+    "plot_sharpness", "plot_surface", "random_direction", "random_starts", "regression_1d", "rescale",
+    "sharpness", "train_many", "two_point_data", "two_point_model",
+]
+
+
+# --- the loss as a function of theta -----------------------------------------------------------
+def _check_model(model: object) -> Sequential:
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model: expected an nnlab Sequential or MLP, got {type(model).__name__}")
+    if model.n_params == 0:
+        raise ValueError("model: expected a model with parameters, got one with none")
+    return model
+
+
+def _check_theta(theta: object, n_params: int, name: str = "theta") -> np.ndarray:
+    theta = check_array(theta, name, dtype=np.float64)
+    if theta.shape != (n_params,):
+        raise ValueError(f"{name}: expected a parameter vector of shape ({n_params},), got shape {theta.shape}")
+    return theta
+
+
+class Objective:
+    """The loss of a model on fixed data, as a function of the parameter vector.
+
+    ``objective(theta)`` is L(theta), ``objective.grad(theta)`` is dL/dtheta by one backward pass.
+    The objective works on its own copy of the model, so evaluating it never changes ``model``.
+
+    Parameters
+    ----------
+    model : Sequential
+        The network; its current parameters are kept as ``theta0``.
+    X : array, shape (N, n_in)
+    y : array, targets for ``loss`` (shape (N,) or (N, n_out))
+    loss : str
+        ``"mse"`` (default), ``"bce"`` or ``"softmax_ce"``.
+
+    Attributes
+    ----------
+    n_params : int
+        P, the length of every parameter vector.
+    theta0 : array, shape (P,)
+        The model's parameters when the objective was made.
+    """
+
+    def __init__(self, model: Sequential, X: np.ndarray, y: np.ndarray, loss: str = "mse") -> None:
+        self.model = copy.deepcopy(_check_model(model))
+        get_loss(loss)
+        self.loss = loss
+        self._kernel = KERNELS[loss]
+        self.X = check_array(X, "X", ndim=2, n_features=self.model.n_in, dtype=self.model.dtype)
+        if len(self.X) == 0:
+            raise ValueError("X: expected at least one sample, got shape (0, ...)")
+        self.Y = prepare_targets(loss, self.model.forward(self.X), y)
+        self.theta0 = self.model.get_params_vector()
+        self.n_params = self.theta0.size
+
+    def _value(self, theta: np.ndarray) -> float:
+        self.model.set_params_vector(theta)
+        return self._kernel(self.model.forward(self.X, check=False), self.Y)[0]
+
+    def _value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        self.model.set_params_vector(theta)
+        value, dout = self._kernel(self.model.forward(self.X, check=False), self.Y)
+        self.model.backward(dout, input_grad=False)
+        return value, self.model.get_grads_vector()
+
+    def __call__(self, theta: np.ndarray) -> float:
+        """L(theta), a float."""
+        return self._value(_check_theta(theta, self.n_params))
+
+    def grad(self, theta: np.ndarray) -> np.ndarray:
+        """dL/dtheta by backprop, shape (P,)."""
+        return self._value_and_grad(_check_theta(theta, self.n_params))[1]
+
+    def predict(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        """The network's output with parameters ``theta``, shape (M, n_out), on ``X`` (default: the data)."""
+        self.model.set_params_vector(_check_theta(theta, self.n_params))
+        return self.model.forward(self.X if X is None else X).copy()
+
+    def __repr__(self) -> str:
+        return f"Objective({self.loss}, {len(self.X)} samples, {self.n_params} parameters)"
+
+
+def _check_objective(objective: object) -> Objective:
+    if not isinstance(objective, Objective):
+        raise TypeError(f"objective: expected an nnlab.landscape.Objective, got {type(objective).__name__}")
+    return objective
+
+
+# --- lines and planes ----------------------------------------------------------------------------
+def _as_1d(values: object, name: str) -> np.ndarray:
+    values = check_array(np.atleast_1d(np.asarray(values, dtype=float)), name, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D array of numbers, got shape {values.shape}")
+    return values
+
+
+def interpolate(theta: np.ndarray, theta_prime: np.ndarray, alphas: np.ndarray) -> np.ndarray:
+    """Points ``alpha * theta + (1 - alpha) * theta_prime`` on the line through two parameter vectors.
+
+    Parameters
+    ----------
+    theta, theta_prime : arrays, shape (P,)
+    alphas : array, shape (n,)
+        0 gives ``theta_prime``, 1 gives ``theta``; values outside [0, 1] extend the line.
+
+    Returns
+    -------
+    array, shape (n, P)
+    """
+    theta = check_array(theta, "theta", ndim=1, dtype=np.float64)
+    theta_prime = _check_theta(theta_prime, theta.size, "theta_prime")
+    alphas = _as_1d(alphas, "alphas")
+    return alphas[:, None] * theta + (1 - alphas[:, None]) * theta_prime
+
+
+def loss_along_direction(objective: Objective, theta: np.ndarray, direction: np.ndarray,
+                         t: np.ndarray) -> np.ndarray:
+    """L(theta + t * direction) for each t: a 1-D slice of the loss.
+
+    Parameters
+    ----------
+    objective : Objective
+    theta, direction : arrays, shape (P,)
+    t : array, shape (n,)
+
+    Returns
+    -------
+    array, shape (n,)
+    """
+    _check_objective(objective)
+    theta = _check_theta(theta, objective.n_params)
+    direction = _check_theta(direction, objective.n_params, "direction")
+    return np.array([objective._value(theta + s * direction) for s in _as_1d(t, "t")])
+
+
+def loss_along_line(objective: Objective, theta: np.ndarray, theta_prime: np.ndarray,
+                    alphas: np.ndarray) -> np.ndarray:
+    """L(alpha * theta + (1 - alpha) * theta_prime) for each alpha: the loss on a straight line.
+
+    Parameters
+    ----------
+    objective : Objective
+    theta, theta_prime : arrays, shape (P,)
+        The ends of the segment: ``alpha = 1`` is ``theta``, ``alpha = 0`` is ``theta_prime``.
+    alphas : array, shape (n,)
+
+    Returns
+    -------
+    array, shape (n,)
+
+    Notes
+    -----
+    A convex loss lies on or below every chord: L(alpha theta + (1 - alpha) theta') <=
+    alpha L(theta) + (1 - alpha) L(theta') for alpha in [0, 1]. One alpha where the curve rises
+    above the chord proves the loss is not convex.
+    """
+    _check_objective(objective)
+    theta_prime = _check_theta(theta_prime, objective.n_params, "theta_prime")
+    theta = _check_theta(theta, objective.n_params)
+    return loss_along_direction(objective, theta_prime, theta - theta_prime, alphas)
+
+
+def loss_on_plane(objective: Objective, center: np.ndarray, d1: np.ndarray, d2: np.ndarray,
+                  a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """L(center + a_i d1 + b_j d2) on a grid: a 2-D slice of the loss.
+
+    Parameters
+    ----------
+    objective : Objective
+    center, d1, d2 : arrays, shape (P,)
+        The plane's origin and two directions spanning it.
+    a, b : arrays, shapes (n_a,) and (n_b,)
+        Coordinates along ``d1`` and ``d2``.
+
+    Returns
+    -------
+    Z : array, shape (n_b, n_a)
+        ``Z[j, i]`` is the loss at ``(a[i], b[j])``, the layout of ``np.meshgrid(a, b)``, ready
+        for ``ax.contour(a, b, Z)``.
+    """
+    _check_objective(objective)
+    center = _check_theta(center, objective.n_params, "center")
+    d1 = _check_theta(d1, objective.n_params, "d1")
+    d2 = _check_theta(d2, objective.n_params, "d2")
+    a, b = _as_1d(a, "a"), _as_1d(b, "b")
+    return np.array([[objective._value(center + ai * d1 + bj * d2) for ai in a] for bj in b])
+
+
+def plane_coordinates(points: np.ndarray, center: np.ndarray, d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
+    """Coordinates (a, b) of the points of the plane ``center + a d1 + b d2`` nearest to ``points``.
+
+    A point off the plane is projected onto it (least squares), so a training path drawn with
+    these coordinates is its shadow on the plane, not the path itself.
+
+    Parameters
+    ----------
+    points : array, shape (M, P) or (P,)
+    center, d1, d2 : arrays, shape (P,)
+
+    Returns
+    -------
+    array, shape (M, 2) (or (2,) for one point)
+    """
+    center = check_array(center, "center", ndim=1, dtype=np.float64)
+    n = center.size
+    d1, d2 = _check_theta(d1, n, "d1"), _check_theta(d2, n, "d2")
+    points = check_array(points, "points", dtype=np.float64)
+    if points.shape[-1] != n or points.ndim not in (1, 2):
+        raise ValueError(f"points: expected shape (M, {n}) or ({n},), got {points.shape}")
+    basis = np.column_stack([d1, d2])
+    if np.linalg.matrix_rank(basis) < 2:
+        raise ValueError("d1, d2: expected two directions that span a plane, got parallel (or zero) vectors")
+    coords, *_ = np.linalg.lstsq(basis, np.atleast_2d(points - center).T, rcond=None)
+    return coords.T if points.ndim == 2 else coords[:, 0]
+
+
+def _slices(model: Sequential) -> list[tuple[Layer, str, slice, tuple[int, ...]]]:
+    """(layer, key, where in theta, shape) for every parameter, in ``get_params_vector`` order."""
+    out, start = [], 0
+    for layer, key in model.param_slots():
+        p = layer.params[key]
+        out.append((layer, key, slice(start, start + p.size), p.shape))
+        start += p.size
+    return out
+
+
+def random_direction(model: Sequential, theta: np.ndarray, *, rng: np.random.Generator,
+                     filter_normalize: bool = True) -> np.ndarray:
+    """A random direction in parameter space, optionally filter-normalised (Li et al. 2018).
+
+    Parameters
+    ----------
+    model : Sequential
+        Gives the layout of the parameter vector (which entries are which weights).
+    theta : array, shape (P,)
+        The point the direction will be used around.
+    rng : np.random.Generator
+    filter_normalize : bool
+        If True (default), the direction's weights into each unit (each column of each ``W``)
+        are rescaled to the norm of the same weights in ``theta``, and its biases are set to 0,
+        as Li et al. do. A plot over such directions then has the same scale for every layer
+        and is not fooled by rescalings such as (c w, beta / c). If False, a plain standard normal
+        vector.
+
+    Returns
+    -------
+    array, shape (P,)
+    """
+    model = _check_model(model)
+    theta = _check_theta(theta, model.n_params)
+    check_rng(rng)
+    d = rng.standard_normal(theta.size)
+    if not filter_normalize:
+        return d
+    for _, key, where, shape in _slices(model):
+        if key != "W":
+            d[where] = 0.0
+            continue
+        dW, W = d[where].reshape(shape), theta[where].reshape(shape)
+        norms_d, norms_W = np.linalg.norm(dW, axis=0), np.linalg.norm(W, axis=0)
+        d[where] = (dW * (norms_W / np.where(norms_d > 0, norms_d, 1.0))).ravel()
+    return d
+
+
+# --- curvature -----------------------------------------------------------------------------------
+def hessian(objective: Objective, theta: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """The Hessian of the loss at ``theta``, by central differences of the exact gradients.
+
+    Column i is ``(g(theta + h e_i) - g(theta - h e_i)) / 2h``, with g the backprop gradient;
+    the result is symmetrised. Costs 2P backward passes: fine for a few hundred parameters.
+
+    Parameters
+    ----------
+    objective : Objective
+    theta : array, shape (P,)
+    h : float
+        Step. For a ReLU network keep it smaller than the distance of every pre-activation
+        from the kink at 0 (where the Hessian does not exist).
+
+    Returns
+    -------
+    array, shape (P, P)
+    """
+    _check_objective(objective)
+    theta = _check_theta(theta, objective.n_params)
+    h = check_positive(h, "h")
+    H = np.empty((theta.size, theta.size))
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = h
+        H[:, i] = (objective._value_and_grad(theta + step)[1] - objective._value_and_grad(theta - step)[1]) / (2 * h)
+    return (H + H.T) / 2
+
+
+def hessian_vector_product(objective: Objective, theta: np.ndarray, v: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """H v at ``theta`` without forming H: ``(g(theta + h u) - g(theta - h u)) / 2h * |v|``, u = v / |v|.
+
+    Two backward passes, whatever the number of parameters.
+
+    Parameters
+    ----------
+    objective : Objective
+    theta, v : arrays, shape (P,)
+    h : float
+        Step along the unit vector u.
+
+    Returns
+    -------
+    array, shape (P,)
+    """
+    _check_objective(objective)
+    theta = _check_theta(theta, objective.n_params)
+    v = _check_theta(v, objective.n_params, "v")
+    return _hvp(objective, theta, v, check_positive(h, "h"))
+
+
+def _hvp(objective: Objective, theta: np.ndarray, v: np.ndarray, h: float) -> np.ndarray:
+    norm = np.linalg.norm(v)
+    if norm == 0:
+        return np.zeros_like(v)
+    u = v / norm
+    g_plus = objective._value_and_grad(theta + h * u)[1]
+    g_minus = objective._value_and_grad(theta - h * u)[1]
+    return (g_plus - g_minus) / (2 * h) * norm
+
+
+def _power_iteration(matvec, v: np.ndarray, n_iter: int, tol: float) -> float:
+    """The eigenvalue of largest magnitude of a symmetric operator, by power iteration from ``v``."""
+    v = v / np.linalg.norm(v)
+    lam = 0.0
+    for _ in range(n_iter):
+        w = matvec(v)
+        new = float(v @ w)
+        norm = np.linalg.norm(w)
+        if norm == 0:
+            return 0.0
+        v = w / norm
+        if abs(new - lam) <= tol * max(abs(new), 1e-12):
+            return new
+        lam = new
+    return lam
+
+
+def sharpness(objective: Objective, theta: np.ndarray, *, method: str = "hessian",
+              rng: np.random.Generator | None = None, n_iter: int = 500, tol: float = 1e-9,
+              h: float = 1e-5) -> float:
+    """Sharpness at ``theta``: the largest eigenvalue of the Hessian of the loss.
+
+    At a minimum it is the curvature along the steepest way up: a large value is a narrow
+    (sharp) valley, a small one a wide (flat) valley. Plain gradient descent with learning rate
+    ``lr`` cannot settle in a minimum sharper than 2 / lr: it bounces out.
+
+    Parameters
+    ----------
+    objective : Objective
+    theta : array, shape (P,)
+    method : str
+        ``"hessian"`` (default): the dense Hessian by ``hessian`` and ``np.linalg.eigvalsh``,
+        for small models. ``"power"``: power iteration with ``hessian_vector_product``, two
+        backward passes per iteration, for larger ones (it needs ``rng`` for the start vector).
+        If the eigenvalue it finds is negative it runs again on the shifted Hessian, so it
+        returns the largest eigenvalue, not the one of largest magnitude.
+    rng : np.random.Generator, optional
+        Required for ``method="power"``.
+    n_iter : int
+        At most this many power iterations.
+    tol : float
+        Power iteration stops when the estimate changes by less than ``tol`` relative to it.
+    h : float
+        Finite-difference step (see ``hessian``).
+
+    Returns
+    -------
+    float
+    """
+    _check_objective(objective)
+    theta = _check_theta(theta, objective.n_params)
+    h = check_positive(h, "h")
+    if method == "hessian":
+        return float(np.linalg.eigvalsh(hessian(objective, theta, h))[-1])
+    if method != "power":
+        raise ValueError(f"method: expected 'hessian' or 'power', got {method!r}")
+    check_rng(rng)
+    n_iter = check_positive_int(n_iter, "n_iter")
+    tol = check_positive(tol, "tol")
+    start = rng.standard_normal(theta.size)
+    lam = _power_iteration(lambda v: _hvp(objective, theta, v, h), start, n_iter, tol)
+    if lam < 0:  # the largest-magnitude eigenvalue is negative: shift it to 0 and look again
+        shifted = _power_iteration(lambda v: _hvp(objective, theta, v, h) - lam * v, start, n_iter, tol)
+        lam = shifted + lam
+    return float(lam)
+
+
+# --- changing the parameters without changing the function ---------------------------------------
+def _hidden_pair(model: Sequential, layer: int) -> tuple[int, int, Activation]:
+    """Positions in ``model.layers`` of hidden layer ``layer``'s Dense, its activation and the next Dense."""
+    dense_at = [i for i, lay in enumerate(model.layers) if isinstance(lay, Dense)]
+    if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not 1 <= layer < len(dense_at):
+        raise ValueError(f"layer: expected a hidden layer from 1 to {len(dense_at) - 1}, got {layer!r}")
+    first, second = dense_at[layer - 1], dense_at[layer]
+    acts = [lay for lay in model.layers[first + 1:second] if isinstance(lay, Activation)]
+    if second - first != 2 or len(acts) != 1:
+        raise ValueError(f"model: expected Dense, Activation, Dense around hidden layer {layer}")
+    return first, second, acts[0]
+
+
+def _views(model: Sequential, theta: np.ndarray) -> dict[tuple[int, str], np.ndarray]:
+    """{(position of layer, key): view of ``theta`` with the parameter's shape}."""
+    position = {id(lay): i for i, lay in enumerate(model.layers)}
+    return {(position[id(lay)], key): theta[where].reshape(shape) for lay, key, where, shape in _slices(model)}
+
+
+def rescale(model: Sequential, theta: np.ndarray, c: float, *, layer: int = 1) -> np.ndarray:
+    """Multiply the weights into a ReLU layer by ``c`` and the weights out of it by ``1 / c``.
+
+    relu(c z) = c relu(z) for c > 0, so the network computes exactly the same function and has
+    exactly the same loss; only the parameters (and the curvature around them) change. For the
+    lecture's network this is (w, beta) -> (c w, beta / c).
+
+    Parameters
+    ----------
+    model : Sequential
+        Gives the layout of ``theta``; the activation after hidden layer ``layer`` must be
+        ``relu``, ``leaky_relu`` or ``identity`` (positively homogeneous).
+    theta : array, shape (P,)
+    c : float
+        > 0.
+    layer : int
+        Which hidden layer (1 = the first).
+
+    Returns
+    -------
+    array, shape (P,)
+        A new vector: W and b of the layer times c, the next layer's W divided by c.
+    """
+    model = _check_model(model)
+    theta = _check_theta(theta, model.n_params).copy()
+    c = check_positive(c, "c")
+    first, second, act = _hidden_pair(model, layer)
+    if act.name not in ("relu", "leaky_relu", "identity"):
+        raise ValueError(f"model: rescaling keeps the function only for relu, leaky_relu or identity "
+                         f"units, got {act.name!r} after hidden layer {layer}")
+    views = _views(model, theta)
+    for key in ("W", "b"):
+        if (first, key) in views:
+            views[first, key] *= c
+    views[second, "W"] /= c
+    return theta
+
+
+def permute_hidden(model: Sequential, theta: np.ndarray, perm: Sequence[int], *, layer: int = 1) -> np.ndarray:
+    """Renumber the units of a hidden layer: the same network, drawn in a different order.
+
+    Unit ``perm[j]`` of the old network becomes unit ``j`` of the new one: its incoming weights
+    and bias move to column j, its outgoing weights to row j. The function and the loss are
+    unchanged, whatever the activation; the parameter vector is a different point.
+
+    Parameters
+    ----------
+    model : Sequential
+        Gives the layout of ``theta``.
+    theta : array, shape (P,)
+    perm : sequence of int
+        A permutation of 0, ..., width - 1.
+    layer : int
+        Which hidden layer (1 = the first).
+
+    Returns
+    -------
+    array, shape (P,)
+    """
+    model = _check_model(model)
+    theta = _check_theta(theta, model.n_params)
+    first, second, _ = _hidden_pair(model, layer)
+    width = model.layers[first].n_out
+    perm_arr = np.asarray(perm)
+    if perm_arr.shape != (width,) or sorted(perm_arr.tolist()) != list(range(width)):
+        raise ValueError(f"perm: expected a permutation of 0..{width - 1}, got {list(perm)!r}")
+    new = theta.copy()
+    old_views, new_views = _views(model, theta), _views(model, new)
+    new_views[first, "W"][...] = old_views[first, "W"][:, perm_arr]
+    if (first, "b") in old_views:
+        new_views[first, "b"][...] = old_views[first, "b"][perm_arr]
+    new_views[second, "W"][...] = old_views[second, "W"][perm_arr, :]
+    return new
+
+
+# --- the lecture's two-point example --------------------------------------------------------------
+class DenseNoBias(Dense):
+    """A dense layer without bias, ``z = X @ W``: the lecture's network "with all biases set to zero".
+
+    Same arguments as ``Dense`` (without ``b``); ``params`` and ``grads`` hold only ``"W"``.
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, init: str = "glorot_uniform",
+                 rng: np.random.Generator | None = None, std: float | None = None,
+                 W: np.ndarray | None = None, dtype: type = np.float64) -> None:
+        super().__init__(n_in, n_out, init=init, rng=rng, std=std, W=W, dtype=dtype)
+        del self.params["b"], self.grads["b"]
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """X: (N, n_in) -> z = X W: (N, n_out)."""
+        self._X = X
+        return X @ self.params["W"]
+
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """dout = dL/dz: (N, n_out) -> dL/dX = dout W^T: (N, n_in); fills grads["W"] = X^T dout."""
+        if self._X is None:
+            raise RuntimeError("backward called before forward")
+        self.grads["W"] = self._X.T @ dout
+        return dout @ self.params["W"].T if input_grad else None
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in} -> {self.n_out}, no bias)"
+
+
+def two_point_data() -> tuple[np.ndarray, np.ndarray]:
+    """The lecture's two observations: x = 1 and x = -1, with targets y = 1 and y = -1.
+
+    Returns
+    -------
+    X : array, shape (2, 1)
+    y : array, shape (2,)
+    """
+    return np.array([[1.0], [-1.0]]), np.array([1.0, -1.0])
+
+
+def two_point_model(w: Sequence[float] = (-1.0, 1.0), beta: Sequence[float] = (-1.0, 1.0)) -> Sequential:
+    """The lecture's network: one input, 2 ReLU hidden units, one output, no biases.
+
+    y_hat = beta_1 relu(w_1 x) + beta_2 relu(w_2 x). Its parameter vector is
+    ``theta = [w_1, w_2, beta_1, beta_2]``.
+
+    Parameters
+    ----------
+    w : sequence of 2 floats
+        Input-to-hidden weights.
+    beta : sequence of 2 floats
+        Hidden-to-output weights.
+    """
+    w_arr, beta_arr = np.asarray(w, dtype=float), np.asarray(beta, dtype=float)
+    for name, arr in (("w", w_arr), ("beta", beta_arr)):
+        if arr.shape != (2,):
+            raise ValueError(f"{name}: expected 2 weights, one per hidden unit, got shape {arr.shape}")
+    return Sequential(DenseNoBias(1, 2, W=w_arr[None, :]), Activation("relu"), DenseNoBias(2, 1, W=beta_arr[:, None]))
+
+
+# --- a small real problem, and many runs of gradient descent on it -------------------------------
+def regression_1d(n: int = 20, *, rng: np.random.Generator, noise: float = 0.1,
+                  frequency: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """A small 1-D regression problem: y = sin(2 pi frequency x) + noise, x evenly spaced on [-1, 1].
+
+    Returns
+    -------
+    X : array, shape (n, 1)
+    y : array, shape (n,)
+    """
+    n = check_positive_int(n, "n")
+    check_rng(rng)
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise: expected a standard deviation >= 0, got {noise!r}")
+    x = np.linspace(-1.0, 1.0, n)
+    return x[:, None], np.sin(2 * np.pi * check_positive(frequency, "frequency") * x) + noise * rng.standard_normal(n)
+
+
+def _activation_params(model: Sequential) -> dict[str, float]:
+    """``slope`` / ``alpha`` of the model's first activation layer (empty for most activations)."""
+    for layer in model.layers:
+        if isinstance(layer, Activation):
+            return dict(layer.activation_params)
+    return {}
+
+
+def random_starts(model: MLP, n_starts: int, *, rng: np.random.Generator) -> np.ndarray:
+    """Parameter vectors of ``n_starts`` freshly initialised copies of an MLP (nnlab's initialiser).
+
+    Returns
+    -------
+    array, shape (n_starts, P)
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"model: expected an nnlab MLP, got {type(model).__name__}")
+    n_starts = check_positive_int(n_starts, "n_starts")
+    check_rng(rng)
+    params = _activation_params(model)
+    return np.array([MLP(model.sizes, model.activation, rng=rng, **params).get_params_vector()
+                     for _ in range(n_starts)])
+
+
+@dataclass
+class Runs:
+    """What ``train_many`` returns: the recorded paths of several runs and where they ended.
+
+    Attributes
+    ----------
+    objective : Objective
+        The loss all runs minimised.
+    paths : array, shape (R, T, P)
+        Parameters of each run at each record; ``paths[:, 0]`` are the starts.
+    epochs : array, shape (T,)
+        The epoch of each record (0 = the start).
+    thetas : array, shape (R, P)
+        Where the runs ended (``paths[:, -1]``).
+    losses : array, shape (R,)
+        Full-batch loss at the end, computed by nnlab's model (not by the training loop).
+    grad_norms : array, shape (R,)
+        Norm of the full-batch gradient at the end: near 0 at a minimum (or a saddle).
+    """
+
+    objective: Objective
+    paths: np.ndarray
+    epochs: np.ndarray
+    thetas: np.ndarray = field(init=False)
+    losses: np.ndarray = field(init=False)
+    grad_norms: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.thetas = self.paths[:, -1].copy()
+        values = [self.objective._value_and_grad(t) for t in self.thetas]
+        self.losses = np.array([v for v, _ in values])
+        self.grad_norms = np.array([np.linalg.norm(g) for _, g in values])
+
+    def sharpness(self, **kwargs: object) -> np.ndarray:
+        """The sharpness (largest Hessian eigenvalue) at the end of every run, shape (R,).
+
+        Keyword arguments go to ``nnlab.landscape.sharpness``.
+        """
+        return np.array([sharpness(self.objective, t, **kwargs) for t in self.thetas])
+
+    def __repr__(self) -> str:
+        return f"Runs({len(self.paths)} runs, {self.epochs[-1]} epochs, best loss {self.losses.min():.4g})"
+
+
+def _check_one_hidden_layer_mse(objective: Objective) -> tuple[list[tuple[int, ...]], str]:
+    model = objective.model
+    if not isinstance(model, MLP) or len(model.sizes) != 3 or model.sizes[-1] != 1 or objective.loss != "mse":
+        raise ValueError("objective: train_many expects an MLP with one hidden layer and one output, "
+                         f"and loss='mse'; got {model!r} with loss={objective.loss!r}")
+    return [shape for _, _, _, shape in _slices(model)], model.activation
+
+
+def train_many(objective: Objective, thetas: np.ndarray, *, lr: float, epochs: int,
+               batch_size: int | None = None, rng: np.random.Generator, record_every: int = 10) -> Runs:
+    """Train several copies of a one-hidden-layer network side by side with plain SGD.
+
+    Each run does exactly what ``nnlab.fit(model, X, y, loss="mse", optimizer=SGD(lr),
+    batch_size=batch_size, epochs=epochs, rng=rng)`` does for one network (shuffle every epoch,
+    contiguous minibatches, theta <- theta - lr * gradient), but all runs are stacked into arrays
+    of shape (R, ...) and updated together, which is dozens of times faster than one run after
+    another. The tests check it against ``nnlab.fit`` step for step.
+
+    Parameters
+    ----------
+    objective : Objective
+        An MLP ``[n_in, H, 1]`` with loss ``"mse"``, and the data.
+    thetas : array, shape (R, P)
+        The starting points.
+    lr : float
+        Learning rate.
+    epochs : int
+    batch_size : int or None
+        Minibatch size; None for full-batch gradient descent (one step per epoch).
+    rng : np.random.Generator
+        Shuffles each run's samples every epoch (one ``rng.permutation`` per run, as ``fit``).
+    record_every : int
+        Keep the parameters every this many epochs (and at the start and the end).
+
+    Returns
+    -------
+    Runs
+    """
+    _check_objective(objective)
+    shapes, activation = _check_one_hidden_layer_mse(objective)
+    thetas = check_array(thetas, "thetas", ndim=2, dtype=np.float64)
+    if thetas.shape[1] != objective.n_params:
+        raise ValueError(f"thetas: expected shape (R, {objective.n_params}), got {thetas.shape}")
+    lr = check_positive(lr, "lr")
+    epochs = check_positive_int(epochs, "epochs")
+    record_every = check_positive_int(record_every, "record_every")
+    check_rng(rng)
+    X, Y = objective.X.astype(np.float64), objective.Y.astype(np.float64)[:, 0]
+    n = len(X)
+    batch_size = n if batch_size is None else check_positive_int(batch_size, "batch_size")
+    f, f_grad = get_activation(activation, **_activation_params(objective.model))
+
+    R = len(thetas)
+    bounds = np.cumsum([0, *[int(np.prod(s)) for s in shapes]])
+    # the parameters of all runs, stacked: W1 (R, n_in, H), b1 (R, H), W2 (R, H) (its one column), b2 (R, 1)
+    W1, b1, W2, b2 = (thetas[:, bounds[k]:bounds[k + 1]].copy() for k in range(4))
+    W1 = W1.reshape(R, *shapes[0])
+
+    def flat() -> np.ndarray:
+        return np.concatenate([W1.reshape(R, -1), b1, W2, b2], axis=1)
+
+    records, record_epochs = [flat()], [0]
+    X_epoch, Y_epoch = np.broadcast_to(X, (R, *X.shape)), np.broadcast_to(Y, (R, n))
+    # overflow in a diverging run is caught below, by the parameters turning NaN or infinite
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(1, epochs + 1):
+            if batch_size < n:
+                order = np.array([rng.permutation(n) for _ in range(R)])
+                X_epoch, Y_epoch = X[order], Y[order]  # (R, n, n_in), (R, n)
+            for start in range(0, n, batch_size):
+                Xb, Yb = X_epoch[:, start:start + batch_size], Y_epoch[:, start:start + batch_size]
+                # forward, as Dense -> Activation -> Dense, for every run at once
+                z = Xb @ W1 + b1[:, None, :]  # (R, B, n_in) @ (R, n_in, H) -> (R, B, H)
+                a = f(z)
+                y_hat = (a @ W2[:, :, None])[:, :, 0] + b2  # (R, B)
+                # backward: dL/dy_hat of the mean squared error, then the chain rule layer by layer
+                dy = (2.0 / Yb.shape[1]) * (y_hat - Yb)  # (R, B)
+                gW2 = (dy[:, None, :] @ a)[:, 0]  # sum over the batch of dy * a: (R, H)
+                gb2 = dy.sum(axis=1, keepdims=True)
+                da_dz = 1 - a * a if activation == "tanh" else f_grad(z)  # tanh' = 1 - tanh^2, reusing a
+                dz = da_dz * (dy[:, :, None] * W2[:, None, :])  # (R, B, H)
+                gW1 = Xb.transpose(0, 2, 1) @ dz  # (R, n_in, H)
+                gb1 = dz.sum(axis=1)
+                W1 -= lr * gW1
+                b1 -= lr * gb1
+                W2 -= lr * gW2
+                b2 -= lr * gb2
+            if epoch % record_every == 0 or epoch == epochs:
+                records.append(flat())
+                record_epochs.append(epoch)
+                if not np.isfinite(records[-1]).all():
+                    bad = int(np.count_nonzero(~np.isfinite(records[-1]).all(axis=1)))
+                    raise FloatingPointError(f"training diverged by epoch {epoch} in {bad} of {R} runs; "
+                                             f"try a smaller learning rate than lr={lr}")
+    return Runs(objective, np.stack(records, axis=1), np.array(record_epochs))
+
+
+def multi_start(objective: Objective, n_starts: int, *, lr: float, epochs: int,
+                batch_size: int | None = None, rng: np.random.Generator, record_every: int = 10) -> Runs:
+    """Gradient descent (or minibatch SGD) from ``n_starts`` random initialisations.
+
+    The starts come from ``random_starts(objective.model, n_starts, rng=rng)`` and are drawn
+    first, so two calls with generators seeded alike start from the same points whatever their
+    batch sizes. See ``train_many`` for the other arguments.
+
+    Returns
+    -------
+    Runs
+    """
+    _check_objective(objective)
+    _check_one_hidden_layer_mse(objective)
+    starts = random_starts(objective.model, n_starts, rng=rng)
+    return train_many(objective, starts, lr=lr, epochs=epochs, batch_size=batch_size, rng=rng,
+                      record_every=record_every)
+
+
+# --- pictures ------------------------------------------------------------------------------------
+#: colours of training paths: bright enough to read on the dark and the light end of viridis
+PATH_COLORS = ("#ff7f0e", "#f0f0f0", "#e377c2", "#17becf", "#d62728")
+
+def plot_loss_along_line(ax: Axes, alphas: np.ndarray, losses: np.ndarray, *, chord: bool = True,
+                         mark: float | None = None, labels: tuple[str, str] = ("θ′", "θ")) -> None:
+    """The loss along a line (from ``loss_along_line``), the chord between its ends, and a marked point.
+
+    Parameters
+    ----------
+    ax : Axes
+    alphas, losses : arrays, shape (n,)
+        Must include alpha = 0 and alpha = 1 (the two ends).
+    chord : bool
+        Draw the straight segment from (0, L(theta')) to (1, L(theta)): a convex loss never
+        rises above it.
+    mark : float, optional
+        An alpha to mark with a dot on the curve and on the chord.
+    labels : (str, str)
+        Names of the ends at alpha = 0 and alpha = 1.
+    """
+    alphas, losses = _as_1d(alphas, "alphas"), _as_1d(losses, "losses")
+    if alphas.shape != losses.shape:
+        raise ValueError(f"losses: expected shape {alphas.shape} to match alphas, got {losses.shape}")
+    if not (alphas.min() <= 0 and alphas.max() >= 1):
+        raise ValueError("alphas: expected a range that includes 0 and 1, the two ends of the segment")
+    ends = np.interp([0.0, 1.0], alphas, losses)
+    ax.plot(alphas, losses, color="C0", lw=2, label="loss along the line")
+    if chord:
+        ax.plot([0, 1], ends, color="gray", ls="--", lw=1.5, label="chord (a convex loss stays below it)")
+    ax.scatter([0, 1], ends, color="black", zorder=3)
+    for x, value, text in zip([0, 1], ends, labels):
+        ax.annotate(text, (x, value), textcoords="offset points", xytext=(-12, 6), ha="center", fontsize=12)
+    if mark is not None:
+        value = float(np.interp(mark, alphas, losses))
+        ax.scatter([mark], [value], s=80, color="C3", zorder=4, label=f"α = {mark:.2f}: L = {value:.3f}")
+        if chord and 0 <= mark <= 1:
+            on_chord = (1 - mark) * ends[0] + mark * ends[1]
+            ax.scatter([mark], [on_chord], s=40, color="gray", zorder=4)
+            ax.vlines(mark, min(value, on_chord), max(value, on_chord), color="C3", lw=1, ls=":")
+    ax.set(xlabel="α   (α θ + (1 − α) θ′)", ylabel="loss")
+    ax.legend(loc="upper center", fontsize=8)
+
+
+def plot_plane(ax: Axes, a: np.ndarray, b: np.ndarray, Z: np.ndarray, *, levels: int | Sequence[float] = 20,
+               points: dict[str, Sequence[float]] | None = None, labels: tuple[str, str] = ("a", "b"),
+               colorbar: bool = True) -> None:
+    """Filled contours of a 2-D slice of the loss (from ``loss_on_plane``), with labelled points.
+
+    Parameters
+    ----------
+    ax : Axes
+    a, b : arrays, shapes (n_a,), (n_b,)
+    Z : array, shape (n_b, n_a)
+    levels : int or sequence of float
+        Contour levels.
+    points : dict of str to (a, b), optional
+        Points to mark, by name (for example the minima).
+    labels : (str, str)
+        Axis labels.
+    colorbar : bool
+        Add a colour bar.
+    """
+    a, b = _as_1d(a, "a"), _as_1d(b, "b")
+    Z = np.asarray(Z, dtype=float)
+    if Z.shape != (b.size, a.size):
+        raise ValueError(f"Z: expected shape ({b.size}, {a.size}) = (len(b), len(a)), got {Z.shape}")
+    filled = ax.contourf(a, b, Z, levels=levels, cmap="viridis", extend="max")
+    ax.contour(a, b, Z, levels=filled.levels, colors="white", linewidths=0.4, alpha=0.6)
+    if colorbar:
+        ax.figure.colorbar(filled, ax=ax, label="loss")
+    for name, (pa, pb) in (points or {}).items():
+        ax.scatter([pa], [pb], s=90, marker="*", color="#d62728", edgecolors="white", zorder=4)
+        ax.annotate(name, (pa, pb), textcoords="offset points", xytext=(6, 6), color="white", fontsize=11)
+    ax.set(xlabel=labels[0], ylabel=labels[1], aspect="auto")
+
+
+def plot_surface(ax: Axes, a: np.ndarray, b: np.ndarray, Z: np.ndarray, *, zlim: tuple[float, float] | None = None,
+                 view: tuple[float, float] | None = None) -> None:
+    """The same slice as ``plot_plane``, as a 3-D surface; ``ax`` must be a 3-D axes.
+
+    Parameters
+    ----------
+    ax : Axes3D
+        From ``fig.add_subplot(projection="3d")``.
+    a, b : arrays, shapes (n_a,), (n_b,)
+    Z : array, shape (n_b, n_a)
+    zlim : (float, float), optional
+        Clip the surface to this height range (a few tall walls otherwise flatten the rest).
+    view : (float, float), optional
+        Elevation and azimuth of the camera, in degrees (``ax.view_init``).
+    """
+    if not hasattr(ax, "plot_surface"):
+        raise TypeError("ax: expected a 3-D axes, from fig.add_subplot(projection='3d')")
+    a, b = _as_1d(a, "a"), _as_1d(b, "b")
+    Z = np.asarray(Z, dtype=float)
+    if Z.shape != (b.size, a.size):
+        raise ValueError(f"Z: expected shape ({b.size}, {a.size}) = (len(b), len(a)), got {Z.shape}")
+    if zlim is not None:
+        Z = np.clip(Z, *zlim)
+    A, B = np.meshgrid(a, b)
+    ax.plot_surface(A, B, Z, cmap="viridis", rstride=1, cstride=1, linewidth=0, antialiased=True)
+    ax.set(xlabel="a", ylabel="b", zlabel="loss")
+    if zlim is not None:
+        ax.set_zlim(*zlim)
+    if view is not None:
+        ax.view_init(*view)
+
+
+def plot_paths(ax: Axes, coords: np.ndarray, *, colors: Sequence[str] | None = None,
+               labels: Sequence[str] | None = None) -> None:
+    """Training paths drawn on a plane: lines from a start (circle) to an end (cross).
+
+    Parameters
+    ----------
+    ax : Axes
+    coords : array, shape (R, T, 2)
+        Plane coordinates of each run's records (from ``plane_coordinates``).
+    colors, labels : sequences of R strings, optional
+    """
+    coords = np.asarray(coords, dtype=float)
+    if coords.ndim != 3 or coords.shape[2] != 2:
+        raise ValueError(f"coords: expected shape (R, T, 2), got {coords.shape}")
+    outline = [patheffects.Stroke(linewidth=4, foreground="black"), patheffects.Normal()]
+    for r, path in enumerate(coords):
+        color = colors[r] if colors is not None else PATH_COLORS[r % len(PATH_COLORS)]
+        ax.plot(path[:, 0], path[:, 1], color=color, lw=2, label=None if labels is None else labels[r],
+                path_effects=outline, zorder=4)
+        ax.scatter(*path[0], color=color, marker="o", s=50, edgecolors="black", zorder=5)
+        ax.scatter(*path[-1], color=color, marker="X", s=90, edgecolors="black", zorder=5)
+
+
+def plot_final_losses(ax: Axes, losses: dict[str, np.ndarray] | np.ndarray, *, bins: int | np.ndarray = 40,
+                      log: bool = False) -> None:
+    """Histogram of the final losses of many runs: separate bars are separate minima.
+
+    Parameters
+    ----------
+    ax : Axes
+    losses : array, shape (R,), or dict of str to arrays
+        One histogram per group (for example gradient descent and SGD), with the same bins.
+    bins : int or array
+    log : bool
+        Logarithmic loss axis.
+    """
+    groups = losses if isinstance(losses, dict) else {"runs": losses}
+    values = np.concatenate([_as_1d(v, "losses") for v in groups.values()])
+    if isinstance(bins, numbers.Integral):
+        lo, hi = values.min(), values.max()
+        bins = np.geomspace(lo * 0.9, hi * 1.1, bins + 1) if log else np.linspace(lo - 0.02 * (hi - lo + 1e-12),
+                                                                                  hi + 0.02 * (hi - lo + 1e-12),
+                                                                                  bins + 1)
+    for k, (name, v) in enumerate(groups.items()):
+        ax.hist(v, bins=bins, alpha=0.7 if len(groups) > 1 else 1.0, color=f"C{k}", label=name, edgecolor="white")
+    if log:
+        ax.set_xscale("log")
+    ax.set(xlabel="final training loss", ylabel="number of runs")
+    if len(groups) > 1:
+        ax.legend()
+
+
+def plot_sharpness(ax: Axes, groups: dict[str, tuple[np.ndarray, np.ndarray]], *, lr: float | None = None) -> None:
+    """Final loss against sharpness for groups of runs, with the 2 / lr stability limit.
+
+    Parameters
+    ----------
+    ax : Axes
+    groups : dict of str to (losses, sharpness)
+        Two arrays of shape (R,) per group.
+    lr : float, optional
+        Draw the vertical line at sharpness 2 / lr, beyond which gradient descent with this
+        learning rate cannot settle.
+    """
+    for k, (name, (loss, sharp)) in enumerate(groups.items()):
+        loss, sharp = _as_1d(loss, "losses"), _as_1d(sharp, "sharpness")
+        if loss.shape != sharp.shape:
+            raise ValueError(f"groups[{name!r}]: expected losses and sharpness of the same shape")
+        ax.scatter(sharp, loss, s=45, alpha=0.75, color=f"C{k}", edgecolors="white", label=name)
+    if lr is not None:
+        ax.axvline(2 / check_positive(lr, "lr"), color="gray", ls="--", lw=1.2, label=f"2 / lr = {2 / lr:g}")
+    ax.set(xlabel="sharpness (largest Hessian eigenvalue)", ylabel="final training loss")
+    ax.legend()

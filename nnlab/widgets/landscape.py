@@ -1,0 +1,131 @@
+"""The non-convexity explorer: walk the line between the lecture's two minima, and rescale them.
+
+Two sliders: ``alpha`` moves a point along alpha theta + (1 - alpha) theta' (the loss curve, its
+chord and the network the point stands for follow it); ``c`` rescales both minima to
+(c w, beta / c), which changes neither the network nor the loss along the line, only how
+sharp the valley around each minimum is.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import landscape as ls
+from .base import Dashboard, slider
+
+#: the lecture's two minima, as (w, beta)
+THETA = ((-1.0, 1.0), (-1.0, 1.0))
+THETA_PRIME = ((1.0, -1.0), (1.0, -1.0))
+
+PRESETS = {
+    # the lecture's question: alpha = 0.5, the point halfway between the minima
+    "midpoint": dict(alpha=0.5, c=1.0),
+    # a quarter of the way: still far above the chord
+    "quarter": dict(alpha=0.25, c=1.0),
+    # at the minimum theta itself: loss 0, sharpness 2
+    "minimum": dict(alpha=1.0, c=1.0),
+    # the same minimum rescaled by c = 10: same network, same loss, sharpness 100.01
+    "rescaled": dict(alpha=1.0, c=10.0),
+}
+
+ALPHA_RANGE = (-0.25, 1.25)
+T_RANGE = 0.6  # how far to walk along the sharpest direction, either way
+
+
+@lru_cache(maxsize=1)
+def _setup() -> tuple[ls.Objective, np.ndarray, np.ndarray]:
+    model = ls.two_point_model(*THETA)
+    X, y = ls.two_point_data()
+    theta = model.get_params_vector()
+    theta_prime = ls.two_point_model(*THETA_PRIME).get_params_vector()
+    return ls.Objective(model, X, y), theta, theta_prime
+
+
+def sharpest_direction(objective: ls.Objective, theta: np.ndarray) -> tuple[float, np.ndarray]:
+    """The largest Hessian eigenvalue at ``theta`` and a unit eigenvector for it, shape (P,).
+
+    The eigenvector's sign is fixed (its largest entry is positive) so pictures do not flip.
+    """
+    values, vectors = np.linalg.eigh(ls.hessian(objective, theta))
+    v = vectors[:, -1]
+    return float(values[-1]), v * np.sign(v[np.argmax(np.abs(v))])
+
+
+def nonconvexity_data(alpha: float, c: float) -> dict[str, np.ndarray | float]:
+    """Everything ``draw_nonconvexity`` draws, for testing and for the notebook.
+
+    Returns
+    -------
+    dict
+        ``alphas`` (n,) and ``losses`` (n,): the loss along the line between the rescaled minima
+        (alpha itself is one of the alphas); ``loss`` and ``chord``: the loss at alpha and the
+        chord's height there; ``x`` (m,), ``f`` (m,): the network at the point alpha;
+        ``t`` (k,), ``slice_c`` (k,), ``slice_1`` (k,): the loss along the sharpest direction at
+        (c w, beta / c) and at (w, beta); ``sharpness``: the largest Hessian eigenvalue at
+        (c w, beta / c).
+    """
+    if not ALPHA_RANGE[0] <= alpha <= ALPHA_RANGE[1]:
+        raise ValueError(f"alpha: expected a number from {ALPHA_RANGE[0]} to {ALPHA_RANGE[1]}, got {alpha!r}")
+    objective, theta, theta_prime = _setup()
+    model = objective.model
+    theta_c, theta_prime_c = ls.rescale(model, theta, c), ls.rescale(model, theta_prime, c)
+    alphas = np.union1d(np.linspace(*ALPHA_RANGE, 121), [alpha])
+    losses = ls.loss_along_line(objective, theta_c, theta_prime_c, alphas)
+    point = alpha * theta_c + (1 - alpha) * theta_prime_c
+    x = np.linspace(-1.5, 1.5, 121)
+    t = np.linspace(-T_RANGE, T_RANGE, 121)
+    lam, v = sharpest_direction(objective, theta_c)
+    _, v1 = sharpest_direction(objective, theta)
+    ends = ls.loss_along_line(objective, theta_c, theta_prime_c, [0.0, 1.0])
+    return dict(alphas=alphas, losses=losses, loss=objective(point),
+                chord=float((1 - alpha) * ends[0] + alpha * ends[1]),
+                x=x, f=objective.predict(point, x[:, None])[:, 0],
+                t=t, slice_c=ls.loss_along_direction(objective, theta_c, v, t),
+                slice_1=ls.loss_along_direction(objective, theta, v1, t), sharpness=lam)
+
+
+def draw_nonconvexity(fig: Figure, alpha: float, c: float) -> None:
+    """Loss along the line with the point alpha (left), the network at that point (middle), and the
+    valley around the rescaled minimum along its sharpest direction (right)."""
+    d = nonconvexity_data(alpha, c)
+    ax_line, ax_net, ax_valley = fig.subplots(1, 3)
+
+    ls.plot_loss_along_line(ax_line, d["alphas"], d["losses"], mark=alpha, labels=("θ′", "θ"))
+    ax_line.set_ylim(-0.15, 2.0)
+    verdict = "above the chord: not convex" if d["loss"] > d["chord"] + 1e-12 else "not above the chord"
+    ax_line.set_title(f"L = {d['loss']:.3f}, chord {d['chord']:.3f}: {verdict}", fontsize=10)
+
+    X, y = ls.two_point_data()
+    ax_net.axhline(0, color="gray", lw=0.5)
+    ax_net.plot(d["x"], d["x"], color="gray", ls="--", lw=1, label="θ and θ′ (both: ŷ = x)")
+    ax_net.plot(d["x"], d["f"], color="C3", lw=2, label=f"the network at α = {alpha:.2f}")
+    ax_net.scatter(X[:, 0], y, s=80, color="black", zorder=3, label="the two observations")
+    ax_net.set(xlabel="x", ylabel="ŷ", ylim=(-1.6, 1.6))
+    ax_net.set_title("what the point computes", fontsize=10)
+    ax_net.legend(loc="upper left", fontsize=8)
+
+    ax_valley.plot(d["t"], d["slice_1"], color="gray", ls="--", lw=1, label="c = 1 (sharpness 2)")
+    ax_valley.plot(d["t"], d["slice_c"], color="C0", lw=2, label=f"c = {c:g}")
+    ax_valley.set(xlabel="step t along the sharpest direction", ylabel="loss", ylim=(-0.05, 1.5))
+    ax_valley.set_title(f"valley at (c w, β / c): sharpness {d['sharpness']:.2f}", fontsize=10)
+    ax_valley.legend(loc="upper center", fontsize=8)
+    # fixed margins rather than tight_layout, which renders the figure an extra time on every redraw
+    fig.subplots_adjust(left=0.05, right=0.985, bottom=0.14, top=0.9, wspace=0.28)
+
+
+def nonconvexity_explorer(preset: str | None = "midpoint") -> Dashboard:
+    """Sliders for alpha (along the line between the lecture's two minima) and the rescaling c.
+
+    Parameters
+    ----------
+    preset : str, optional
+        ``"midpoint"`` (alpha = 0.5, default), ``"quarter"``, ``"minimum"`` or ``"rescaled"`` (c = 10).
+    """
+    controls = {
+        "alpha": slider(0.5, *ALPHA_RANGE, 0.05, "α (θ′ → θ)"),
+        "c": slider(1.0, 0.1, 10.0, 0.1, "rescaling c"),
+    }
+    return Dashboard(draw_nonconvexity, controls, figsize=(13, 4.2), presets=PRESETS, preset=preset, columns=2)

@@ -1,0 +1,278 @@
+"""Loss landscapes: lines, planes, sharpness, the two-point example, many runs, and the explorer."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import nnlab as nl
+from nnlab import landscape as ls
+from nnlab.widgets import landscape as wl
+
+
+@pytest.fixture
+def quadratic(rng):
+    """A linear model with squared error: its loss is an exact quadratic in theta = [W, b]."""
+    X, y = rng.standard_normal((8, 3)), rng.standard_normal(8)
+    model = nl.MLP([3, 1], rng=rng)
+    X_tilde = np.column_stack([X, np.ones(8)])  # theta = [W_1, W_2, W_3, b]: y_hat = X_tilde theta
+    return ls.Objective(model, X, y), X_tilde, y
+
+
+@pytest.fixture
+def two_point():
+    X, y = ls.two_point_data()
+    model = ls.two_point_model((-1, 1), (-1, 1))
+    theta = model.get_params_vector()
+    theta_prime = ls.two_point_model((1, -1), (1, -1)).get_params_vector()
+    return ls.Objective(model, X, y), model, theta, theta_prime
+
+
+# --- lines, planes and curvature on a known quadratic --------------------------------------------
+def test_a_line_through_a_quadratic_is_the_known_parabola(quadratic, rng):
+    objective, X_tilde, y = quadratic
+    theta, theta_prime = rng.standard_normal(4), rng.standard_normal(4)
+    alphas = np.linspace(-1, 2, 13)
+    # L(alpha) = mean((r' + alpha (r - r'))^2) with r = X_tilde theta - y: a parabola in alpha
+    r, r_prime = X_tilde @ theta - y, X_tilde @ theta_prime - y
+    c0, c1, c2 = np.mean(r_prime**2), 2 * np.mean(r_prime * (r - r_prime)), np.mean((r - r_prime) ** 2)
+    expected = c0 + c1 * alphas + c2 * alphas**2
+    np.testing.assert_allclose(ls.loss_along_line(objective, theta, theta_prime, alphas), expected, rtol=1e-12)
+    # the ends: alpha = 1 is theta, alpha = 0 is theta_prime (the lecture's convention)
+    ends = ls.loss_along_line(objective, theta, theta_prime, [0.0, 1.0])
+    np.testing.assert_allclose(ends, [objective(theta_prime), objective(theta)], rtol=1e-12)
+    np.testing.assert_array_equal(ls.interpolate(theta, theta_prime, [0.0, 1.0]), [theta_prime, theta])
+
+
+def test_the_hessian_of_a_quadratic_and_its_largest_eigenvalue(quadratic, rng):
+    objective, X_tilde, _ = quadratic
+    H = 2 / len(X_tilde) * X_tilde.T @ X_tilde  # Hessian of mean((X_tilde theta - y)^2)
+    top = np.linalg.eigvalsh(H)[-1]
+    theta = rng.standard_normal(4)
+    np.testing.assert_allclose(ls.hessian(objective, theta), H, atol=1e-8)
+    v = rng.standard_normal(4)
+    np.testing.assert_allclose(ls.hessian_vector_product(objective, theta, v), H @ v, atol=1e-8)
+    assert ls.sharpness(objective, theta) == pytest.approx(top, rel=1e-9)
+    assert ls.sharpness(objective, theta, method="power", rng=rng) == pytest.approx(top, rel=1e-6)
+
+
+def test_power_iteration_returns_the_largest_eigenvalue_not_the_largest_in_magnitude():
+    """Away from a minimum the Hessian can have a much larger negative eigenvalue; sharpness is the top one."""
+    model = nl.MLP.from_weights([[[0.5]], [[10.0]]], [[0.0], [0.0]], "tanh")
+    objective = ls.Objective(model, [[1.0], [2.0]], [-5.0, -5.0])
+    theta = model.get_params_vector()
+    eigenvalues = np.linalg.eigvalsh(ls.hessian(objective, theta))
+    assert eigenvalues[0] < -10 * eigenvalues[-1] < 0  # the case the test is about
+    power = ls.sharpness(objective, theta, method="power", rng=np.random.default_rng(0))
+    assert power == pytest.approx(eigenvalues[-1], rel=1e-5)
+
+
+def test_a_plane_slice_and_coordinates_on_it(quadratic, rng):
+    objective, _, _ = quadratic
+    center, d1, d2 = rng.standard_normal((3, 4))
+    a, b = np.linspace(-1, 1, 5), np.linspace(0, 2, 3)
+    Z = ls.loss_on_plane(objective, center, d1, d2, a, b)
+    assert Z.shape == (3, 5)
+    assert Z[2, 1] == pytest.approx(objective(center + a[1] * d1 + b[2] * d2), rel=1e-14)
+    points = np.array([center + 0.3 * d1 - 0.7 * d2, center + 2 * d1])
+    np.testing.assert_allclose(ls.plane_coordinates(points, center, d1, d2), [[0.3, -0.7], [2, 0]], atol=1e-12)
+    with pytest.raises(ValueError, match="d1, d2"):
+        ls.plane_coordinates(points, center, d1, 2 * d1)
+
+
+def test_filter_normalised_directions(rng):
+    model = nl.MLP([3, 4, 2], "relu", rng=rng)
+    theta = model.get_params_vector()
+    d = ls.random_direction(model, theta, rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(d, ls.random_direction(model, theta, rng=np.random.default_rng(1)))
+    model.set_params_vector(d)
+    reference = nl.MLP([3, 4, 2], "relu", rng=rng)
+    reference.set_params_vector(theta)
+    for W_d, W in zip(model.weights, reference.weights):  # each unit's incoming weights: same norm as theta's
+        np.testing.assert_allclose(np.linalg.norm(W_d, axis=0), np.linalg.norm(W, axis=0), rtol=1e-12)
+    assert all(np.all(b == 0) for b in model.biases)
+    plain = ls.random_direction(model, theta, rng=np.random.default_rng(1), filter_normalize=False)
+    assert not np.allclose(plain, d)
+    with pytest.raises(TypeError, match="rng"):
+        ls.random_direction(model, theta, rng=None)
+
+
+# --- the lecture's two-point example -------------------------------------------------------------
+def test_the_two_point_losses_are_exactly_0_0_and_1(two_point):
+    objective, _, theta, theta_prime = two_point
+    np.testing.assert_array_equal(theta, [-1, 1, -1, 1])  # [w_1, w_2, beta_1, beta_2]
+    np.testing.assert_array_equal(theta_prime, [1, -1, 1, -1])
+    assert objective(theta) == 0.0
+    assert objective(theta_prime) == 0.0
+    assert objective(0.5 * theta + 0.5 * theta_prime) == 1.0
+    # at the midpoint every weight is 0, every unit sits on its kink and nnlab's ReLU takes slope 0
+    # there: the gradient is exactly 0, so gradient descent started there never moves
+    np.testing.assert_array_equal(objective.grad(0.5 * theta + 0.5 * theta_prime), np.zeros(4))
+    # along the whole line, L(alpha) = 16 alpha^2 (1 - alpha)^2: above the chord (0) for 0 < alpha < 1
+    alphas = np.linspace(-0.5, 1.5, 41)
+    np.testing.assert_allclose(ls.loss_along_line(objective, theta, theta_prime, alphas),
+                               16 * alphas**2 * (1 - alphas) ** 2, atol=1e-14)
+
+
+def test_swapping_the_hidden_units_maps_one_minimum_to_the_other(two_point, rng):
+    _, model, theta, theta_prime = two_point
+    np.testing.assert_array_equal(ls.permute_hidden(model, theta, [1, 0]), theta_prime)
+    # and for any network with biases, any activation: same function, different parameters
+    for activation in ("relu", "tanh"):
+        net = nl.MLP([2, 3, 1], activation, rng=rng)
+        objective = ls.Objective(net, rng.standard_normal((6, 2)), rng.standard_normal(6))
+        th = net.get_params_vector() + rng.uniform(-0.5, 0.5, net.n_params)
+        permuted = ls.permute_hidden(net, th, [2, 0, 1])
+        assert not np.allclose(permuted, th)
+        np.testing.assert_allclose(objective.predict(permuted), objective.predict(th), rtol=1e-12)
+    with pytest.raises(ValueError, match="perm"):
+        ls.permute_hidden(model, theta, [0, 0])
+
+
+@pytest.mark.parametrize("c", [0.1, 0.5, 1, 2, 5, 10])
+def test_rescaling_keeps_the_function_but_changes_the_sharpness(two_point, c):
+    objective, model, theta, _ = two_point
+    theta_c = ls.rescale(model, theta, c)
+    np.testing.assert_allclose(theta_c, [-c, c, -1 / c, 1 / c], rtol=1e-15)  # (c w, beta / c)
+    x = np.linspace(-2, 2, 9)[:, None]
+    np.testing.assert_allclose(objective.predict(theta_c, x), objective.predict(theta, x), rtol=1e-13, atol=1e-15)
+    assert objective(theta_c) == pytest.approx(0.0, abs=1e-28)
+    # at the minimum the Hessian is J^T J, blocks [[beta^2, w beta], [w beta, w^2]] per unit,
+    # with top eigenvalue w^2 + beta^2 = c^2 + 1/c^2
+    expected = c**2 + 1 / c**2
+    assert ls.sharpness(objective, theta_c) == pytest.approx(expected, rel=1e-8)
+    assert ls.sharpness(objective, theta_c, method="power", rng=np.random.default_rng(0)) == pytest.approx(
+        expected, rel=1e-6)
+
+
+def test_the_issue_claim_sharpness_grows_from_about_2_to_about_100(two_point):
+    """c = 1 gives 2 exactly, c = 10 gives 100.01: 'from about 2 to about 100' is right."""
+    objective, model, theta, _ = two_point
+    values = [ls.sharpness(objective, ls.rescale(model, theta, c)) for c in (1, 2, 5, 10)]
+    np.testing.assert_allclose(values, [2.0, 4.25, 25.04, 100.01], rtol=1e-8)
+
+
+def test_rescaling_needs_relu_like_units_and_positive_c(two_point, rng):
+    _, model, theta, _ = two_point
+    with pytest.raises(ValueError, match="c"):
+        ls.rescale(model, theta, 0)
+    net = nl.MLP([1, 2, 1], "tanh", rng=rng)
+    with pytest.raises(ValueError, match="tanh"):
+        ls.rescale(net, net.get_params_vector(), 2.0)
+    with pytest.raises(ValueError, match="layer"):
+        ls.rescale(model, theta, 2.0, layer=2)
+
+
+# --- many runs -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("batch_size", [None, 4, 5])
+def test_train_many_does_what_fit_does_step_for_step(activation, batch_size):
+    X, y = ls.regression_1d(12, rng=np.random.default_rng(1))
+    model = nl.MLP([1, 3, 1], activation, rng=np.random.default_rng(3))
+    objective = ls.Objective(model, X, y)
+    runs = ls.train_many(objective, model.get_params_vector()[None], lr=0.05, epochs=30,
+                         batch_size=batch_size, rng=np.random.default_rng(4))
+    nl.fit(model, X, y, loss="mse", optimizer=nl.SGD(0.05), epochs=30, batch_size=batch_size,
+           rng=np.random.default_rng(4))
+    np.testing.assert_allclose(runs.thetas[0], model.get_params_vector(), rtol=0, atol=1e-12)
+
+
+def test_multi_start_records_paths_and_checks_the_end_with_nnlab():
+    X, y = ls.regression_1d(10, rng=np.random.default_rng(0))
+    objective = ls.Objective(nl.MLP([1, 2, 1], "tanh", rng=np.random.default_rng(0)), X, y)
+    gd = ls.multi_start(objective, 3, lr=0.1, epochs=25, rng=np.random.default_rng(7), record_every=10)
+    sgd = ls.multi_start(objective, 3, lr=0.1, epochs=5, batch_size=2, rng=np.random.default_rng(7))
+    assert gd.paths.shape == (3, 4, 7) and list(gd.epochs) == [0, 10, 20, 25]
+    np.testing.assert_array_equal(gd.paths[:, 0], sgd.paths[:, 0])  # same starts, whatever the batch size
+    assert not np.allclose(gd.paths[:, 0], gd.paths[:, 1])
+    np.testing.assert_allclose(gd.losses, [objective(t) for t in gd.thetas])
+    np.testing.assert_allclose(gd.grad_norms, [np.linalg.norm(objective.grad(t)) for t in gd.thetas])
+    assert gd.losses.mean() < np.mean([objective(t) for t in gd.paths[:, 0]])
+    assert gd.sharpness().shape == (3,)
+
+
+def test_multi_start_refuses_what_it_cannot_train(rng):
+    X, y = rng.standard_normal((5, 2)), rng.integers(0, 2, 5)
+    deep = ls.Objective(nl.MLP([2, 3, 3, 1], "relu", rng=rng), X, y)
+    with pytest.raises(ValueError, match="one hidden layer"):
+        ls.multi_start(deep, 2, lr=0.1, epochs=1, rng=rng)
+    bce = ls.Objective(nl.MLP([2, 3, 1], "relu", rng=rng), X, y, loss="bce")
+    with pytest.raises(ValueError, match="mse"):
+        ls.multi_start(bce, 2, lr=0.1, epochs=1, rng=rng)
+    ok = ls.Objective(nl.MLP([2, 3, 1], "relu", rng=rng), X, y.astype(float))
+    with pytest.raises(FloatingPointError, match="lr"):
+        ls.multi_start(ok, 2, lr=1e6, epochs=50, rng=rng, record_every=1)
+
+
+# --- clear errors --------------------------------------------------------------------------------
+def test_bad_arguments_name_themselves(quadratic, rng):
+    objective, _, _ = quadratic
+    with pytest.raises(TypeError, match="model"):
+        ls.Objective("not a model", [[1.0]], [1.0])
+    with pytest.raises(ValueError, match="theta"):
+        objective(np.zeros(3))
+    with pytest.raises(ValueError, match="method"):
+        ls.sharpness(objective, np.zeros(4), method="lanczos")
+    with pytest.raises(TypeError, match="rng"):
+        ls.sharpness(objective, np.zeros(4), method="power")
+    with pytest.raises(TypeError, match="objective"):
+        ls.loss_along_line(lambda t: 0.0, np.zeros(4), np.zeros(4), [0, 1])
+    with pytest.raises(ValueError, match="w"):
+        ls.two_point_model(w=(1, 2, 3))
+
+
+def test_the_objective_never_changes_the_model(rng):
+    model = nl.MLP([2, 3, 1], "relu", rng=rng)
+    before = model.get_params_vector()
+    objective = ls.Objective(model, rng.standard_normal((4, 2)), rng.standard_normal(4))
+    objective(before + 1.0)
+    objective.grad(before - 1.0)
+    np.testing.assert_array_equal(model.get_params_vector(), before)
+    np.testing.assert_array_equal(objective.theta0, before)
+
+
+def test_the_plots_draw_what_they_are_given(two_point):
+    objective, model, theta, theta_prime = two_point
+    alphas = np.linspace(-0.25, 1.25, 31)
+    fig = plt.figure()
+    ax = fig.add_subplot(1, 3, 1)
+    ls.plot_loss_along_line(ax, alphas, ls.loss_along_line(objective, theta, theta_prime, alphas), mark=0.5)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), 16 * alphas**2 * (1 - alphas) ** 2, atol=1e-14)
+    a = b = np.linspace(-1, 1, 7)
+    Z = ls.loss_on_plane(objective, np.zeros(4), theta, theta_prime - theta, a, b)
+    ls.plot_plane(fig.add_subplot(1, 3, 2), a, b, Z, points={"θ": (1, 0)})
+    with pytest.raises(ValueError, match="Z"):
+        ls.plot_plane(fig.add_subplot(1, 3, 2), a, b, Z.T[:, :3])
+    ls.plot_surface(fig.add_subplot(1, 3, 3, projection="3d"), a, b, Z, zlim=(0, 2))
+    with pytest.raises(TypeError, match="3-D"):
+        ls.plot_surface(ax, a, b, Z)
+    plt.close(fig)
+
+
+# --- the explorer --------------------------------------------------------------------------------
+def test_the_explorer_data_checks_the_lecture():
+    d = wl.nonconvexity_data(0.5, 1.0)
+    assert d["loss"] == 1.0 and d["chord"] == 0.0
+    assert d["sharpness"] == pytest.approx(2.0, rel=1e-8)
+    d10 = wl.nonconvexity_data(1.0, 10.0)
+    assert d10["loss"] == pytest.approx(0.0, abs=1e-28)
+    assert d10["sharpness"] == pytest.approx(100.01, rel=1e-8)
+    np.testing.assert_allclose(d10["losses"], d["losses"], atol=1e-12)  # rescaling leaves the line alone
+    np.testing.assert_allclose(d10["f"], d10["x"], atol=1e-12)  # at theta the network is y_hat = x
+    with pytest.raises(ValueError, match="alpha"):
+        wl.nonconvexity_data(3.0, 1.0)
+
+
+def test_a_preset_sets_the_controls_and_a_redraw_changes_the_image():
+    dash = nl.widgets.nonconvexity_explorer()
+    assert dash.values == {"alpha": 0.5, "c": 1.0}
+    first, draws = bytes(dash.image.value), dash.n_draws
+    assert first.startswith(b"\x89PNG")
+    dash.set_preset("rescaled")
+    assert dash.values == wl.PRESETS["rescaled"] == {"alpha": 1.0, "c": 10.0}
+    assert dash.n_draws == draws + 1 and bytes(dash.image.value) != first
+    dash.controls["alpha"].value = 0.25
+    assert dash.n_draws == draws + 2
+    assert dash.message.value == ""
+    plt.close(dash.static_figure())
+    with pytest.raises(ValueError, match="preset"):
+        dash.set_preset("nowhere")
