@@ -1,0 +1,373 @@
+"""Linear regions: the formulas against numbers worked out by hand, the exact counter against
+networks whose regions are known, against a grid, and the notebook 03 dashboards."""
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import nnlab as nl
+from nnlab import regions as R
+
+matplotlib.use("Agg")
+
+# the two networks of notebook 03 (lecture notation: theta rows are (theta_d0, theta_d1); phi = phi_0..phi_3)
+# network 1: zigzag on [-1, 1] with joints at -1, -0.5, 0.5: up from -1 to 1, down to -1, up to 1
+NET1 = dict(theta=[[1, 1], [0.5, 1], [-0.5, 1]], phi=[-1, 4, -6, 6])
+# network 2: on [-1, 1] down from 1 to -1, up to 1, down to -1 (joints -1, 0, 0.5); slope -6 below -1
+NET2 = dict(theta=[[1, 1], [0, -1], [-0.5, 1]], phi=[-5, 4, 6, -8])
+# four folds: joints -0.7, -0.4, 0.2; values at -1, joints, 1: 0.9, -1.5, 0.9, -1.5, 1.7 (each piece
+# sweeps across all of network 2's joints -1, 0, 0.5)
+NET1_FOUR = dict(theta=[[0.7, 1], [0.4, 1], [0.2, -1]], phi=[-8.7, 16, -12, 8])
+
+
+def _binomial(n, k):
+    """C(n, k) from Pascal's triangle, independent of math.comb."""
+    row = [1]
+    for _ in range(n):
+        row = [a + b for a, b in zip([0, *row], [*row, 0])]
+    return row[k] if 0 <= k <= n else 0
+
+
+# --- parameter counts -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n_in, hidden, n_out, expected", [
+    (1, [6], 1, 19),          # 6 weights + 6 biases + 6 weights + 1 bias (the lecture's shallow net)
+    (1, [3], 1, 10),          # one 1-3-1 network; two of them: 20, the lecture's composed pair
+    (1, [3, 3], 1, 22),       # 6 + (9 + 3) + 4: the merged two-layer form has 2 more parameters
+    (1, [10] * 5, 1, 471),    # 20 + 4 * 110 + 11 (UDL figure 4.7a)
+    (10, [50] * 5, 1, 10801),  # 550 + 4 * 2550 + 51 (UDL figure 4.7b)
+    (40, [298], 10, 15208),   # UDL figure 20.2 (MNIST-1D: 40 inputs, 10 classes): 12218 + 2990
+    (40, [100] * 2, 10, 15210),  # 4100 + 10100 + 1010
+    (40, [75] * 3, 10, 15235),   # 3075 + 2 * 5700 + 760
+    (40, [63] * 4, 10, 15319),   # 2583 + 3 * 4032 + 640; the lecture prints 15139, a slip
+    (3, [], 2, 8),            # no hidden layer: a linear model, (3 + 1) * 2
+])
+def test_count_params(n_in, hidden, n_out, expected):
+    assert R.count_params(n_in, hidden, n_out) == expected
+
+
+def test_count_params_matches_the_mlp():
+    model = nl.MLP([3, 7, 5, 2], rng=np.random.default_rng(0))
+    assert R.count_params(3, [7, 5], 2) == model.n_params == 3 * 7 + 7 + 7 * 5 + 5 + 5 * 2 + 2
+
+
+def test_count_params_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"hidden\[1\]"):
+        R.count_params(1, [3, 0], 1)
+    with pytest.raises(TypeError, match="hidden"):
+        R.count_params(1, 3, 1)
+    with pytest.raises(ValueError, match="n_in"):
+        R.count_params(0, [3], 1)
+
+
+# --- maximum number of regions ----------------------------------------------------------------
+
+@pytest.mark.parametrize("n_units, n_in, expected", [
+    (6, 1, 7),        # 6 joints cut a line into 7 pieces
+    (3, 2, 7),        # 3 lines in general position: 1 + 3 + 3
+    (4, 2, 11),       # 1 + 4 + 6
+    (2, 5, 4),        # fewer hyperplanes than dimensions: all 2^2 sign patterns
+    (0, 3, 1),        # no units: one region
+    (5, 3, 26),       # 1 + 5 + 10 + 10
+])
+def test_zaslavsky(n_units, n_in, expected):
+    assert R.max_regions_shallow(n_units, n_in) == expected
+
+
+def test_deep_formula_with_one_input_is_d_plus_one_to_the_k():
+    # 11^2 = 121, 11^3 = 1331, 11^4 = 14641, 11^5 = 161051: the book's 161,051
+    # (the lecture's 161,501 is a slip)
+    assert R.max_regions_deep(10, 5) == 161051
+    # two layers of 3: the most a 1-3-3-1 network (or a pair of 1-3-1 networks) can do
+    assert R.max_regions_deep(3, 2) == 16
+    assert R.max_regions_deep(6, 1) == R.max_regions_shallow(6) == 7
+    assert all(R.max_regions_deep(D, K) == (D + 1) ** K for D in range(1, 8) for K in range(1, 6))
+
+
+def test_deep_formula_book_example_with_ten_inputs_is_an_exact_integer():
+    value = R.max_regions_deep(50, 5, 10)
+    # (50/10 + 1)^(10 * 4) * sum_{j <= 10} C(50, j), the sum from Pascal's triangle
+    expected = 6**40 * sum(_binomial(50, j) for j in range(11))
+    assert isinstance(value, int) and value == expected
+    assert value > 10**40 and len(str(value)) == 42  # about 1.8e41: "more than 10^40"
+    assert str(value).startswith("17956")
+
+
+def test_deep_formula_shallow_case_and_errors():
+    assert R.max_regions_deep(20, 1, 10) == R.max_regions_shallow(20, 10)
+    with pytest.raises(ValueError, match="width"):
+        R.max_regions_deep(5, 3, 2)
+    with pytest.raises(ValueError, match="depth"):
+        R.max_regions_deep(4, 0)
+    with pytest.raises(ValueError, match="n_units"):
+        R.max_regions_shallow(-1)
+
+
+def test_max_regions_curve():
+    params, regions = R.max_regions_curve(1, 5, [1, 10])
+    assert params.tolist() == [R.count_params(1, [1] * 5), 471]
+    assert regions == [32, 161051]   # 2^5 and 11^5
+
+
+# --- exact counting in one dimension ----------------------------------------------------------
+
+def test_shallow_network_has_one_more_piece_than_joints_inside_the_interval():
+    joints = np.array([-2.0, -0.5, 0.3, 1.0, 2.5])
+    theta = np.column_stack([-joints, np.ones(5)])          # unit d turns on at x = joints[d]
+    net = R.shallow_network(theta, [0.0, 1.0, -2.0, 3.0, -1.5, 2.0])
+    assert R.count_linear_regions(net) == 6
+    np.testing.assert_allclose(R.linear_pieces(net).joints, joints)
+    assert R.count_linear_regions(net, (-1, 2)) == 4        # joints -0.5, 0.3 and 1.0 inside
+    assert R.count_linear_regions(net, (-3, 3)) == 6
+    assert R.count_linear_regions(net, (0.3, 1.0)) == 1     # joints on the ends do not cut
+
+
+def test_a_unit_with_zero_output_weight_switches_but_does_not_cut():
+    net = R.shallow_network([[1, 1], [0, 1], [-1, 1]], [0, 1, 0, -1])
+    assert R.activation_pieces(net).n_pieces == 4   # three units change state
+    assert R.count_linear_regions(net) == 3          # only two of them change the function
+    # separate intervals with the same function stay separate regions: a hat, flat 0 on both sides
+    hat = R.shallow_network([[1, 1], [0, 1], [-1, 1]], [0, 1, -2, 1])
+    assert R.count_linear_regions(hat) == 4
+    np.testing.assert_allclose(R.linear_pieces(hat).slopes[:, 0], [0, 1, -1, 0])
+
+
+def test_lecture_networks_and_their_composition_multiply():
+    net1, net2 = R.shallow_network(**NET1), R.shallow_network(**NET2)
+    assert R.count_linear_regions(net1, (-1, 1)) == 3
+    assert R.count_linear_regions(net2, (-1, 1)) == 3
+    deep = R.compose_networks(net1, net2)
+    assert deep.n_params == 20
+    assert R.count_linear_regions(deep, (-1, 1)) == 9   # 3 x 3: the lecture's "(at least) 9"
+    four = R.compose_networks(R.shallow_network(**NET1_FOUR), net2)
+    assert R.count_linear_regions(R.shallow_network(**NET1_FOUR), (-1, 1)) == 4
+    assert R.count_linear_regions(net2) == 4
+    assert R.count_linear_regions(four, (-1, 1)) == 16 == R.max_regions_deep(3, 2)  # 4 x 4, the maximum
+    assert R.count_linear_regions(four) == 16
+
+
+def test_composition_replicates_network_2_on_every_fold():
+    net1, net2 = R.shallow_network(**NET1), R.shallow_network(**NET2)
+    edges, labels = R.composition_labels(net1, net2, (-1, 1))
+    # network 2's pieces on the real line: 0 below -1, 1 on (-1, 0), 2 on (0, 0.5), 3 above 0.5;
+    # the up-fold sees 1, 2, 3, the down-fold the mirror image 3, 2, 1
+    assert labels.tolist() == [1, 2, 3, 3, 2, 1, 1, 2, 3]
+    np.testing.assert_allclose(edges, [-1, -0.75, -0.625, -0.5, -0.25, 0, 0.5, 0.75, 0.875, 1])
+    np.testing.assert_allclose(R.monotone_segments(net1, (-1, 1)),
+                               [[-1, -0.5, -1, 1], [-0.5, 0.5, 1, -1], [0.5, 1, -1, 1]])
+
+
+def test_pieces_reproduce_the_network(rng):
+    model = R.random_network([1, 6, 5, 4, 2], rng=rng)
+    for pieces in (R.activation_pieces(model), R.linear_pieces(model, (-4, 4))):
+        x = rng.uniform(-4, 4, 500)
+        np.testing.assert_allclose(pieces.evaluate(x), model.forward(x[:, None]), atol=1e-10)
+    p = R.activation_pieces(model)
+    inner = 0.5 * (p.edges[1:-2] + p.edges[2:-1])
+    np.testing.assert_array_equal(p.patterns[1:-1], R.activation_patterns(model, inner[:, None]))
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("sizes", [[1, 8, 1], [1, 5, 5, 1], [1, 4, 4, 4, 4, 1], [1, 10, 10, 10, 1]])
+def test_exact_count_agrees_with_a_fine_grid(sizes, seed):
+    model = R.random_network(sizes, rng=np.random.default_rng(seed))
+    lo, hi = -3.0, 3.0
+    x = np.linspace(lo, hi, 60001)
+    grid = R.count_regions_grid(model, x[:, None])
+    pieces = R.activation_pieces(model, (lo, hi))
+    assert grid <= pieces.n_pieces              # a grid can only miss regions
+    if np.diff(pieces.edges).min() > 2 * (x[1] - x[0]):
+        assert grid == pieces.n_pieces          # and misses none wider than its spacing
+    # where the pattern changes along the grid, a joint of the exact count lies in between
+    change = np.flatnonzero(np.any(np.diff(R.activation_patterns(model, x[:, None]), axis=0), axis=1))
+    idx = np.searchsorted(pieces.joints, x[change], side="left")
+    assert np.all(pieces.joints[np.minimum(idx, len(pieces.joints) - 1)] <= x[change + 1] + 1e-12)
+
+
+def test_the_grid_test_is_not_vacuous():
+    """Most seeds above have pieces wide enough that the grid must find every one."""
+    exact_hits = 0
+    for sizes in ([1, 8, 1], [1, 5, 5, 1], [1, 4, 4, 4, 4, 1], [1, 10, 10, 10, 1]):
+        for seed in range(6):
+            p = R.activation_pieces(R.random_network(sizes, rng=np.random.default_rng(seed)), (-3, 3))
+            exact_hits += np.diff(p.edges).min() > 2 * 6 / 60000
+    assert exact_hits >= 18
+
+
+def test_random_networks_use_few_of_the_possible_regions():
+    counts = R.random_region_counts([1, 10, 10, 10, 10, 10, 1], 10, rng=np.random.default_rng(0))
+    assert counts.shape == (10,) and counts.dtype.kind == "i"
+    assert np.all(counts >= 2) and np.all(counts < 500)   # far below 161,051
+
+
+# --- two inputs ---------------------------------------------------------------------------------
+
+def test_three_lines_in_general_position_make_seven_regions():
+    # joints x1 = 0, x2 = 0 and x1 + x2 = 0.5; all three crossings inside [-1, 1]^2
+    net = R.shallow_network([[0, 1, 0], [0, 0, 1], [-0.5, 1, 1]], [0, 1, 1, 1])
+    xx, yy, labels = R.region_grid(net, (-1, 1), (-1, 1), n=201)
+    assert labels.shape == (201, 201)
+    assert labels.max() + 1 == 7 == R.max_regions_shallow(3, 2)
+    assert labels[0, 0] == 0   # numbered in order of first appearance
+
+
+def test_two_dimensional_composition(rng):
+    net1 = R.shallow_network([[0, 1, 0], [0, 0, 1], [-0.5, 1, 1]], [0, 1, 1, 1])
+    deep = R.compose_networks(net1, R.shallow_network(**NET2))
+    X = rng.uniform(-1, 1, (2000, 2))
+    np.testing.assert_allclose(deep.forward(X), R.shallow_network(**NET2).forward(net1.forward(X)))
+    fig = Figure()
+    grid = np.meshgrid(np.linspace(-1, 1, 100), np.linspace(-1, 1, 100))
+    points = np.column_stack([g.ravel() for g in grid])
+    assert R.plot_regions_2d(fig.subplots(), deep, n=100) == R.count_regions_grid(deep, points)
+
+
+# --- composing and merging ----------------------------------------------------------------------
+
+def test_merged_two_layer_form_computes_the_same_function():
+    net1, net2 = R.shallow_network(**NET1), R.shallow_network(**NET2)
+    merged = R.merge_composition(net1, net2)
+    assert merged.sizes == [1, 3, 3, 1] and merged.n_params == 22
+    X = np.linspace(-3, 3, 1001)[:, None]
+    np.testing.assert_allclose(merged.forward(X), R.compose_networks(net1, net2).forward(X), atol=1e-12)
+    np.testing.assert_allclose(merged.forward(X), net2.forward(net1.forward(X)), atol=1e-12)
+    # Psi = theta'_1 phi^T (UDL 4.5 -> 4.6): in nnlab's layout W = Psi.T, rank one
+    psi = merged.weights[1].T
+    np.testing.assert_allclose(psi, np.outer([1, -1, 1], [4, -6, 6]))
+    # psi_0 = theta'_0 + theta'_1 phi_0
+    np.testing.assert_allclose(merged.biases[1], [1 + 1 * -1, 0 - 1 * -1, -0.5 + 1 * -1])
+    assert np.linalg.matrix_rank(psi) == 1
+    assert R.count_linear_regions(merged, (-1, 1)) == 9
+
+
+def test_compose_copies_and_checks_shapes(rng):
+    net1, net2 = R.shallow_network(**NET1), R.shallow_network(**NET2)
+    deep = R.compose_networks(net1, net2)
+    deep.dense_layers[0].params["W"][...] = 0
+    assert net1.weights[0][0, 0] == 1   # the originals are untouched
+    with pytest.raises(ValueError, match="net2"):
+        R.compose_networks(net1, nl.MLP([2, 3, 1], rng=rng))
+    with pytest.raises(TypeError, match="net1"):
+        R.merge_composition(R.compose_networks(net1, net2), net2)
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+def test_errors_name_the_argument(rng):
+    net = R.shallow_network(**NET1)
+    with pytest.raises(TypeError, match="model"):
+        R.count_linear_regions(lambda x: x)
+    with pytest.raises(ValueError, match="model"):
+        R.count_linear_regions(nl.MLP([2, 3, 1], rng=rng))
+    with pytest.raises(ValueError, match="model"):
+        R.count_linear_regions(nl.MLP([1, 3, 1], "tanh", rng=rng))
+    with pytest.raises(ValueError, match="interval"):
+        R.count_linear_regions(net, (1, -1))
+    with pytest.raises(ValueError, match="phi"):
+        R.shallow_network([[1, 1], [0, 1]], [1, 2])
+    with pytest.raises(ValueError, match="theta"):
+        R.shallow_network([1, 2, 3], [1, 2])
+    with pytest.raises(TypeError, match="rng"):
+        R.random_network([1, 3, 1], rng=0)
+    with pytest.raises(ValueError, match="X"):
+        R.activation_patterns(net, np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="interval"):
+        R.monotone_segments(net, (-np.inf, 1))
+
+
+# --- the numbers notebook 03 prints -------------------------------------------------------------
+
+def test_notebook_random_census():
+    """The census cell of notebook 03: same seed, same calls, same numbers."""
+    rng = np.random.default_rng(3)
+    medians = {}
+    for K, D in [(1, 6), (2, 3), (3, 5), (5, 10)]:
+        counts = R.random_region_counts([1] + [D] * K + [1], 20, rng=rng)
+        medians[K, D] = (float(np.median(counts)), int(counts.max()))
+    assert medians[1, 6] == (7.0, 7)   # a shallow net's joints almost surely all land on the line
+    assert all(m <= R.max_regions_deep(D, K) for (K, D), (_, m) in medians.items())
+    assert medians == NOTEBOOK_CENSUS
+
+
+def test_notebook_trained_network():
+    """The training cell of notebook 03: a K=5, D=10 network fit to sin(3 pi x) on [-1, 1]."""
+    rng = np.random.default_rng(1)
+    X = np.linspace(-1, 1, 200)[:, None]
+    y = np.sin(3 * np.pi * X[:, 0])
+    net = R.random_network([1] + [10] * 5 + [1], rng=rng)
+    assert (R.count_linear_regions(net, (-1, 1)), R.count_linear_regions(net)) == (23, 64)
+    history = nl.fit(net, X, y, loss="mse", optimizer=nl.Adam(0.01), epochs=1000, batch_size=None, rng=rng)
+    assert history.loss[-1] < 1e-3
+    assert (R.count_linear_regions(net, (-1, 1)), R.count_linear_regions(net)) == (56, 86)
+
+
+def test_notebook_two_input_composition():
+    net1 = R.shallow_network([[0.1, 1, 0.3], [-0.1, -1, -0.3], [0.5, 0.2, 1]], [-1.5, 1.5, 1.5, 1.0])
+    deep = R.compose_networks(net1, R.shallow_network(**NET2))
+    assert R.region_grid(net1, n=300)[2].max() + 1 == 4   # a fold line and a bend: 4 regions
+    assert R.region_grid(deep, n=300)[2].max() + 1 == 13
+
+
+NOTEBOOK_CENSUS = {(1, 6): (7.0, 7), (2, 3): (6.0, 10), (3, 5): (14.5, 21), (5, 10): (49.5, 71)}
+
+
+# --- pictures -----------------------------------------------------------------------------------
+
+def test_pictures_draw():
+    net1, net2 = R.shallow_network(**NET1), R.shallow_network(**NET2)
+    fig = Figure()
+    axes = fig.subplots(2, 3).ravel()
+    R.plot_pieces(axes[0], net1)
+    assert len(axes[0].lines[0].get_xdata()) == 4   # the exact polyline: both ends and 2 inner joints
+    R.plot_fold(axes[1], net1, net2)
+    R.plot_folded_axis(axes[2], net1, net2)
+    R.plot_composition(axes[3], net1, net2)
+    R.plot_function_2d(axes[4], R.compose_networks(R.shallow_network([[0, 1, 0], [0, 0, 1], [-0.5, 1, 1]],
+                                                                     [0, 1, 1, 1]), net2), n=50)
+    R.plot_regions_per_parameter(axes[5], 1, [1, 2, 5, 10], highlight=(5, 10))
+    assert "161,051" in axes[5].texts[0].get_text() and "471" in axes[5].texts[0].get_text()
+    assert len(axes[5].lines) == 6  # five depths and the highlight
+
+
+# --- dashboards -----------------------------------------------------------------------------------
+
+def test_composition_explorer_presets_and_redraw():
+    from nnlab.widgets.regions import COMPOSITION_PRESETS, composition_explorer
+    dash = composition_explorer()
+    book = dash.image.value
+    assert dash.values == COMPOSITION_PRESETS["book (3 x 3 = 9)"]
+    dash.set_preset("four folds (4 x 4 = 16)")
+    assert dash.values == COMPOSITION_PRESETS["four folds (4 x 4 = 16)"]
+    assert dash.image.value != book and dash.message.value == ""
+    before, draws = dash.image.value, dash.n_draws
+    dash.controls["p1"].value = 10.0   # a student drags one slider
+    assert dash.n_draws == draws + 1 and dash.image.value != before
+    dash.set_values(p0=0.0, p1=0.0, p2=0.0, p3=0.0)   # network 1 constant: still a picture, no error
+    assert dash.message.value == ""
+
+
+def test_composition_explorer_titles_show_the_counts():
+    from nnlab.widgets.regions import COMPOSITION_PRESETS, draw_composition
+    expected = {"book (3 x 3 = 9)": 9, "four folds (4 x 4 = 16)": 16, "no fold": 3, "shallow folds": 6}
+    for name, n in expected.items():
+        fig = Figure()
+        draw_composition(fig, **COMPOSITION_PRESETS[name])
+        assert fig.axes[2].get_title() == f"composition: {n} linear regions on [-1, 1]"
+
+
+def test_random_network_explorer_presets_and_redraw():
+    from nnlab.widgets import random_network_explorer
+    from nnlab.widgets.regions import RANDOM_PRESETS
+    dash = random_network_explorer("the book's K=5, D=10")
+    assert dash.values == RANDOM_PRESETS["the book's K=5, D=10"]
+    title = dash.figure.axes[0].get_title()
+    assert "161,051" in title
+    n = R.count_linear_regions(R.random_network([1] + [10] * 5 + [1], rng=np.random.default_rng(0)))
+    assert title.startswith(f"1 input: {n} linear regions on the real line")
+    before = dash.image.value
+    dash.controls["seed"].value = 1
+    assert dash.image.value != before and dash.message.value == ""
+    dash.set_preset("shallow, 6 units")
+    assert dash.values == {"depth": 1, "width": 6, "seed": 0}
+    assert dash.figure.axes[0].get_title().startswith("1 input: 7 linear regions")
