@@ -33,11 +33,12 @@ def draw_xor(fig: Figure, **weights: float) -> None:
     X, y = xor()
     model = xor_network(**weights)
     ax_in, ax_hidden = fig.subplots(1, 2)
-    plots.plot_decision_boundary(ax_in, model, X, y, threshold=0.5, title="input space: y > 0.5 shaded red")
+    # fixed margins: tight_layout would cost a second full render on every slider move
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.92, wspace=0.25)
+    plots.plot_decision_boundary(ax_in, model, X, y, threshold=0.5, n=120, title="input space: y > 0.5 shaded red")
     plots.plot_hidden_space(ax_hidden, model, X, y, threshold=0.5)
     correct = int(np.sum((model.forward(X)[:, 0] > 0.5) == y))
     ax_hidden.set_title(f"hidden space: {correct} of 4 correct")
-    fig.tight_layout()
 
 
 def xor_explorer(preset: str | None = "hand-set") -> Dashboard:
