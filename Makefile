@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # jupyter refuses to run as root unless told; a student's laptop never needs this
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test notebooks benchmark clean
+.PHONY: lab test notebooks benchmark clean slides student html
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -30,3 +30,12 @@ clean:
 
 notebooks: $(STAMP)  ## re-execute every notebook in place from a fresh kernel (for authors)
 	$(BIN)/python tools/execute_notebooks.py
+
+slides: $(STAMP)  ## offline reveal.js slides of every notebook in build/slides/ (npm installs reveal.js etc. once)
+	$(BIN)/python tools/build_slides.py
+
+student: $(STAMP)  ## student copies in build/student/: exercise cells blanked, outputs cleared
+	$(BIN)/python tools/make_student.py
+
+html: $(STAMP)  ## static HTML of every executed notebook in build/html/, widgets in their saved default view
+	$(BIN)/python tools/build_slides.py --to html

@@ -1,0 +1,344 @@
+"""What an instructor relies on: slide metadata, student versions, dashboard presets, offline exports.
+
+The slides themselves are loaded in headless Chromium with the network cut off in
+tests/browser/test_slides_offline.py; here is everything that needs no browser.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import nnlab as nl
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _load_tool(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_student = _load_tool("make_student")
+build_slides = _load_tool("build_slides")
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _exercises(nb) -> list[int]:
+    return [i for i, c in enumerate(nb.cells) if make_student.is_exercise(c)]
+
+
+# --- slide metadata -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_cell_has_a_slide_type_and_the_first_opens_a_slide(path):
+    cells = _read(path).cells
+    types = [c.metadata.get("slideshow", {}).get("slide_type") for c in cells]
+    missing = [i for i, t in enumerate(types) if t not in SLIDE_TYPES]
+    assert not missing, (f"cells {missing} have no valid metadata.slideshow.slide_type "
+                         f"(one of {sorted(SLIDE_TYPES)}): set it in JupyterLab's property inspector "
+                         "(the gear icon, 'Slide Type')")
+    assert types[0] == "slide", f"the title cell is the first slide, not {types[0]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_section_starts_a_slide(path):
+    """A ``## heading`` cell opens a slide or a sub-slide, so the deck follows the notebook's sections."""
+    cells = _read(path).cells
+    late = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("## ")
+            and c.metadata.get("slideshow", {}).get("slide_type") not in ("slide", "subslide")]
+    assert not late, f"cells {late} open a section (##) but not a slide"
+    slides = sum(c.metadata.get("slideshow", {}).get("slide_type") == "slide" for c in cells)
+    assert slides >= 3, f"only {slides} slide(s): a title, and a slide for each section"
+
+
+# --- student versions -----------------------------------------------------------------------------
+
+def _is_stub(node: ast.stmt) -> bool:
+    """A def whose body is an optional docstring and ``raise NotImplementedError("your code here")``."""
+    body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+    return (len(body) == 1 and isinstance(body[0], ast.Raise) and isinstance(body[0].exc, ast.Call)
+            and getattr(body[0].exc.func, "id", None) == "NotImplementedError")
+
+
+def _assert_blanked(stub: str, original: str) -> None:
+    """Only def/class headers and docstrings survive, and every def raises NotImplementedError."""
+    assert "your code here" in stub
+    tree = ast.parse(stub)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            assert _is_stub(node), f"{node.name} still has code:\n{stub}"
+    for node in tree.body:
+        assert isinstance(node, DEFS), f"a statement survived:\n{stub}"
+
+    def signatures(source: str) -> dict[str, str]:
+        return {n.name: ast.dump(n.args) for n in ast.walk(ast.parse(source))
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    kept = signatures(original)
+    if all(isinstance(n, DEFS) for n in ast.parse(original).body):
+        assert signatures(stub) == kept, "a signature changed"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_student_version_blanks_exercises_and_changes_nothing_else(path):
+    nb = _read(path)
+    student = make_student.student_version(nb)
+    assert len(student.cells) == len(nb.cells)
+    assert WIDGET_STATE not in student.metadata.get("widgets", {})
+    for i, (mine, theirs) in enumerate(zip(nb.cells, student.cells, strict=True)):
+        assert theirs.cell_type == mine.cell_type and theirs.metadata == mine.metadata, f"cell {i}"
+        assert theirs.get("id") == mine.get("id"), f"cell {i}"
+        if mine.cell_type != "code":
+            assert theirs.source == mine.source, f"cell {i} changed"
+            continue
+        assert theirs.outputs == [] and theirs.execution_count is None, f"cell {i} keeps its outputs"
+        if make_student.is_exercise(mine):
+            assert theirs.source != mine.source, f"exercise cell {i} not blanked"
+            _assert_blanked(theirs.source, mine.source)
+        else:
+            assert theirs.source == mine.source, f"cell {i} is not an exercise but changed"
+    assert _read(path) == nb, "the instructor's notebook was modified"
+
+
+def test_make_student_writes_every_notebook(tmp_path):
+    before = {p: p.read_bytes() for p in NOTEBOOKS}
+    assert make_student.main(["--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == [p.name for p in NOTEBOOKS]
+    for path in NOTEBOOKS:
+        student = _read(tmp_path / path.name)
+        nbformat.validate(student)
+        assert all(c.outputs == [] for c in student.cells if c.cell_type == "code")
+        assert path.read_bytes() == before[path], f"{path.name} was modified"
+
+
+SOLVED = '''# Exercise: the sigmoid's backward pass.
+import numpy as np
+
+@np.vectorize
+def sigmoid_backward(z, dout):
+    """dL/dz for a = sigmoid(z)."""
+    s = 1 / (1 + np.exp(-z))  # the answer
+    return dout * s * (1 - s)
+
+class MyDense(Base):
+    """A dense layer."""
+    scale = 2.0
+
+    def backward(self, dout,
+                 input_grad=True):
+        # dW = X^T dout: a hint that is also the answer
+        self.grads["W"] = self._X.T @ dout
+        return dout @ self.params["W"].T
+
+def one_liner(x): return 2 * x
+answer = sigmoid_backward(0.0, 1.0)
+'''
+
+
+def test_blank_keeps_signatures_and_docstrings_and_drops_every_answer():
+    stub = make_student.blank(SOLVED)
+    _assert_blanked(stub, SOLVED)
+    assert stub.splitlines()[0] == "# Exercise: the sigmoid's backward pass."
+    for kept in ("@np.vectorize", "def sigmoid_backward(z, dout):", '"""dL/dz for a = sigmoid(z)."""',
+                 "class MyDense(Base):", "def backward(self, dout,", "input_grad=True):",
+                 "def one_liner(x):"):
+        assert kept in stub
+    for answer in ("np.exp", "the answer", "dW = X^T", "_X.T", "2 * x", "answer =", "scale = 2.0",
+                   "import numpy"):
+        assert answer not in stub, f"{answer!r} survived:\n{stub}"
+    namespace = {"np": __import__("numpy"), "Base": object}
+    exec(compile(stub, "stub", "exec"), namespace)  # the blanked cell still runs...
+    with pytest.raises(NotImplementedError, match="your code here"):  # ...and says what to do when called
+        namespace["sigmoid_backward"](0.0, 1.0)
+    with pytest.raises(NotImplementedError):
+        namespace["MyDense"]().backward(None)
+
+
+@pytest.mark.parametrize("source", ["x = 1\ny = 2", "%timeit f(1)", "", "print('hi')"])
+def test_blank_of_plain_statements_is_one_comment(source):
+    assert make_student.blank(source) == "# your code here"
+
+
+def test_the_blanking_check_would_catch_a_leftover_answer():
+    with pytest.raises(AssertionError):
+        _assert_blanked("def f(x):\n    return x  # your code here", "def f(x):\n    return x")
+    with pytest.raises(AssertionError):
+        _assert_blanked("# your code here\nanswer = 42", "answer = 42")
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if _exercises(_read(p))] or [None],
+                         ids=lambda p: getattr(p, "name", "none"))
+def test_student_version_runs_and_its_checks_explain_what_is_missing(path):
+    """Run top to bottom, a blanked notebook shows no traceback, and the checks say what to write."""
+    if path is None:
+        pytest.skip("no notebook has exercise cells yet")
+    from nbclient import NotebookClient
+
+    student = make_student.student_version(_read(path))
+    NotebookClient(student, timeout=120, kernel_name="python3", allow_errors=True, record_timing=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    errors = [f"cell {i}: {o.ename}: {o.evalue}" for i, c in enumerate(student.cells) if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"the student version of {path.name} shows tracebacks: {errors}"
+    text = json.dumps([c.outputs for c in student.cells if c.cell_type == "code"])
+    assert "NotImplementedError" in text, "no check reported the unwritten exercise"
+
+
+# --- presets ----------------------------------------------------------------------------------------
+
+def _factories() -> dict[str, object]:
+    """Every dashboard factory nnlab.widgets exports that takes a ``preset`` keyword."""
+    found = {}
+    for name in nl.widgets.__all__:
+        obj = getattr(nl.widgets, name)
+        if inspect.isfunction(obj) and "preset" in inspect.signature(obj).parameters:
+            found[name] = obj
+    return found
+
+
+FACTORIES = _factories()
+
+
+def test_every_dashboard_factory_takes_a_preset():
+    assert FACTORIES, "nnlab.widgets exports no dashboard with presets"
+    for name in nl.widgets.__all__:
+        obj = getattr(nl.widgets, name)
+        returns = inspect.signature(obj).return_annotation if inspect.isfunction(obj) else None
+        if returns in (nl.widgets.Dashboard, "Dashboard"):
+            assert name in FACTORIES, f"nl.widgets.{name} returns a dashboard but has no preset keyword"
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_opening_a_dashboard_with_a_preset_sets_its_controls(name):
+    factory = FACTORIES[name]
+    presets = factory().presets
+    assert presets, f"{name} defines no presets"
+    for preset, expected in presets.items():
+        dashboard = factory(preset=preset)
+        where = f"{name}(preset={preset!r})"
+        assert set(expected) <= set(dashboard.values), f"{where} names unknown controls"
+        for control, value in expected.items():
+            actual = dashboard.values[control]
+            if isinstance(value, float):
+                assert actual == pytest.approx(value, abs=1e-12), f"{where}: {control} = {actual}"
+            else:
+                assert actual == value, f"{where}: {control} = {actual!r}, expected {value!r}"
+        assert dashboard.preset_picker.value == preset, f"{where}: the menu shows another preset"
+        assert dashboard.message.value == "", f"{where} cannot draw: {dashboard.message.value}"
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_an_unknown_preset_is_refused_with_the_names(name):
+    with pytest.raises(ValueError, match="preset"):
+        FACTORIES[name](preset="no such preset")
+
+
+# --- the npm lock file ---------------------------------------------------------------------------------
+
+def test_vendor_packages_are_pinned_and_come_from_the_npm_registry():
+    package = json.loads((ROOT / "tools" / "slides" / "package.json").read_text())
+    lock = json.loads((ROOT / "tools" / "slides" / "package-lock.json").read_text())
+    pins = package["dependencies"]
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", v) for v in pins.values()), f"not exact versions: {pins}"
+    assert lock["packages"][""]["dependencies"] == pins, "package-lock.json is out of date: run npm install"
+    for name, version in pins.items():
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
+    assert pins["reveal.js"].startswith("4."), "nbconvert's reveal template is written for reveal.js 4"
+    assert pins["mathjax"].startswith("2."), "nbconvert's templates configure MathJax 2"
+    for key, entry in lock["packages"].items():
+        if not key:
+            continue
+        integrity = entry.get("integrity", "")
+        assert re.fullmatch(r"sha512-[A-Za-z0-9+/=]+", integrity), f"{key}: no sha512 integrity"
+        resolved = entry.get("resolved", "https://registry.npmjs.org/")
+        assert resolved.startswith("https://registry.npmjs.org/"), f"{key} comes from {resolved}"
+
+
+# --- static exports (nbconvert only; the browser test loads them) -----------------------------------
+
+class _Links(HTMLParser):
+    """The URLs a page loads by itself: script/img/iframe src and stylesheet href."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "img", "iframe", "source", "video", "audio") and attrs.get("src"):
+            self.urls.append(attrs["src"])
+        if tag == "link" and attrs.get("href"):
+            self.urls.append(attrs["href"])
+
+
+def _loaded_urls(html: str) -> list[str]:
+    parser = _Links()
+    parser.feed(html)
+    return parser.urls
+
+
+EXECUTED = [p for p in NOTEBOOKS if build_slides.is_executed(p)]
+WITH_STATE = [p for p in EXECUTED if WIDGET_STATE in _read(p).metadata.get("widgets", {})]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """Slides and HTML of every executed notebook, by nbconvert with the build's settings (no vendor copy)."""
+    out = tmp_path_factory.mktemp("exported")
+    if EXECUTED:
+        build_slides.convert(EXECUTED, out, "slides")
+        build_slides.convert(EXECUTED, out, "html")
+    return out
+
+
+@pytest.mark.parametrize("path", EXECUTED, ids=lambda p: p.name)
+def test_exports_load_nothing_from_outside(path, exported):
+    for name in (f"{path.stem}.slides.html", f"{path.stem}.html"):
+        urls = _loaded_urls((exported / name).read_text())
+        assert "vendor/requirejs/require.js" in urls
+        assert any(u.startswith("vendor/mathjax/MathJax.js") for u in urls)
+        outside = [u for u in urls if re.match(r"(https?:)?//", u)]
+        assert not outside, f"{name} loads {outside}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_saves_the_state_of_every_widget_it_shows(path):
+    """nbclient stores the widget state in the notebook's metadata; without it an export shows no widget."""
+    nb = _read(path)
+    views = [o["data"][WIDGET_VIEW]["model_id"] for c in nb.cells if c.cell_type == "code"
+             for o in c.outputs if WIDGET_VIEW in o.get("data", {})]
+    if not views:
+        pytest.skip(f"{path.name} shows no widget (or is not executed)")
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    missing = [v for v in views if v not in state]
+    assert not missing, f"no saved state for widget(s) {missing}: re-run `make notebooks`"
+
+
+@pytest.mark.parametrize("path", WITH_STATE, ids=lambda p: p.name)
+def test_html_export_embeds_the_widget_state(path, exported):
+    html = (exported / f"{path.stem}.html").read_text()
+    state_tag = r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>'
+    match = re.search(state_tag, html, re.S)
+    assert match, "no widget state in the page"
+    embedded = json.loads(match.group(1))["state"]
+    assert embedded.keys() == _read(path).metadata["widgets"][WIDGET_STATE]["state"].keys()
+    assert "var widgetRendererSrc = 'vendor/html-manager/dist/embed-amd.js'" in html
