@@ -27,8 +27,16 @@ __all__ = [
 ]
 
 
+#: top-level names that live in a lazily imported submodule
+_LAZY = {"load_mnist38": "mnist"}
+
+
 def __getattr__(name: str) -> ModuleType:
     """Import a submodule such as ``nl.plots`` or ``nl.widgets`` on first use (keeps import fast)."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
     if name.startswith("_"):
         raise AttributeError(name)
     try:
