@@ -24,6 +24,7 @@ test: $(STAMP)  ## run every test: unit tests and the notebooks under strict nbv
 
 benchmark: $(STAMP)  ## speed measurements, printed as ratios against peers
 	$(BIN)/python benchmarks/train_speed.py
+	$(BIN)/python benchmarks/probe_speed.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

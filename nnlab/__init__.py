@@ -28,7 +28,7 @@ __all__ = [
 
 
 #: top-level names that live in a lazily imported submodule
-_LAZY = {"load_mnist38": "mnist"}
+_LAZY = {"load_mnist38": "mnist", "BatchNorm": "normalization", "Residual": "normalization"}
 
 
 def __getattr__(name: str) -> ModuleType:

@@ -4,6 +4,7 @@ Every dashboard is a ``Dashboard``: controls plus a figure that redraws in place
 """
 
 from .base import Dashboard, slider
+from .gradients import vanishing_gradients
 from .landscape import nonconvexity_explorer
 from .mnist import mnist_explorer
 from .regions import composition_explorer, random_network_explorer
@@ -16,5 +17,6 @@ __all__ = [
     "nonconvexity_explorer",
     "random_network_explorer",
     "slider",
+    "vanishing_gradients",
     "xor_explorer",
 ]

@@ -1,0 +1,406 @@
+"""The gradient probe against nnlab's layers, PyTorch's autograd and finite differences; the
+lecture's claims about deep sigmoid and ReLU networks; the training helper; the dashboard."""
+
+import numpy as np
+import pytest
+
+import nnlab as nl
+from nnlab.probe import (ACTIVATIONS, SATURATION, DeepNet, GradientProbe, gaussian_moments, probe, theory,
+                         train)
+from nnlab.widgets.gradients import PRESETS, vanishing_gradients
+
+SWITCHES = [(False, False), (True, False), (False, True), (True, True)]
+CASES = [(a, bn, res) for a in ACTIVATIONS for bn, res in SWITCHES]
+IDS = [f"{a}{'-bn' if bn else ''}{'-res' if res else ''}" for a, bn, res in CASES]
+
+
+def _dense_layers(model):
+    for layer in model.layers:
+        if isinstance(layer, nl.Sequential):
+            yield from _dense_layers(layer)
+        elif isinstance(layer, nl.Dense):
+            yield layer
+
+
+def nnlab_grad_norms(gp, net):
+    """||dL/dW|| of every layer by nnlab's Sequential.backward, in float64, on the probe's weights."""
+    X, y = gp.inputs(net)
+    model = net.build(weights=[W.astype(np.float64) for W in gp.weights(net)])
+    loss, dout = nl.mse(model.forward(X.astype(np.float64)), y.astype(np.float64))
+    model.backward(dout)
+    return np.array([np.linalg.norm(d.grads["W"]) for d in _dense_layers(model)]), loss
+
+
+def torch_grad_norms(torch, gp, net, dtype):
+    """The same network written in PyTorch; its autograd gives the reference gradients."""
+    F = torch.nn.functional
+    phi = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu,
+           "leaky_relu": lambda q: F.leaky_relu(q, 0.01), "elu": lambda q: F.elu(q, 1.0)}[net.activation]
+    X, y = (torch.from_numpy(a).to(dtype) for a in gp.inputs(net))
+    Ws = [torch.from_numpy(W).to(dtype).requires_grad_(True) for W in gp.weights(net)]
+    h = X
+    for d, W in enumerate(Ws[:-1]):
+        q = h @ W
+        if net.batch_norm:
+            q = F.batch_norm(q, None, None, training=True, eps=1e-5)
+        h = h + phi(q) if net.residual and d >= 1 else phi(q)
+    loss = ((h @ Ws[-1] - y) ** 2).mean()
+    loss.backward()
+    return np.array([torch.linalg.norm(W.grad).item() for W in Ws]), loss.item()
+
+
+class TestAgreement:
+    @pytest.mark.parametrize("activation, batch_norm, residual", CASES, ids=IDS)
+    @pytest.mark.parametrize("width", [8, 24])  # 24 > batch: the Gram-matrix route to ||dW||
+    def test_probe_matches_nnlab_backward(self, activation, batch_norm, residual, width):
+        net = DeepNet(depth=6, width=width, activation=activation, init="glorot", batch_norm=batch_norm,
+                      residual=residual)
+        gp = GradientProbe(rng=np.random.default_rng(3), batch=16, dtype=np.float64)
+        result = gp(net)
+        expected, loss = nnlab_grad_norms(gp, net)
+        np.testing.assert_allclose(result.grad_norm, expected[:-1], rtol=1e-9)
+        assert result.output_grad_norm == pytest.approx(expected[-1], rel=1e-9)
+        assert result.loss == pytest.approx(loss, rel=1e-12)
+
+    @pytest.mark.parametrize("activation, batch_norm, residual", CASES, ids=IDS)
+    def test_probe_matches_pytorch_autograd(self, activation, batch_norm, residual):
+        torch = pytest.importorskip("torch")
+        init = "he" if "elu" in activation else "glorot"
+        net = DeepNet(depth=10, width=48, activation=activation, init=init, batch_norm=batch_norm,
+                      residual=residual)
+        for dtype, rtol in ((np.float64, 1e-9), (np.float32, 2e-3)):
+            gp = GradientProbe(rng=np.random.default_rng(5), batch=32, dtype=dtype)
+            result = gp(net)
+            expected, loss = torch_grad_norms(torch, gp, net, torch.float64)
+            np.testing.assert_allclose(result.grad_norm, expected[:-1], rtol=rtol)
+            assert result.loss == pytest.approx(loss, rel=rtol)
+
+    def test_probe_matches_pytorch_at_the_dashboard_size(self):
+        """Depth 30, width 512, batch 256, float32: the dashboard's own arithmetic.
+
+        (Not for networks whose gradients explode: there the forward pass is chaotic, and float32
+        round-off at layer 1 grows to percent-size differences at layer 30 in any library.)
+        """
+        torch = pytest.importorskip("torch")
+        for name in ("sigmoid-glorot", "relu-he", "sigmoid-batchnorm"):
+            net = DeepNet(**dict(PRESETS[name], width=512))
+            gp = GradientProbe(rng=np.random.default_rng(0))
+            expected, _ = torch_grad_norms(torch, gp, net, torch.float64)
+            np.testing.assert_allclose(gp(net).grad_norm, expected[:-1], rtol=1e-3)
+
+    @pytest.mark.parametrize("activation, batch_norm, residual", CASES, ids=IDS)
+    def test_probe_matches_finite_differences(self, activation, batch_norm, residual):
+        net = DeepNet(depth=3, width=4, activation=activation, init="normal", scale=0.8,
+                      batch_norm=batch_norm, residual=residual)
+        gp = GradientProbe(rng=np.random.default_rng(11), batch=5, dtype=np.float64)
+        X, y = gp.inputs(net)
+        model = net.build(weights=gp.weights(net))
+        numeric = nl.gradcheck.numerical_model_gradients(model, X, y, "mse", h=1e-6)
+        names = [name for name, _ in model.named_params() if name.endswith("W")]
+        expected = np.array([np.linalg.norm(numeric[name]) for name in names])
+        result = gp(net)
+        np.testing.assert_allclose(result.grad_norm, expected[:-1], rtol=1e-6)
+        assert result.output_grad_norm == pytest.approx(expected[-1], rel=1e-6)
+
+
+class TestTheLecturesClaims:
+    @pytest.mark.parametrize("seed", range(5))
+    def test_sigmoid_with_standard_normal_weights_vanishes(self, seed):
+        """Depth 30: the first layer's gradient is many orders of magnitude below the last layer's."""
+        result = probe(DeepNet(30, 32, "sigmoid", "normal", 1.0), rng=np.random.default_rng(seed))
+        assert result.grad_ratio < 1e-4
+        assert result.saturated.mean() > 0.3  # a third or more of the units sit at |q| > 3
+
+    @pytest.mark.parametrize("seed", range(3))
+    def test_relu_with_he_stays_within_two_orders_of_magnitude(self, seed):
+        result = probe(DeepNet(30, 256, "relu", "he"), rng=np.random.default_rng(seed))
+        assert 1e-2 < result.grad_ratio < 1e2
+        assert np.ptp(np.log10(result.grad_norm)) < 2
+
+    def test_standard_normal_weights_explode_in_a_wide_sigmoid_network(self):
+        """The claim above needs a narrow network: W^T's factor grows like sqrt(width)."""
+        for width, least in ((256, 10), (512, 1e3)):
+            result = probe(DeepNet(30, width, "sigmoid", "normal", 1.0), rng=np.random.default_rng(0))
+            assert result.grad_ratio > least
+            assert np.sqrt(result.theory.chain).mean() > 1
+
+    def test_the_sigmoids_slope_is_at_most_a_quarter(self):
+        q = np.linspace(-10, 10, 100_001)
+        assert nl.activations.sigmoid_grad(q).max() == pytest.approx(0.25)
+        assert SATURATION == pytest.approx(4 * nl.sigmoid(np.array(3.0)) * (1 - nl.sigmoid(np.array(3.0))))
+        assert 0.180 < SATURATION < 0.181
+
+    def test_sigmoid_with_glorot_shrinks_by_the_predicted_factor(self):
+        """No saturation, yet phi' <= 1/4 shrinks the gradient by about sqrt(chain) per layer."""
+        result = probe(DeepNet(30, 256, "sigmoid", "glorot"), rng=np.random.default_rng(0))
+        assert result.saturated.max() < 0.01
+        per_layer = result.grad_ratio ** (1 / 29)
+        assert per_layer == pytest.approx(np.sqrt(result.theory.chain).mean(), rel=0.1)
+        assert result.grad_ratio < 1e-15
+
+    def test_batch_norm_rescues_the_sigmoid_network(self):
+        result = probe(DeepNet(**PRESETS["sigmoid-batchnorm"]), rng=np.random.default_rng(0))
+        assert 0.1 < result.grad_ratio < 10
+        np.testing.assert_allclose(result.preact_std, 1.0, atol=1e-3)
+
+
+class TestTheNotebooksNumbers:
+    """What notebook 06 prints and says, asserted (the notebook runs the same calls)."""
+
+    @pytest.mark.parametrize("net", [
+        DeepNet(30, 32, "sigmoid", "normal", 1.0), DeepNet(30, 32, "sigmoid", "glorot"),
+        DeepNet(30, 32, "relu", "he"), DeepNet(30, 256, "sigmoid", "normal", 1.0),
+        DeepNet(30, 256, "tanh", "normal", 1.0), DeepNet(30, 256, "tanh", "glorot"),
+    ], ids=str)
+    def test_the_backpropagated_gradient_shrinks_or_grows_as_predicted(self, net):
+        result = probe(net, rng=np.random.default_rng(0))
+        measured, predicted = result.signal_ratio ** (1 / 29), result.theory.signal_ratio ** (1 / 29)
+        assert measured == pytest.approx(predicted, rel=0.1)
+
+    def test_batch_norm_makes_a_deep_relu_networks_gradient_grow_towards_the_input(self):
+        for depth, least in ((30, 10), (100, 1e6)):
+            result = probe(DeepNet(depth, 64, "relu", "he", batch_norm=True), rng=np.random.default_rng(0))
+            np.testing.assert_allclose(result.preact_std, 1.0, atol=1e-3)
+            assert result.grad_ratio > least
+
+    def test_which_deep_networks_learn(self):
+        X, y = nl.probe.circles(200, rng=np.random.default_rng(0))
+        nets = {"sigmoid": DeepNet(16, 32, "sigmoid", "glorot"),
+                "sigmoid+bn": DeepNet(16, 32, "sigmoid", "glorot", batch_norm=True),
+                "relu-glorot": DeepNet(16, 32, "relu", "glorot"), "relu-he": DeepNet(16, 32, "relu", "he"),
+                "residual": DeepNet(16, 32, "relu", "he", residual=True),
+                "residual+bn": DeepNet(16, 32, "relu", "he", batch_norm=True, residual=True)}
+        rec = {name: train(net.build(rng=np.random.default_rng(0), n_in=2), X, y,
+                           optimizer=nl.SGD(0.02, momentum=0.9), epochs=30, batch_size=50,
+                           rng=np.random.default_rng(0))
+               for name, net in nets.items()}
+        assert rec["sigmoid"].loss[-1] > 0.68 and rec["sigmoid"].accuracy[-1] <= 0.6
+        assert rec["relu-glorot"].loss[-1] > 0.68
+        for name in ("sigmoid+bn", "relu-he", "residual+bn"):
+            assert rec[name].loss[-1] < 0.15 and rec[name].accuracy[-1] >= 0.95, name
+        assert rec["residual"].diverged_epoch in (1, 2)
+
+    def test_a_pushed_relu_layer_stays_dead_and_leaky_units_come_back(self):
+        X, y = nl.probe.circles(200, rng=np.random.default_rng(0))
+        silent = {}
+        for activation in ("relu", "leaky_relu", "elu"):
+            model = nl.MLP([2, 16, 16, 1], activation, rng=np.random.default_rng(0))
+            model[0].params["b"][:] = -3.0
+            assert nl.dead_units(model, X).all()
+            W = model[0].params["W"].copy()
+            rec = train(model, X, y, optimizer=nl.Adam(0.01), epochs=100, batch_size=50,
+                        rng=np.random.default_rng(0))
+            silent[activation] = nl.dead_units(model, X).sum()
+            if activation == "relu":
+                np.testing.assert_array_equal(model[0].params["W"], W)  # not one bit moved
+                assert rec.accuracy[-1] <= 0.6
+            else:
+                assert rec.accuracy[-1] >= 0.95
+        assert silent["relu"] == 16 and silent["leaky_relu"] < 12 and silent["elu"] < 12
+
+
+class TestTheory:
+    def test_relu_with_he_keeps_the_variance(self):
+        np.testing.assert_allclose(theory(DeepNet(50, 100, "relu", "he")).preact_var, 2.0, rtol=1e-12)
+
+    def test_first_layer_variance_is_fan_in_times_weight_variance(self):
+        assert theory(DeepNet(3, 64, "sigmoid", "normal", 1.0)).preact_var[0] == pytest.approx(64)
+        assert theory(DeepNet(3, 64, "tanh", "glorot")).preact_var[0] == pytest.approx(1.0)
+        assert theory(DeepNet(3, 64, "sigmoid", "glorot", batch_norm=True)).preact_var.tolist() == [1.0] * 3
+
+    @pytest.mark.parametrize("activation", ACTIVATIONS)
+    @pytest.mark.parametrize("v", [0.3, 2.0, 40.0])
+    def test_gaussian_moments_against_sampling(self, activation, v):
+        q = np.random.default_rng(0).normal(0, np.sqrt(v), 400_000)
+        f, f_grad = nl.activations.get_activation(activation)
+        sampled = [f(q).mean(), (f(q) ** 2).mean(), (f_grad(q) ** 2).mean()]
+        np.testing.assert_allclose(gaussian_moments(activation, v), sampled, rtol=0.02, atol=2e-3)
+
+    @pytest.mark.parametrize("name", sorted(PRESETS))
+    def test_measured_spread_follows_the_theory(self, name):
+        """Within 15% over 8 layers of 512 units (the theory is for infinitely wide layers)."""
+        result = probe(DeepNet(**dict(PRESETS[name], depth=8, width=512)), rng=np.random.default_rng(0))
+        np.testing.assert_allclose(result.preact_std, np.sqrt(result.theory.preact_var), rtol=0.15)
+        np.testing.assert_allclose(result.act_std, np.sqrt(result.theory.act_var), rtol=0.15)
+
+
+class TestProbe:
+    def test_saturated_is_the_fraction_beyond_three_for_the_sigmoid(self):
+        net = DeepNet(1, 64, "sigmoid", "normal", 0.5)
+        gp = GradientProbe(rng=np.random.default_rng(0), dtype=np.float64)
+        X, _ = gp.inputs(net)
+        q = X @ gp.weights(net)[0]
+        assert gp(net).saturated[0] == pytest.approx(np.mean(np.abs(q) > 3), abs=1e-4)
+
+    def test_dead_units_are_nnlabs_dead_units(self):
+        net = DeepNet(12, 6, "relu", "he")
+        gp = GradientProbe(rng=np.random.default_rng(2), batch=64, dtype=np.float64)
+        X, _ = gp.inputs(net)
+        model = net.build(weights=gp.weights(net))
+        expected = [nl.dead_units(model, X, layer=d).mean() for d in range(1, 13)]
+        result = gp(net)
+        np.testing.assert_allclose(result.dead, expected)
+        assert result.dead.max() > 0
+        assert probe(DeepNet(12, 6, "leaky_relu", "he"), rng=np.random.default_rng(2)).dead.max() == 0
+
+    def test_a_dead_network_has_exactly_zero_gradients(self):
+        result = probe(DeepNet(**PRESETS["relu-narrow"]), rng=np.random.default_rng(0))
+        assert result.dead[-1] == 1.0
+        assert (result.grad_norm == 0).any() and np.isnan(result.grad_ratio)
+
+    def test_overflow_is_reported_not_raised(self):
+        result = probe(DeepNet(60, 64, "relu", "normal", 1.0), rng=np.random.default_rng(0))
+        k = result.overflow_layer
+        assert k is not None and 20 < k < 60
+        assert np.isfinite(result.act_std[: k - 1]).all() and np.isnan(result.act_std[k - 1:]).all()
+        assert np.isnan(result.grad_norm).all() and np.isnan(result.loss)
+
+    def test_huge_but_finite_gradients_do_not_overflow(self):
+        """The backward pass keeps the gradient's scale as a logarithm: 1e13 and more in float32."""
+        result = probe(DeepNet(**PRESETS["exploding"]), rng=np.random.default_rng(0))
+        assert result.grad_ratio > 1e10 and np.isfinite(result.grad_norm).all()
+
+    def test_same_seed_same_numbers_and_the_draws_are_shared_across_depths(self):
+        a = probe(DeepNet(10, 32, "tanh", "glorot"), rng=np.random.default_rng(7))
+        b = probe(DeepNet(10, 32, "tanh", "glorot"), rng=np.random.default_rng(7))
+        c = probe(DeepNet(10, 32, "tanh", "glorot"), rng=np.random.default_rng(8))
+        np.testing.assert_array_equal(a.grad_norm, b.grad_norm)
+        assert not np.array_equal(a.grad_norm, c.grad_norm)
+        gp = GradientProbe(rng=np.random.default_rng(7))
+        short, long = gp.weights(DeepNet(10, 32)), gp.weights(DeepNet(20, 32))
+        for W1, W2 in zip(short[:-1], long[:10]):
+            np.testing.assert_array_equal(W1, W2)
+
+    def test_weights_have_the_initialisations_spread(self):
+        gp = GradientProbe(rng=np.random.default_rng(0), dtype=np.float64)
+        for init, std in (("normal", 0.3), ("glorot", np.sqrt(2 / 400)), ("he", np.sqrt(2 / 200))):
+            W = gp.weights(DeepNet(2, 200, "relu", init, 0.3))[1]
+            assert W.std() == pytest.approx(std, rel=0.01)
+
+    def test_kept_local_gradients(self):
+        net = DeepNet(**PRESETS["sigmoid-deep"])
+        result = probe(net, rng=np.random.default_rng(0), keep_dphi=(1, 30))
+        assert sorted(result.dphi) == [1, 30] and result.dphi[1].shape == (256 * 32,)
+        assert 0 < result.dphi[30].max() <= 0.25
+        assert np.mean(result.dphi[30] < SATURATION * 0.25) == pytest.approx(result.saturated[-1])
+
+    def test_circles(self):
+        X, y = nl.probe.circles(100, noise=0.0, factor=0.4, rng=np.random.default_rng(0))
+        np.testing.assert_allclose(np.hypot(*X.T), np.where(y == 1, 0.4, 1.0))
+        assert y.sum() == 50
+        with pytest.raises(ValueError, match=r"factor: expected a number in \(0, 1\)"):
+            nl.probe.circles(10, factor=1.5, rng=np.random.default_rng(0))
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match="depth: expected a positive integer, got 0"):
+            DeepNet(0, 8)
+        with pytest.raises(ValueError, match=r"activation: expected one of \['sigmoid'"):
+            DeepNet(3, 8, "swish")
+        with pytest.raises(ValueError, match=r"init: expected one of \['normal', 'glorot', 'he'\], got 'xav"):
+            DeepNet(3, 8, "relu", "xavier")
+        with pytest.raises(ValueError, match="scale: expected a positive number"):
+            DeepNet(3, 8, "relu", "normal", -1.0)
+        with pytest.raises(TypeError, match="batch_norm: expected True or False"):
+            DeepNet(3, 8, batch_norm="yes")
+        with pytest.raises(TypeError, match="rng: expected a numpy Generator"):
+            GradientProbe(rng=0)
+        with pytest.raises(ValueError, match="keep_dphi: expected layer numbers from 1 to 3, got 4"):
+            probe(DeepNet(3, 8), rng=np.random.default_rng(0), keep_dphi=(4,))
+        with pytest.raises(TypeError, match="net: expected a DeepNet"):
+            GradientProbe(rng=np.random.default_rng(0))("relu")
+        with pytest.raises(ValueError, match=r"weights: expected 4 matrices \(depth \+ 1\), got 2"):
+            DeepNet(3, 8).build(weights=[np.zeros((8, 8))] * 2)
+
+
+@pytest.fixture(scope="module")
+def circles():
+    return nl.probe.circles(200, rng=np.random.default_rng(0))
+
+
+class TestTrain:
+    def test_a_diverging_run_is_recorded_not_raised(self, circles):
+        X, y = circles
+        model = DeepNet(10, 32, "relu", "normal", 0.5).build(rng=np.random.default_rng(0), n_in=2)
+        rec = train(model, X, y, optimizer=nl.SGD(0.01, momentum=0.9), epochs=20, batch_size=50,
+                    rng=np.random.default_rng(0))
+        assert rec.diverged_epoch is not None and len(rec.loss) == rec.diverged_epoch - 1
+
+    def test_clipping_rescues_the_same_run(self, circles):
+        X, y = circles
+        model = DeepNet(10, 32, "relu", "normal", 0.5).build(rng=np.random.default_rng(0), n_in=2)
+        rec = train(model, X, y, optimizer=nl.SGD(0.01, momentum=0.9, clip_norm=1.0), epochs=60,
+                    batch_size=50, rng=np.random.default_rng(0))
+        assert rec.diverged_epoch is None and rec.accuracy[-1] > 0.95
+        assert max(rec.grad_norm) > 100  # the gradients were large; the steps were not
+
+    def test_records_and_checks(self, circles):
+        X, y = circles
+        model = nl.MLP([2, 8, 1], "relu", rng=np.random.default_rng(0))
+        rec = train(model, X, y, optimizer=nl.Adam(0.01), epochs=3, batch_size=50,
+                    rng=np.random.default_rng(0))
+        assert len(rec.loss) == len(rec.accuracy) == 3 and len(rec.grad_norm) == 12
+        with pytest.raises(TypeError, match="optimizer: expected an nnlab optimiser"):
+            train(model, X, y, optimizer="sgd", epochs=1, batch_size=10, rng=np.random.default_rng(0))
+
+
+class TestDashboard:
+    def test_opens_at_the_lecture_preset(self):
+        dash = nl.widgets.vanishing_gradients(preset="sigmoid-deep")
+        assert dash.values == PRESETS["sigmoid-deep"] and dash.n_draws == 1
+        assert dash.result.grad_ratio < 1e-4
+        assert dash.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+    def test_every_preset_sets_the_controls_and_draws(self):
+        dash = vanishing_gradients(preset=None)
+        for name, values in PRESETS.items():
+            before = dash.image.value
+            dash.set_preset(name)
+            assert dash.values == values and dash.message.value == ""
+            assert dash.image.value != before
+
+    def test_a_control_redraws_in_place(self):
+        dash = vanishing_gradients(preset="relu-he")
+        first, draws = dash.image.value, dash.n_draws
+        dash.controls["depth"].value = 12
+        assert dash.n_draws == draws + 1 and dash.image.value != first
+        assert dash.result.net.depth == 12 and len(dash.result.grad_norm) == 12
+        dash.controls["batch_norm"].value = True
+        assert dash.result.net.batch_norm
+
+    def test_sliders_wait_for_the_mouse_to_let_go(self):
+        dash = vanishing_gradients()
+        for name in ("width", "depth", "scale"):
+            assert dash.controls[name].continuous_update is False
+        assert (dash.controls["width"].min, dash.controls["width"].max) == (2, 512)
+        assert (dash.controls["depth"].min, dash.controls["depth"].max) == (1, 100)
+
+    def test_an_overflowing_setting_draws_a_message_in_the_figure(self):
+        dash = vanishing_gradients(preset="relu-he")
+        dash.set_values(init="normal", scale=1.0, width=64, depth=60)
+        assert dash.result.overflow_layer is not None and dash.message.value == ""
+        texts = [t.get_text() for t in dash.figure.axes[0].texts]
+        assert any("overflow" in t for t in texts)
+
+    def test_static_figure_and_bad_preset(self):
+        dash = vanishing_gradients(preset="exploding")
+        fig = dash.static_figure()
+        assert len(fig.axes) == 3 and "first / last = " in fig.axes[0].get_title()
+        with pytest.raises(ValueError, match="preset: expected one of"):
+            vanishing_gradients(preset="nope")
+
+
+def test_figures_for_the_notebook():
+    from nnlab.probe import TrainRecord
+    from nnlab.widgets import gradients as g
+
+    result = probe(DeepNet(5, 16, "sigmoid", "normal", 1.0), rng=np.random.default_rng(0), keep_dphi=(1, 5))
+    assert len(g.dphi_figure(result).axes) == 1
+    assert len(g.grad_norm_figure({"a": result, "b": result}).axes[0].lines) == 2
+    recs = {"learns": TrainRecord(loss=[0.7, 0.1], accuracy=[0.5, 1.0], grad_norm=[3.0, 1.0]),
+            "diverges": TrainRecord(loss=[5.0], grad_norm=[1e3, np.inf], diverged_epoch=2)}
+    titles = [ax.get_title() for ax in g.loss_figure(recs).axes]
+    assert titles == ["learns\naccuracy 100%", "diverges\ndiverged in epoch 2"]
+    assert len(g.clipping_figure(recs, 1.0).axes) == 2
+    with pytest.raises(ValueError, match="result: no phi'"):
+        g.dphi_figure(probe(DeepNet(2, 4), rng=np.random.default_rng(0)))
+
