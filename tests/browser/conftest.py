@@ -149,3 +149,9 @@ def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     print(f"\nbrowser screenshots: {ARTIFACTS}")
     return ARTIFACTS
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say where the screenshots are, at the end of every run that made some."""
+    if ARTIFACTS.is_dir() and any(ARTIFACTS.glob("*.png")):
+        terminalreporter.write_line(f"browser screenshots, for a person to look at: {ARTIFACTS}")
