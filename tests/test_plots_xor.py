@@ -114,3 +114,9 @@ def test_preset_menu_follows_the_controls():
     assert explorer.preset_picker.value == "(custom)"
     explorer.preset_picker.value = "near-miss"
     assert explorer.values["b2"] == -0.4 and explorer.preset_picker.value == "near-miss"
+
+
+def test_preset_menu_tolerates_a_browser_rounding_a_value():
+    explorer = nl.widgets.xor_explorer(preset="hand-set")
+    explorer.controls["v2"].value = -2.0 + 1e-12  # what a slider's round trip can send back
+    assert explorer.preset_picker.value == "hand-set"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html
 import io
+import math
+import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -110,9 +112,22 @@ class Dashboard:
         if self._holding:
             return
         if self.presets and self.preset_picker.value in self.presets:
-            if self.values != {**self.values, **self.presets[self.preset_picker.value]}:
+            if not self._matches(self.presets[self.preset_picker.value]):
                 self._show_preset("(custom)")  # a control moved away from the preset
         self.redraw()
+
+    def _matches(self, preset: Mapping[str, Any]) -> bool:
+        """Whether the controls show this preset. Numbers compare with a tolerance: a browser's
+        slider sends back its own rounding of a value (a log slider's 1.0 as 0.9999999999999999)."""
+        values = self.values
+        for name, want in preset.items():
+            have = values[name]
+            if isinstance(want, numbers.Real) and isinstance(have, numbers.Real) and not isinstance(want, bool):
+                if not math.isclose(have, want, rel_tol=1e-6, abs_tol=1e-9):
+                    return False
+            elif have != want:
+                return False
+        return True
 
     def _on_preset(self, change: dict) -> None:
         if not self._holding and change["new"] in self.presets:
