@@ -7,17 +7,13 @@ so that tests/test_notebooks.py checks the 20-second budget without running ever
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 _SECONDS: dict[str, float] = {}
-TIMES = Path(__file__).parent / "test-artifacts" / "notebook-times.tsv"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.nnlab_notebook_seconds = _SECONDS
-    TIMES.unlink(missing_ok=True)  # tests/test_notebooks.py writes this run's times
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

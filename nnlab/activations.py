@@ -15,13 +15,21 @@ import numpy as np
 Array = np.ndarray
 
 
+def _floats(z: object) -> np.ndarray:
+    """``z`` as a floating array: integers become float64, a plain number a 0-d array."""
+    z = np.asarray(z)
+    return z if z.dtype.kind == "f" else z.astype(np.float64)
+
+
 def identity(z: Array) -> Array:
     """a = z."""
+    z = _floats(z)
     return z
 
 
 def identity_grad(z: Array) -> Array:
     """da/dz = 1."""
+    z = _floats(z)
     return np.ones_like(z)
 
 
@@ -31,53 +39,63 @@ def sigmoid(z: Array) -> Array:
     ``exp`` is only ever taken of ``-|z|``, which is never positive, so
     ``sigmoid(-1000)`` is 0 and ``sigmoid(1000)`` is 1 with no warning.
     """
+    z = _floats(z)
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
 
 
 def sigmoid_grad(z: Array) -> Array:
     """da/dz = sigmoid(z) (1 - sigmoid(z)), at most 1/4 (at z = 0)."""
+    z = _floats(z)
     s = sigmoid(z)
     return s * (1.0 - s)
 
 
 def tanh(z: Array) -> Array:
     """a = tanh(z)."""
+    z = _floats(z)
     return np.tanh(z)
 
 
 def tanh_grad(z: Array) -> Array:
     """da/dz = 1 - tanh(z)^2."""
+    z = _floats(z)
     return 1.0 - np.tanh(z) ** 2
 
 
 def relu(z: Array) -> Array:
     """a = max(0, z)."""
+    z = _floats(z)
     return np.maximum(z, 0)
 
 
 def relu_grad(z: Array) -> Array:
     """da/dz = 1 where z > 0, else 0 (the kink at 0 takes the left slope)."""
+    z = _floats(z)
     return (z > 0).astype(z.dtype)
 
 
 def leaky_relu(z: Array, slope: float = 0.01) -> Array:
     """a = z for z > 0, slope * z otherwise."""
+    z = _floats(z)
     return np.where(z > 0, z, slope * z)
 
 
 def leaky_relu_grad(z: Array, slope: float = 0.01) -> Array:
     """da/dz = 1 for z > 0, slope otherwise."""
+    z = _floats(z)
     return np.where(z > 0, 1.0, slope).astype(z.dtype, copy=False)
 
 
 def elu(z: Array, alpha: float = 1.0) -> Array:
     """a = z for z > 0, alpha (exp(z) - 1) otherwise."""
+    z = _floats(z)
     return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
 
 
 def elu_grad(z: Array, alpha: float = 1.0) -> Array:
     """da/dz = 1 for z > 0, alpha exp(z) otherwise."""
+    z = _floats(z)
     return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0))).astype(z.dtype, copy=False)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._validate import check_rng
 from .layers import Layer, Sequential
 from .losses import get_loss
 
@@ -21,6 +22,14 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
         raise ValueError(f"b: expected shape {a.shape} to match a, got {b.shape}")
     denom = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
+
+
+def _require_float64(named_params, name: str) -> None:
+    for key, p in named_params:
+        if p.dtype != np.float64:
+            raise ValueError(f"{name}: gradient checks need float64 parameters, got {p.dtype} for {key!r} "
+                             "(central differences in float32 are only good to about 1e-3); "
+                             "build it with dtype=np.float64")
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
@@ -92,6 +101,7 @@ def check_model(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str = "ms
     dict
         ``{"0.W": rel_error, "0.b": ..., ...}``.
     """
+    _require_float64(model.named_params(), "model")
     analytic = model_gradients(model, X, y, loss)
     numeric = numerical_model_gradients(model, X, y, loss, h)
     return {name: rel_error(analytic[name], numeric[name]) for name in analytic}
@@ -109,6 +119,8 @@ def check_layer(layer: Layer, X: np.ndarray, *, rng: np.random.Generator,
     dict
         ``{"X": rel_error, "W": ..., ...}``.
     """
+    check_rng(rng)
+    _require_float64(layer.params.items(), "layer")
     X = np.array(X, dtype=np.float64)
     out = layer.forward(X)
     dout = rng.standard_normal(out.shape)

@@ -9,6 +9,7 @@ through a deep network (Glorot and Bengio 2010; He et al. 2015):
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -25,7 +26,7 @@ def _check(n_in: int, n_out: int, rng: np.random.Generator) -> None:
 def normal(n_in: int, n_out: int, *, std: float, rng: np.random.Generator) -> np.ndarray:
     """W ~ N(0, std^2), shape ``(n_in, n_out)``."""
     _check(n_in, n_out, rng)
-    if not std > 0:
+    if isinstance(std, bool) or not isinstance(std, numbers.Real) or not std > 0:
         raise ValueError(f"std: expected a positive standard deviation, got {std!r}")
     return rng.normal(0.0, std, size=(n_in, n_out))
 

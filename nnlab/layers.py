@@ -67,6 +67,8 @@ class Dense(Layer):
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise ValueError(f"dtype: expected np.float64 or np.float32, got {self.dtype}")
+        if std is not None and init != "normal":
+            raise ValueError(f'std: only used with init="normal", got init={init!r}')
         if W is None:
             check_rng(rng)
             if init == "normal":
@@ -395,6 +397,10 @@ def hidden_activations(model: Sequential, X: np.ndarray, layer: int = 1) -> np.n
     n_hidden = len(model.dense_layers) - 1
     if not 1 <= layer <= n_hidden:
         raise ValueError(f"layer: expected a hidden layer from 1 to {n_hidden}, got {layer!r}")
+    head = model.layers[: 2 * layer]
+    if not all(isinstance(l, Dense if i % 2 == 0 else Activation) for i, l in enumerate(head)):
+        raise ValueError("model: expected alternating Dense and Activation layers (an MLP); "
+                         f"got {[type(l).__name__ for l in head]}")
     return model[: 2 * layer].forward(X)
 
 

@@ -31,6 +31,11 @@ def clip_grad_norm(model: Sequential, max_norm: float) -> float:
     return norm
 
 
+def _same_arrays(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    """The same parameter objects (not equal values: ids alone are reused once a model is freed)."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+
 class Optimizer:
     """Base class: ``step(model)`` updates every ``layer.params[key]`` from ``layer.grads[key]``."""
 
@@ -68,17 +73,19 @@ class SGD(Optimizer):
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
-        self.velocity: dict[int, np.ndarray] = {}  # id(parameter) -> v
+        self._params: list[np.ndarray] = []  # the parameters the velocities belong to
+        self.velocity: list[np.ndarray] = []
 
     def _update(self, slots: list[tuple[Layer, str]]) -> None:
-        for layer, key in slots:
-            p, g = layer.params[key], layer.grads[key]
+        params = [layer.params[key] for layer, key in slots]
+        if self.momentum and not _same_arrays(params, self._params):  # first step, or another model
+            self._params, self.velocity = params, [np.zeros_like(p) for p in params]
+        for (layer, key), p, k in zip(slots, params, range(len(params))):
+            g = layer.grads[key]
             if self.momentum == 0:
                 p -= self.lr * g
                 continue
-            v = self.velocity.get(id(p))
-            if v is None:
-                v = self.velocity[id(p)] = np.zeros_like(p)
+            v = self.velocity[k]
             v *= self.momentum
             v -= self.lr * g
             p += v
@@ -107,14 +114,13 @@ class Adam(Optimizer):
         self.t = 0
         self.m: np.ndarray | None = None
         self.s: np.ndarray | None = None
-        self._owner: list[int] = []  # ids of the parameters the moments belong to
+        self._params: list[np.ndarray] = []  # the parameters the moments belong to
 
     def _update(self, slots: list[tuple[Layer, str]]) -> None:
         params = [layer.params[key] for layer, key in slots]
         g = np.concatenate([layer.grads[key].ravel() for layer, key in slots])
-        owner = [id(p) for p in params]
-        if owner != self._owner:  # first step, or a different model: start from zero moments
-            self.m, self.s, self.t, self._owner = np.zeros_like(g), np.zeros_like(g), 0, owner
+        if not _same_arrays(params, self._params):  # first step, or another model: zero moments
+            self.m, self.s, self.t, self._params = np.zeros_like(g), np.zeros_like(g), 0, params
         self.t += 1
         m, s = self.m, self.s
         m += (1 - self.beta1) * (g - m)  # = beta1 m + (1 - beta1) g
@@ -163,9 +169,27 @@ def _n_correct(output: np.ndarray, Y: np.ndarray, loss: str) -> int:
     return int(np.count_nonzero(output.argmax(axis=1) == Y.argmax(axis=1)))
 
 
+def _walk(layer: Layer):
+    """The layer and every layer nested in it."""
+    yield layer
+    for inner in getattr(layer, "layers", ()):
+        yield from _walk(inner)
+
+
 def evaluate(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str = "bce") -> tuple[float, float | None]:
-    """Loss and accuracy (None for regression) of ``model`` on the whole of ``X``, ``y``."""
-    out = model.forward(X)
+    """Loss and accuracy (None for regression) of ``model`` on the whole of ``X``, ``y``.
+
+    Layers with a ``training`` flag (batch normalisation) are evaluated in evaluation mode, with
+    their running averages, and put back in the mode they were in.
+    """
+    switched = [layer for layer in _walk(model) if getattr(layer, "training", False)]
+    for layer in switched:
+        layer.training = False
+    try:
+        out = model.forward(X)
+    finally:
+        for layer in switched:
+            layer.training = True
     Y = prepare_targets(loss, out, y)
     value, _ = KERNELS[loss](out, Y)
     return value, (None if loss == "mse" else _n_correct(out, Y, loss) / len(out))
@@ -230,6 +254,10 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str = "bce",
         X_val, y_val = validation_data
         X_val = check_array(X_val, "validation_data[0]", ndim=2, n_features=model.n_in, dtype=model.dtype)
         y_val = np.asarray(y_val)
+        try:
+            prepare_targets(loss, np.zeros((len(X_val), n_out), model.dtype), y_val)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("y:", "validation_data[1]:", 1)) from None
     classify = loss != "mse"
 
     hist = History()

@@ -51,3 +51,13 @@ def test_unknown_activation_names_the_argument():
         nl.MLP([2, 3, 1], "softplus", rng=np.random.default_rng(0))
     with pytest.raises(TypeError, match="slope"):
         get_activation("relu", slope=0.1)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_integers_and_plain_numbers_are_treated_as_floats(name):
+    f, f_grad = get_activation(name, **PARAMS.get(name, {}))
+    ints, floats = np.array([-2, 0, 2]), np.array([-2.0, 0.0, 2.0])
+    np.testing.assert_array_equal(f(ints), f(floats))
+    np.testing.assert_array_equal(f_grad(ints), f_grad(floats))
+    assert float(f(0.5)) == float(f(np.array([0.5]))[0])
+    assert float(f_grad(0.5)) == float(f_grad(np.array([0.5]))[0])

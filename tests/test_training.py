@@ -143,3 +143,43 @@ class TestBadInput:
             nl.SGD(0.1, momentum=1.5)
         with pytest.raises(ValueError, match=r"sizes\[1\]: expected a positive integer"):
             nl.MLP([2, 0, 1], rng=self.rng)
+
+
+@pytest.mark.parametrize("make_optimizer", [lambda: nl.SGD(0.1, momentum=0.9), lambda: nl.Adam(0.01)],
+                         ids=["sgd-momentum", "adam"])
+def test_one_optimizer_reused_on_new_models_starts_afresh(make_optimizer):
+    """State belongs to the parameters it was built for: a new model (even one that reuses the
+    memory, and so the ids, of a freed model) starts from zero momentum."""
+    X, y = np.random.default_rng(0).standard_normal((6, 2)), np.array([0, 1, 0, 1, 1, 0])
+    opt = make_optimizer()
+    for sizes in ([2, 3, 1], [2, 3, 1], [2, 5, 1]):
+        rng = np.random.default_rng(1)
+        model = nl.MLP(sizes, "tanh", rng=rng)
+        nl.fit(model, X, y, optimizer=opt, epochs=2, batch_size=None, rng=rng)
+    fresh = make_optimizer()
+    rng = np.random.default_rng(1)
+    model2 = nl.MLP([2, 5, 1], "tanh", rng=rng)
+    nl.fit(model2, X, y, optimizer=fresh, epochs=2, batch_size=None, rng=rng)
+    np.testing.assert_array_equal(model.get_params_vector(), model2.get_params_vector())
+
+
+def test_validation_labels_are_named():
+    rng = np.random.default_rng(0)
+    model = nl.MLP([2, 3, 1], rng=rng)
+    with pytest.raises(ValueError, match="validation_data\\[1\\]: expected binary labels"):
+        nl.fit(model, np.zeros((4, 2)), np.zeros(4), rng=rng, validation_data=(np.zeros((2, 2)), [0, 3]))
+
+
+def test_evaluate_uses_batch_norm_running_averages():
+    rng = np.random.default_rng(0)
+    model = nl.Sequential(nl.Dense(3, 4, rng=rng), nl.BatchNorm(4), nl.Activation("relu"), nl.Dense(4, 1, rng=rng))
+    X, y = rng.standard_normal((20, 3)) + 2, rng.integers(0, 2, 20)
+    nl.fit(model, X, y, optimizer=nl.SGD(0.05), epochs=3, batch_size=5, rng=rng)
+    bn = model[1]
+    mean_before = bn.running_mean.copy()
+    loss, _ = nl.evaluate(model, X[:3], y[:3])
+    np.testing.assert_array_equal(bn.running_mean, mean_before)  # evaluation does not move them
+    assert bn.training  # and the mode is restored
+    nl.normalization.set_training(model, False)
+    expected, _ = nl.binary_cross_entropy(model.forward(X[:3]), y[:3])
+    assert loss == pytest.approx(expected, rel=1e-12)
