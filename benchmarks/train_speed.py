@@ -82,17 +82,25 @@ def time_torch(X, y, hidden) -> float:
 def main() -> dict[tuple[int, ...], dict[str, float]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per library; the fastest is kept")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS / PyTorch threads for every library (default 1: on a shared machine "
+                             "a second thread makes the timings noisy)")
     args = parser.parse_args()
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads)
     X, y = make_data()
     peers = {"nnlab": time_nnlab, "scikit-learn": time_sklearn}
     try:
         import torch
 
         peers["pytorch-cpu"] = time_torch
-        torch_note = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+        torch.set_num_threads(args.threads)
+        torch_note = f"torch {torch.__version__}"
     except ImportError:
         torch_note = "PyTorch not installed: pip install torch (CPU build) to include it"
-    print(f"{N} samples x {D} features, float32, Adam, batch {BATCH}, {EPOCHS} epochs, best of {args.repeat}")
+    print(f"{N} samples x {D} features, float32, Adam, batch {BATCH}, {EPOCHS} epochs, "
+          f"best of {args.repeat}, {args.threads} thread(s) each")
     print(f"({torch_note})\n")
     print(f"{'architecture':<16}{'library':<15}{'samples/s':>12}")
     results = {}

@@ -118,16 +118,24 @@ class Adam(Optimizer):
 
     def _update(self, slots: list[tuple[Layer, str]]) -> None:
         params = [layer.params[key] for layer, key in slots]
-        g = np.concatenate([layer.grads[key].ravel() for layer, key in slots])
         if not _same_arrays(params, self._params):  # first step, or another model: zero moments
-            self.m, self.s, self.t, self._params = np.zeros_like(g), np.zeros_like(g), 0, params
+            size, dtype = sum(p.size for p in params), np.result_type(*params)
+            self.m, self.s, self.t, self._params = np.zeros(size, dtype), np.zeros(size, dtype), 0, params
+            self._g, self._work = np.empty(size, dtype), np.empty(size, dtype)
         self.t += 1
-        m, s = self.m, self.s
-        m += (1 - self.beta1) * (g - m)  # = beta1 m + (1 - beta1) g
-        s += (1 - self.beta2) * (g * g - s)  # = beta2 s + (1 - beta2) g^2
+        # every operation writes into a buffer kept between steps: no allocations in the loop
+        g, work, m, s = self._g, self._work, self.m, self.s
+        np.concatenate([layer.grads[key].ravel() for layer, key in slots], out=g)
+        np.subtract(g, m, out=work)
+        work *= 1 - self.beta1
+        m += work  # m = beta1 m + (1 - beta1) g
+        np.multiply(g, g, out=work)
+        work -= s
+        work *= 1 - self.beta2
+        s += work  # s = beta2 s + (1 - beta2) g^2
         # both bias corrections folded into the step size (Adam paper, end of section 2)
         lr_t = self.lr * math.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
-        step = np.sqrt(s)
+        step = np.sqrt(s, out=work)
         step += self.eps
         np.divide(m, step, out=step)
         step *= lr_t
@@ -264,17 +272,21 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str = "bce",
     best, best_params = math.inf, None
     # overflow in a diverging run is caught below, by the loss turning NaN or infinite
     with np.errstate(over="ignore", invalid="ignore"):
-        X_epoch, Y_epoch = (np.empty_like(X), np.empty_like(Y)) if batch_size < n else (X, Y)
+        # each minibatch is gathered into the same two buffers: a fresh array per batch would make
+        # training several times slower (new memory every step), and gathering right before use
+        # keeps the batch in the cache for the first layer
+        X_buf, Y_buf = np.empty((batch_size, X.shape[1]), X.dtype), np.empty((batch_size,) + Y.shape[1:], Y.dtype)
         for epoch in range(epochs):
-            # shuffle into one buffer per epoch, then take contiguous slices: gathering each
-            # minibatch into a fresh array instead makes training several times slower
-            if batch_size < n:  # (one full batch needs no shuffling)
-                order = rng.permutation(n)
-                np.take(X, order, axis=0, out=X_epoch, mode="clip")  # "clip": no bounds check; a permutation
-                np.take(Y, order, axis=0, out=Y_epoch, mode="clip")
+            order = rng.permutation(n) if batch_size < n else None  # one full batch needs no shuffling
             total_loss, total_correct = 0.0, 0.0
             for start in range(0, n, batch_size):
-                X_batch, Y_batch = X_epoch[start:start + batch_size], Y_epoch[start:start + batch_size]
+                if order is None:
+                    X_batch, Y_batch = X, Y
+                else:
+                    idx = order[start:start + batch_size]
+                    # mode="clip" skips the bounds check (a permutation is always in bounds)
+                    X_batch = np.take(X, idx, axis=0, out=X_buf[:len(idx)], mode="clip")
+                    Y_batch = np.take(Y, idx, axis=0, out=Y_buf[:len(idx)], mode="clip")
                 out = model.forward(X_batch, check=False)
                 value, dout = kernel(out, Y_batch)
                 if not math.isfinite(value):
