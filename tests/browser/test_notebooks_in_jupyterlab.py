@@ -22,7 +22,10 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 pytestmark = pytest.mark.browser
 
+# the predicates return false (never throw) while JupyterLab is still starting: an exception inside
+# a wait_for_function predicate ends the wait at once instead of polling again
 KERNEL_READY = """() => {
+  if (!window.jupyterapp || !window.jupyterapp.shell) return false;
   const panel = window.jupyterapp.shell.currentWidget;
   const name = document.querySelector('.jp-NotebookPanel-toolbar .jp-KernelName, .jp-Toolbar-kernelName');
   return panel && panel.sessionContext && panel.sessionContext.session && name && /Python/.test(name.textContent);
@@ -30,6 +33,7 @@ KERNEL_READY = """() => {
 
 ALL_DONE = """() => {
   const panel = window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.sessionContext || !panel.content || !panel.content.model) return false;
   const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
   if (!kernel || kernel.status !== 'idle') return false;
   const cells = panel.content.model.cells;
