@@ -73,17 +73,21 @@ def _shutdown_kernels(lab) -> None:
         urllib.request.urlopen(req).close()
 
 
-def _move_and_wait(page, handle, image, timeout: float = 5.0) -> bool:
-    """Press an arrow key on a slider handle; True if the image changed within ``timeout`` seconds."""
+def _move_and_wait(page, handle, image, timeout: float = 5.0, tries: int = 2) -> bool:
+    """Press an arrow key on a slider handle (left when it sits at its maximum); True if the image
+    changed within ``timeout`` seconds. A second press is tried once, in case the first key press
+    was lost while the page was still laying out the last picture."""
     before = image.get_attribute("src")
-    at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
-    handle.focus()
-    page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if image.get_attribute("src") != before:
-            return True
-        page.wait_for_timeout(100)
+    for _ in range(tries):
+        now, top = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        page.keyboard.press("ArrowLeft" if now >= top else "ArrowRight")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if image.get_attribute("src") != before:
+                return True
+            page.wait_for_timeout(100)
     return False
 
 
