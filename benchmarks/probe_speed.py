@@ -9,7 +9,12 @@ numbers on the same float32 weights and batch:
 
 Absolute times on a shared machine are noise; the ratios printed last are what the benchmark is
 for. It also prints the multiply-adds a probe needs and the rate they were done at, because that
-bounds the latency on a given machine.
+bounds the latency on a given machine, and the machine's own best rate (a large float32 matrix
+product), which bounds any implementation.
+
+A second table is the dashboard itself at its largest setting, 100 layers of 512: the probe on the
+batch the dashboard uses there (``dashboard_batch``: 32 of the 256 samples), against the probe on
+all 256 in the same run, and a whole redraw (probe, figure and PNG) as a student sees it.
 
     python benchmarks/probe_speed.py [--repeat 7] [--threads N]
 """
@@ -22,7 +27,7 @@ import time
 import numpy as np
 
 import nnlab as nl
-from nnlab.probe import DeepNet, GradientProbe
+from nnlab.probe import DeepNet, GradientProbe, probe_flops
 
 BATCH = 256
 SIZES = [(50, 256), (100, 512)]  # (depth, width): the issue's reference point, and the dashboard's maximum
@@ -103,6 +108,48 @@ def best_time(fn, repeat: int) -> float:
     return best
 
 
+def matmul_peak(threads: int, n: int = 2048, repeat: int = 3) -> float:
+    """GFLOP/s of the best of ``repeat`` float32 ``n x n`` matrix products on ``threads`` BLAS threads."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n), dtype=np.float32) for _ in range(2))
+    with threadpool_limits(threads, user_api="blas"):
+        return 2 * n**3 / best_time(lambda: a @ b, repeat) / 1e9
+
+
+def dashboard_table(repeat: int) -> None:
+    """The dashboard at 100 x 512: its probe (on the batch it chooses), the full-batch probe, a redraw."""
+    from nnlab.widgets.gradients import dashboard_batch, vanishing_gradients
+
+    dash = vanishing_gradients(preset=None)  # one BLAS thread, as in the notebook
+    net0 = DeepNet(100, 512)
+    start = time.perf_counter()
+    dash.probe.standard_weights(net0)
+    draws = time.perf_counter() - start
+    batch = dashboard_batch(net0, BATCH)
+    print(f"the dashboard at 100 x 512: probe on {batch} of the {BATCH} samples "
+          f"({probe_flops(net0, batch) / 1e9:.2f} GFLOP), one BLAS thread; redraw = probe + figure + PNG")
+    print(f"(the weights' random draws for 100 x 512 took {draws * 1e3:.0f} ms, once: every narrower "
+          f"width reuses them)\n")
+    print(f"{'network':<34}{'probe, ' + str(BATCH):>12}{'probe, ' + str(batch):>12}{'redraw':>9}   "
+          f"speed-up of the dashboard's probe")
+    for label, kwargs in NETWORKS.items():
+        net = DeepNet(100, 512, **kwargs)
+        dash.set_values(width=512, depth=100, activation=kwargs["activation"], init=kwargs["init"],
+                        batch_norm=kwargs.get("batch_norm", False), residual=False)
+        assert dash.result.batch == batch
+        peers = {"full": lambda: dash.probe(net), "dashboard": lambda: dash.probe(net, batch=batch),
+                 "redraw": dash.redraw}
+        times = {name: float("inf") for name in peers}
+        for _ in range(repeat):
+            for name, fn in peers.items():
+                times[name] = min(times[name], best_time(fn, 1))
+        print(f"{'100 x 512 ' + label:<34}{times['full'] * 1e3:10.1f}  {times['dashboard'] * 1e3:10.1f}  "
+              f"{times['redraw'] * 1e3:7.1f}   {times['full'] / times['dashboard']:.1f}x")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7,
@@ -136,8 +183,7 @@ def main() -> None:
     print(f"(numpy {np.__version__}: {blas}; {torch_note})\n")
     print(f"{'network':<34}{'peer':<16}{'ms':>9}{'GFLOP/s':>9}   nnlab speed-up")
     for depth, width in SIZES:
-        # multiply-adds of the nnlab probe: h W and u W^T (N n^2 each), two Gram matrices (N^2 n / 2 each)
-        madds = depth * (2 * BATCH * width * width + BATCH * BATCH * width)
+        madds = probe_flops(DeepNet(depth, width), BATCH) // 2
         for label, kwargs in NETWORKS.items():
             net = DeepNet(depth, width, **kwargs)
             gp = GradientProbe(rng=np.random.default_rng(0), batch=BATCH)
@@ -146,8 +192,8 @@ def main() -> None:
             result = gp(net)  # draws and caches the weights, as the dashboard does once
             # the same numbers as the plain loop run in float64, up to float32 round-off: within 0.1
             # decades (26%) on the dashboard's log axis. A network whose gradient grows through the
-            # layers (deep ReLU with batch norm) amplifies round-off, and float32 is 12% off there in
-            # any library; the others agree to 1e-5.
+            # layers (deep ReLU with batch norm) amplifies round-off, and float32 is 10 to 25% off
+            # there in any library; the others agree to 1e-5.
             reference = plain_numpy_probe(net, *(a.astype(np.float64) for a in (X, y)),
                                           [W.astype(np.float64) for W in weights])
             np.testing.assert_allclose(np.log10(result.grad_norm), np.log10(reference), atol=0.1)
@@ -182,14 +228,18 @@ def main() -> None:
                 rate_text = f"{2 * madds / seconds / 1e9:9.1f}" if name.startswith("nnlab") else " " * 9
                 print(f"{name_net:<34}{name:<16}{seconds * 1e3:9.1f}{rate_text}   {speedup}")
             print()
+    dashboard_table(args.repeat)
     print("nnlab probe: one BLAS thread (GradientProbe's default, the safe choice on a shared machine);")
     print("nnlab, BLAS thr: threads=None, the BLAS library's own thread count.")
     print("nnlab speed-up = the peer's time / nnlab's time on the same threads (above 1: nnlab is faster):")
     print("'plain np, 1 thr' against 'nnlab probe'; 'plain numpy' and 'pytorch-cpu' against "
           "'nnlab, BLAS thr'.")
-    print("The dashboard's budget is 100 ms for 100 x 512; the probe needs "
-          f"{2 * 100 * (2 * BATCH * 512 * 512 + BATCH * BATCH * 512) / 1e9:.1f} GFLOP for it, "
-          "so 100 ms takes a machine doing 335 GFLOP/s in float32 matrix products.")
+    flops = probe_flops(DeepNet(100, 512), BATCH)
+    peak = {threads: matmul_peak(threads) for threads in (1, 2)}
+    print(f"\nThe issue's goal, 100 x 512 on {BATCH} samples in 100 ms, is {flops / 1e9:.1f} GFLOP of matrix "
+          f"products: {flops / 0.1 / 1e9:.0f} GFLOP/s. This machine's best float32 matrix product "
+          f"(2048 x 2048) ran at {peak[1]:.0f} GFLOP/s on one thread and {peak[2]:.0f} on two, so no "
+          f"implementation does those products here in less than {flops / max(peak.values()) / 1e6:.0f} ms.")
     if limiter is not None:
         limiter.unregister()
 

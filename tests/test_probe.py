@@ -1,13 +1,15 @@
 """The gradient probe against nnlab's layers, PyTorch's autograd and finite differences; the
 lecture's claims about deep sigmoid and ReLU networks; the training helper; the dashboard."""
 
+import io
+
 import numpy as np
 import pytest
 
 import nnlab as nl
-from nnlab.probe import (ACTIVATIONS, SATURATION, DeepNet, GradientProbe, gaussian_moments, probe, theory,
-                         train)
-from nnlab.widgets.gradients import PRESETS, vanishing_gradients
+from nnlab.probe import (ACTIVATIONS, SATURATION, DeepNet, GradientProbe, gaussian_moments, probe, probe_flops,
+                         theory, train)
+from nnlab.widgets.gradients import FLOP_BUDGET, PRESETS, dashboard_batch, vanishing_gradients
 
 SWITCHES = [(False, False), (True, False), (False, True), (True, True)]
 CASES = [(a, bn, res) for a in ACTIVATIONS for bn, res in SWITCHES]
@@ -271,6 +273,48 @@ class TestProbe:
         for W1, W2 in zip(short[:-1], long[:10]):
             np.testing.assert_array_equal(W1, W2)
 
+    def test_a_narrower_layer_draws_the_corner_of_a_wider_one(self):
+        """Moving the width slider keeps the draws: width n takes the top-left n x n of width 512."""
+        wide = GradientProbe(rng=np.random.default_rng(4)).standard_weights(DeepNet(3, 300))
+        gp = GradientProbe(rng=np.random.default_rng(4))
+        narrow = gp.standard_weights(DeepNet(3, 100))  # drawn first: the wider draw grows around it
+        np.testing.assert_array_equal(narrow[1], wide[1][:100, :100])
+        np.testing.assert_array_equal(narrow[-1], wide[-1][:100])
+        again = gp.standard_weights(DeepNet(3, 300))
+        for a, b in zip(again, wide):
+            np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(wide[0][:100, :100], wide[1][:100, :100])  # every layer its own draws
+        assert abs(wide[1].mean()) < 0.01 and wide[1].std() == pytest.approx(1.0, abs=0.01)
+        with pytest.raises(ValueError):  # the cache is read-only: a caller cannot spoil later probes
+            again[1][0, 0] = 0.0
+
+    def test_fewer_samples_are_the_first_samples_of_the_batch(self):
+        net = DeepNet(depth=5, width=24, activation="elu", init="he", batch_norm=True)
+        gp = GradientProbe(rng=np.random.default_rng(3), batch=16, dtype=np.float64)
+        X, y = gp.inputs(net)
+        model = net.build(weights=gp.weights(net))
+        loss, dout = nl.mse(model.forward(X[:6]), y[:6])
+        model.backward(dout)
+        expected = [np.linalg.norm(d.grads["W"]) for d in _dense_layers(model)]
+        result = gp(net, batch=6)
+        assert result.batch == 6 and result.loss == pytest.approx(loss, rel=1e-12)
+        np.testing.assert_allclose(result.grad_norm, expected[:-1], rtol=1e-9)
+        np.testing.assert_array_equal(gp(net, batch=16).grad_norm, gp(net).grad_norm)
+        for bad in (0, 17, 2.0, True):
+            with pytest.raises(ValueError, match=r"batch: expected an integer from 1 to the probe's batch of 16"):
+                gp(net, batch=bad)
+        with pytest.raises(ValueError, match="batch: batch norm needs at least 2 samples, got 1"):
+            gp(net, batch=1)
+
+    def test_flops_count_the_matrix_products(self):
+        # 30 x 256 on 256 samples: h W, u W^T and h^T u, each 256^3 multiply-adds per layer
+        assert probe_flops(DeepNet(30, 256), 256) == 2 * 30 * 3 * 256**3 == 3_019_898_880
+        # 100 x 512 on 256 samples: the two Gram matrices (256^2 x 512 / 2 each) are cheaper than h^T u
+        assert probe_flops(DeepNet(100, 512), 256) == 2 * 100 * (2 * 256 * 512**2 + 256**2 * 512) == 33_554_432_000
+        assert probe_flops(DeepNet(100, 512), 32) == 3_460_300_800
+        with pytest.raises(ValueError, match="batch: expected a positive integer"):
+            probe_flops(DeepNet(3, 8), 0)
+
     def test_weights_have_the_initialisations_spread(self):
         gp = GradientProbe(rng=np.random.default_rng(0), dtype=np.float64)
         for init, std in (("normal", 0.3), ("glorot", np.sqrt(2 / 400)), ("he", np.sqrt(2 / 200))):
@@ -349,6 +393,10 @@ class TestDashboard:
         assert dash.values == PRESETS["sigmoid-deep"] and dash.n_draws == 1
         assert dash.result.grad_ratio < 1e-4
         assert dash.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+        from PIL import Image
+
+        picture = Image.open(io.BytesIO(dash.image.value))
+        assert picture.size == (1300, 420) and picture.mode == "RGB"  # figsize x dpi, opaque
 
     def test_every_preset_sets_the_controls_and_draws(self):
         dash = vanishing_gradients(preset=None)
@@ -380,6 +428,42 @@ class TestDashboard:
         assert dash.result.overflow_layer is not None and dash.message.value == ""
         texts = [t.get_text() for t in dash.figure.axes[0].texts]
         assert any("overflow" in t for t in texts)
+
+    def test_a_large_network_is_probed_on_fewer_samples(self):
+        """The issue's 100 x 512 on 256 samples is 33.6 GFLOP: the dashboard halves the batch to fit
+        its budget, counted (not timed), so the picture is the same on every machine."""
+        for values in PRESETS.values():
+            net = DeepNet(**values)
+            assert probe_flops(net, 256) <= FLOP_BUDGET and dashboard_batch(net, 256) == 256
+        assert dashboard_batch(DeepNet(100, 512), 256) == 32
+        assert dashboard_batch(DeepNet(100, 300), 256) == 64
+        assert dashboard_batch(DeepNet(100, 200), 256) == 128
+        assert dashboard_batch(DeepNet(100, 512), 256, None) == 256
+        assert dashboard_batch(DeepNet(100, 512), 256, 1e6) == 32  # never below MIN_BATCH
+        dash = vanishing_gradients(preset="relu-he")
+        dash.set_values(width=512, depth=100)
+        assert dash.result.batch == 32 and len(dash.result.grad_norm) == 100
+        assert "batch of 32 (the first 32 of 256 samples" in dash.figure.texts[0].get_text()
+        dash.set_preset("relu-he")
+        assert dash.result.batch == 256 and dash.figure.texts[0].get_text().endswith("batch of 256")
+        whole = vanishing_gradients(preset=None, flop_budget=None, batch=64)
+        whole.set_values(width=512, depth=100)
+        assert whole.result.batch == 64
+        with pytest.raises(ValueError, match="flop_budget: expected a positive number"):
+            vanishing_gradients(flop_budget=0)
+
+    @pytest.mark.parametrize("via, to", [("relu-he", "exploding"), ("exploding", "sigmoid-deep"),
+                                         ("relu-narrow", "sigmoid-batchnorm")])
+    def test_updating_in_place_draws_what_a_new_dashboard_draws(self, via, to):
+        """The dashboard moves its artists instead of rebuilding the figure; the picture must be the
+        one a dashboard opened at that setting draws, pixel for pixel (nothing left over from the
+        previous setting: an overflow message, a tick format, axis limits)."""
+        moved = vanishing_gradients(preset=via)
+        moved.set_values(init="normal", scale=1.0, width=64, depth=60, activation="relu")  # overflows
+        assert moved.result.overflow_layer is not None
+        moved.set_preset(to)
+        fresh = vanishing_gradients(preset=to)
+        assert moved.image.value == fresh.image.value
 
     def test_static_figure_and_bad_preset(self):
         dash = vanishing_gradients(preset="exploding")

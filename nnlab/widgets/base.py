@@ -18,6 +18,8 @@ from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
+from PIL import Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -43,6 +45,10 @@ class Dashboard:
     columns : int
         How many controls per row.
     """
+
+    #: whether ``redraw`` clears the figure before calling ``draw``; a dashboard whose ``draw``
+    #: updates the artists it made on the last call (faster than building them anew) sets False
+    clears_figure = True
 
     def __init__(self, draw: DrawFn, controls: Mapping[str, widgets.ValueWidget], *,
                  figsize: tuple[float, float] = (10, 4.5), dpi: int = 100,
@@ -140,16 +146,15 @@ class Dashboard:
         An error while drawing is shown as a one-line message under the figure, never as a
         traceback (the figure keeps its last good state).
         """
-        self.figure.clear()
+        if self.clears_figure:
+            self.figure.clear()
         try:
             self.draw(self.figure, **self.values)
         except Exception as exc:  # a widget never leaves a traceback on screen
             self.message.value = f"<span style='color:#b00'>Cannot draw this setting: {html.escape(str(exc))}</span>"
             return
         self.message.value = ""
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        self.image.value = buffer.getvalue()
+        self.image.value = png_bytes(self.figure)
         self.n_draws += 1
 
     def static_figure(self) -> Figure:
@@ -165,6 +170,17 @@ class Dashboard:
     def __repr__(self) -> str:
         values = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
         return f"{type(self).__name__}({values})"
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """``fig`` rendered by Agg as a PNG without its alpha channel (the figure is opaque), which
+    encodes in about half the time of ``savefig``'s RGBA PNG."""
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    rgb = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
+    buffer = io.BytesIO()
+    rgb.save(buffer, format="png", compress_level=3)
+    return buffer.getvalue()
 
 
 def slider(value: float, lo: float, hi: float, step: float, description: str, **kwargs: Any) -> widgets.FloatSlider:

@@ -18,8 +18,18 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from ..probe import SATURATION, DeepNet, GradientProbe, ProbeResult, TrainRecord
+from .._validate import check_positive, check_positive_int
+from ..probe import SATURATION, DeepNet, GradientProbe, ProbeResult, TrainRecord, probe_flops
 from .base import Dashboard
+
+#: the most arithmetic (floating-point operations in matrix products) one redraw of the dashboard may
+#: spend. On one core of the 2-core test machine the probe took 60 to 100 ms at this size
+#: (benchmarks/probe_speed.py). Every preset (width 256 or less, depth 30) fits with the whole batch
+#: of 256; the largest network, 100 layers of 512, needs 33.6e9 with 256 samples, more than that
+#: machine's two cores can do in 0.25 s, and fits with 32.
+FLOP_BUDGET = 3.5e9
+#: the fewest samples the dashboard halves the batch down to
+MIN_BATCH = 32
 
 #: named settings, each a moment of the lecture
 PRESETS: dict[str, dict] = {
@@ -78,49 +88,118 @@ def plot_grad_norms(ax: Axes, results: Mapping[str, ProbeResult]) -> None:
         ax.legend(fontsize=9)
 
 
-def plot_probe(fig: Figure, result: ProbeResult) -> None:
+class ProbeView:
+    """The three panels of a probe result on a figure, built once and updated in place.
+
+    ``update(result)`` moves the existing lines, titles and limits to a new result instead of
+    clearing the figure and building new axes: building axes (their ticks, labels and legends) is
+    most of what a redraw costs, so the dashboard keeps one view for its figure.
+
+    Parameters
+    ----------
+    fig : Figure
+        An empty figure; the view adds three axes to it.
+    """
+
+    def __init__(self, fig: Figure) -> None:
+        self.fig = fig
+        self.ax_g, self.ax_s, self.ax_f = fig.subplots(1, 3)
+        nothing = (np.zeros(0), np.zeros(0))
+        self.grad_line, = self.ax_g.plot(*nothing, marker="o", ms=3, color=_GRAD_COLOR)
+        self.ax_g.set(xlabel="hidden layer d  (1 = next to the input)", ylabel=r"$\|\partial L / \partial W_d\|$")
+        self.q_line, = self.ax_s.plot(*nothing, "o", ms=3, color=_Q_COLOR, label="std of $q_d$ (measured)")
+        self.q_theory, = self.ax_s.plot(*nothing, "--", color=_Q_COLOR, label="theory")
+        self.h_line, = self.ax_s.plot(*nothing, "s", ms=3, color=_H_COLOR, label="std of $h_d$ (measured)")
+        self.h_theory, = self.ax_s.plot(*nothing, "--", color=_H_COLOR, label="theory")
+        self.ax_s.set(xlabel="hidden layer d", title="spread of pre-activations $q_d$ and outputs $h_d$")
+        self.ax_s.legend(fontsize=8)
+        self.sat_line, = self.ax_f.plot(*nothing, color="#ff7f0e",
+                                        label=f"saturated: $\\varphi'(q) < {SATURATION:.2f}$ max")
+        self.dead_line, = self.ax_f.plot(*nothing, color="black", label="dead units (ReLU off for the whole batch)")
+        self.ax_f.set(xlabel="hidden layer d", ylim=(-0.03, 1.03), title="fraction saturated / dead")
+        self.ax_f.grid(True, alpha=0.3)
+        self.ax_f.legend(fontsize=8, loc="upper left")
+        for ax in (self.ax_g, self.ax_s):
+            ax.set_yscale("log")
+            ax.grid(True, which="major", alpha=0.3)
+        self.overflow_text = self.ax_g.text(0.5, 0.5, "", transform=self.ax_g.transAxes, ha="center",
+                                            va="center", color="#b00", fontsize=11)
+        self.overflow_line = self.ax_s.axvline(1, color="#b00", ls=":")
+        self.overflow_label = self.ax_s.text(1, 0.02, " overflow", transform=self.ax_s.get_xaxis_transform(),
+                                             color="#b00", fontsize=9, ha="right")
+        self.title = fig.suptitle("", fontsize=11)
+        for ax in (self.ax_g, self.ax_s, self.ax_f):
+            # fixed places for the titles and axis labels: placing them by the extents of the tick
+            # labels, as matplotlib does by default, costs about a third of a redraw
+            ax.xaxis.set_label_coords(0.5, -0.1)
+            ax.yaxis.set_label_coords(-0.14, 0.5)
+            ax.set_title(ax.get_title(), fontsize=10, y=1.0)
+        # fixed margins: a layout engine would cost one more rendering pass per redraw
+        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.12, top=0.80, wspace=0.22)
+
+    def update(self, result: ProbeResult, note: str = "") -> None:
+        """Show ``result``: new data, titles and axis limits on the same artists (``note`` ends the
+        figure's title)."""
+        layers, th = result.layers, result.theory
+        self.grad_line.set_data(layers, _positive(result.grad_norm))
+        ratio = result.grad_ratio
+        status = (f"first / last = {ratio:.1e}" if np.isfinite(ratio) else
+                  "not computed" if result.overflow_layer is not None else "the gradient is exactly 0")
+        self.ax_g.title.set_text(f"weight-gradient norm per layer\n{status}")
+        self.q_line.set_data(layers, _positive(result.preact_std))
+        self.q_theory.set_data(layers, _positive(np.sqrt(th.preact_var)))
+        self.h_line.set_data(layers, _positive(result.act_std))
+        self.h_theory.set_data(layers, _positive(np.sqrt(th.act_var)))
+        self.sat_line.set_data(layers, result.saturated)
+        self.dead_line.set_data(layers, result.dead)
+        for ax in (self.ax_g, self.ax_s, self.ax_f):
+            ax.set_xlim(0.5, result.net.depth + 0.5)
+        overflow = result.overflow_layer
+        self.overflow_text.set_text("" if overflow is None else
+                                    f"no gradient: the activations\noverflow the float range\nat layer {overflow}")
+        for artist in (self.overflow_line, self.overflow_label):
+            artist.set_visible(overflow is not None)
+        if overflow is not None:
+            self.overflow_line.set_xdata([overflow, overflow])
+            self.overflow_label.set_x(overflow)
+        for ax, lines in ((self.ax_g, [self.grad_line]),
+                          (self.ax_s, [self.q_line, self.q_theory, self.h_line, self.h_theory])):
+            _log_limits(ax, lines)
+        self.title.set_text(f"{result.net}  ·  batch of {result.batch}{note}")
+
+
+def _log_limits(ax: Axes, lines: list) -> None:
+    """Fit a log axis to the finite values of ``lines`` (as autoscaling a new axes would), with
+    plain tick labels when it spans less than two decades."""
+    values = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in lines])
+    values = values[np.isfinite(values)]
+    ax.set_yscale("log")  # back to the default ticks, which _log_ticks may have replaced
+    if values.size:
+        lo, hi = values.min(), values.max()
+        pad = (hi / lo) ** 0.05 if hi > lo else 2.0  # 5% of the range on each side, like autoscaling
+        ax.set_ylim(lo / pad, hi * pad)
+    else:
+        ax.set_ylim(0.1, 10)
+    _log_ticks(ax)
+
+
+def plot_probe(fig: Figure, result: ProbeResult, note: str = "") -> ProbeView:
     """Three panels: gradient norms (log), activation spread against theory (log), saturated/dead."""
-    ax_g, ax_s, ax_f = fig.subplots(1, 3)
-    layers, th = result.layers, result.theory
-    plot_grad_norms(ax_g, {"": result})
-    ax_g.lines[0].set_color(_GRAD_COLOR)
-    ratio = result.grad_ratio
-    status = (f"first / last = {ratio:.1e}" if np.isfinite(ratio) else
-              "not computed" if result.overflow_layer is not None else "the gradient is exactly 0")
-    ax_g.set_title(f"weight-gradient norm per layer\n{status}", fontsize=10)
+    view = ProbeView(fig)
+    view.update(result, note)
+    return view
 
-    ax_s.plot(layers, _positive(result.preact_std), "o", ms=3, color=_Q_COLOR,
-              label="std of $q_d$ (measured)")
-    ax_s.plot(layers, _positive(np.sqrt(th.preact_var)), "--", color=_Q_COLOR, label="theory")
-    ax_s.plot(layers, _positive(result.act_std), "s", ms=3, color=_H_COLOR, label="std of $h_d$ (measured)")
-    ax_s.plot(layers, _positive(np.sqrt(th.act_var)), "--", color=_H_COLOR, label="theory")
-    ax_s.set_yscale("log")
-    ax_s.set(xlabel="hidden layer d", title="spread of pre-activations $q_d$ and outputs $h_d$")
-    ax_s.title.set_fontsize(10)
-    ax_s.grid(True, which="major", alpha=0.3)
-    ax_s.legend(fontsize=8)
 
-    ax_f.plot(layers, result.saturated, color="#ff7f0e",
-              label=f"saturated: $\\varphi'(q) < {SATURATION:.2f}$ max")
-    ax_f.plot(layers, result.dead, color="black", label="dead units (ReLU off for the whole batch)")
-    ax_f.set(xlabel="hidden layer d", ylim=(-0.03, 1.03), title="fraction saturated / dead")
-    ax_f.title.set_fontsize(10)
-    ax_f.grid(True, alpha=0.3)
-    ax_f.legend(fontsize=8, loc="upper left")
-    for ax in (ax_g, ax_s, ax_f):
-        ax.set_xlim(0.5, result.net.depth + 0.5)
-    if result.overflow_layer is not None:
-        ax_g.text(0.5, 0.5, "no gradient: the activations\noverflow the float range\n"
-                  f"at layer {result.overflow_layer}", transform=ax_g.transAxes, ha="center", va="center",
-                  color="#b00", fontsize=11)
-        ax_s.axvline(result.overflow_layer, color="#b00", ls=":")
-        ax_s.text(result.overflow_layer, 0.02, " overflow", transform=ax_s.get_xaxis_transform(),
-                  color="#b00", fontsize=9, ha="right")
-    for ax in (ax_g, ax_s):
-        _log_ticks(ax)
-    fig.suptitle(f"{result.net}  ·  batch of {result.batch}", fontsize=11)
-    # fixed margins: a layout engine would cost one more rendering pass per redraw
-    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.12, top=0.80, wspace=0.22)
+def dashboard_batch(net: DeepNet, batch: int, flop_budget: float | None = FLOP_BUDGET) -> int:
+    """How many samples the dashboard probes ``net`` on: ``batch``, halved while the probe would
+    cost more than ``flop_budget`` floating-point operations, but not below ``MIN_BATCH``
+    (``None``: always ``batch``). Counted, not timed, so the same setting always gets the same
+    batch and the same picture."""
+    n = batch
+    if flop_budget is not None:
+        while n > MIN_BATCH and probe_flops(net, n) > flop_budget:
+            n = max(MIN_BATCH, n // 2)
+    return n
 
 
 def _new_figure(figsize: tuple[float, float]) -> Figure:
@@ -263,19 +342,32 @@ def clipping_figure(records: Mapping[str, TrainRecord], clip_norm: float, *, top
 class GradientsDashboard(Dashboard):
     """The dashboard of ``vanishing_gradients``; ``result`` is the last ``ProbeResult`` drawn."""
 
+    clears_figure = False  # one ProbeView, updated in place
+
     def __init__(self, probe: GradientProbe, controls: Mapping[str, widgets.ValueWidget], *,
-                 preset: str | None) -> None:
+                 preset: str | None, flop_budget: float | None = FLOP_BUDGET) -> None:
         self.probe = probe
+        self.flop_budget = flop_budget
         self.result: ProbeResult | None = None
+        self._view: ProbeView | None = None
         super().__init__(self._draw, controls, figsize=(13, 4.2), presets=PRESETS, preset=preset, columns=4)
 
     def _draw(self, fig: Figure, **values) -> None:
-        self.result = self.probe(DeepNet(**values))
-        plot_probe(fig, self.result)
+        net = DeepNet(**values)
+        batch = dashboard_batch(net, self.probe.batch, self.flop_budget)
+        self.result = self.probe(net, batch=batch)
+        note = (f" (the first {batch} of {self.probe.batch} samples: a smaller batch keeps a large network quick)"
+                if batch < self.probe.batch else "")
+        if fig is not self.figure:  # a static copy
+            plot_probe(fig, self.result, note)
+        elif self._view is None:
+            self._view = plot_probe(fig, self.result, note)
+        else:
+            self._view.update(self.result, note)
 
 
 def vanishing_gradients(preset: str | None = "sigmoid-deep", *, seed: int = 0, batch: int = 256,
-                        threads: int | None = 1) -> GradientsDashboard:
+                        flop_budget: float | None = FLOP_BUDGET, threads: int | None = 1) -> GradientsDashboard:
     """Sliders for width and depth, activation and initialisation, batch norm and residual switches.
 
     Parameters
@@ -287,13 +379,21 @@ def vanishing_gradients(preset: str | None = "sigmoid-deep", *, seed: int = 0, b
         Seeds the batch and the weights (the same seed always draws the same network).
     batch : int
         Samples per forward and backward pass.
+    flop_budget : float or None
+        The most floating-point operations one redraw may spend (default ``FLOP_BUDGET``, under
+        0.1 s on one core): a larger network is probed on the first half, quarter, ... of the batch,
+        down to ``MIN_BATCH`` samples, and the figure's title says so. ``None``: always the whole
+        batch (100 layers of 512 then take over half a second per redraw).
     threads : int or None
         BLAS threads for the probe (see ``nnlab.probe.GradientProbe``): 1 is the safe choice on a
         shared machine; ``None`` lets an idle machine with many cores use them all.
     """
     if preset is not None and preset not in PRESETS:
         raise ValueError(f"preset: expected one of {sorted(PRESETS)}, got {preset!r}")
-    probe = GradientProbe(rng=np.random.default_rng(seed), batch=batch, dtype=np.float32, threads=threads)
+    if flop_budget is not None:
+        check_positive(flop_budget, "flop_budget")
+    probe = GradientProbe(rng=np.random.default_rng(seed), batch=check_positive_int(batch, "batch"),
+                          dtype=np.float32, threads=threads)
     style = {"description_width": "initial"}
     controls = {
         "width": widgets.IntSlider(value=256, min=2, max=512, step=1, description="width",
@@ -308,4 +408,4 @@ def vanishing_gradients(preset: str | None = "sigmoid-deep", *, seed: int = 0, b
         "batch_norm": widgets.Checkbox(value=False, description="batch norm"),
         "residual": widgets.Checkbox(value=False, description="residual"),
     }
-    return GradientsDashboard(probe, controls, preset=preset)
+    return GradientsDashboard(probe, controls, preset=preset, flop_budget=flop_budget)
