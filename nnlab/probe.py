@@ -401,7 +401,7 @@ class GradientProbe:
     each from its own seeded stream, and a layer of width n takes the top-left n x n corner. So
     changing the depth, the width, the activation or the initialisation keeps every draw made so
     far, and each block is drawn once and cached: drawing 100 matrices of 512 x 512 takes longer
-    than probing them (about 0.4 s against 0.1 s at batch 32), so a dashboard that drew anew at
+    than probing them (about half a second against 0.1 s at batch 32), so a dashboard that drew anew at
     every width would wait on the random numbers.
 
     Parameters
@@ -612,10 +612,11 @@ def _use_gram(batch: int, width: int) -> bool:
 def probe_flops(net: DeepNet, batch: int) -> int:
     """Floating-point operations in the matrix products of one probe of ``net`` on ``batch`` samples.
 
-    Two per multiply-add. Per hidden layer: ``h W`` and ``u W^T`` (N n^2 multiply-adds each) and the
-    weight-gradient norm (two N x N Gram matrices of N^2 n / 2, or ``h^T u``, N n^2, whichever is
-    less); the output layer's n-vector products are left out. The elementwise work (activations,
-    norms, batch norm) adds a few percent for wide layers.
+    Two per multiply-add. Per hidden layer: ``h W`` (N n^2 multiply-adds) and the weight-gradient
+    norm (two N x N Gram matrices of N^2 n / 2, or ``h^T u``, N n^2, whichever is less); ``u W^T``
+    (N n^2) for every hidden layer but the first, whose input needs no gradient. The output
+    layer's n-vector products are left out, and so is the elementwise work (activations, norms,
+    batch norm), which for narrow layers takes as long as the products or longer.
 
     Parameters
     ----------
@@ -626,13 +627,14 @@ def probe_flops(net: DeepNet, batch: int) -> int:
     Returns
     -------
     int
-        The count; at a given machine's rate of float32 matrix products it bounds the probe's time.
+        The count. Divided by a machine's best rate of float32 matrix products it is a lower
+        bound on the probe's time there.
     """
     if not isinstance(net, DeepNet):
         raise TypeError(f"net: expected a DeepNet, got {type(net).__name__}")
-    N, n = check_positive_int(batch, "batch"), net.width
+    N, n, D = check_positive_int(batch, "batch"), net.width, net.depth
     norm = N * N * n if _use_gram(N, n) else N * n * n
-    return 2 * net.depth * (2 * N * n * n + norm)
+    return 2 * (D * (N * n * n + norm) + (D - 1) * N * n * n)
 
 
 def probe(net: DeepNet, *, rng: np.random.Generator, batch: int = 256, dtype: type = np.float32,

@@ -32,7 +32,8 @@ class Dashboard:
     Parameters
     ----------
     draw : callable
-        ``draw(fig, **values)`` draws on an empty ``Figure``; ``values`` maps each control's
+        ``draw(fig, **values)`` draws on ``fig``, emptied first unless the dashboard sets
+        ``clears_figure = False`` (then ``draw`` updates what it drew before); ``values`` maps each control's
         name to its value.
     controls : dict of str to ipywidgets value widgets
         The sliders, dropdowns and toggles, by the name ``draw`` receives.

@@ -25,7 +25,7 @@ from .base import Dashboard
 #: the most arithmetic (floating-point operations in matrix products) one redraw of the dashboard may
 #: spend. On one core of the 2-core test machine the probe took 60 to 100 ms at this size
 #: (benchmarks/probe_speed.py). Every preset (width 256 or less, depth 30) fits with the whole batch
-#: of 256; the largest network, 100 layers of 512, needs 33.6e9 with 256 samples, more than that
+#: of 256; the largest network, 100 layers of 512, needs 33.4e9 with 256 samples, more than that
 #: machine's two cores can do in 0.25 s, and fits with 32.
 FLOP_BUDGET = 3.5e9
 #: the fewest samples the dashboard halves the batch down to
@@ -124,8 +124,10 @@ class ProbeView:
             ax.grid(True, which="major", alpha=0.3)
         self.overflow_text = self.ax_g.text(0.5, 0.5, "", transform=self.ax_g.transAxes, ha="center",
                                             va="center", color="#b00", fontsize=11)
-        self.overflow_line = self.ax_s.axvline(1, color="#b00", ls=":")
-        self.overflow_label = self.ax_s.text(1, 0.02, " overflow", transform=self.ax_s.get_xaxis_transform(),
+        # the overflow marks are empty, not hidden, when there is no overflow: the legend's automatic
+        # placement avoids every line and text of the axes, visible or not
+        self.overflow_line, = self.ax_s.plot([], [], color="#b00", ls=":", transform=self.ax_s.get_xaxis_transform())
+        self.overflow_label = self.ax_s.text(1, 0.02, "", transform=self.ax_s.get_xaxis_transform(),
                                              color="#b00", fontsize=9, ha="right")
         self.title = fig.suptitle("", fontsize=11)
         for ax in (self.ax_g, self.ax_s, self.ax_f):
@@ -157,11 +159,13 @@ class ProbeView:
         overflow = result.overflow_layer
         self.overflow_text.set_text("" if overflow is None else
                                     f"no gradient: the activations\noverflow the float range\nat layer {overflow}")
-        for artist in (self.overflow_line, self.overflow_label):
-            artist.set_visible(overflow is not None)
-        if overflow is not None:
-            self.overflow_line.set_xdata([overflow, overflow])
+        if overflow is None:
+            self.overflow_line.set_data([], [])
+            self.overflow_label.set_text("")
+        else:
+            self.overflow_line.set_data([overflow, overflow], [0, 1])
             self.overflow_label.set_x(overflow)
+            self.overflow_label.set_text(" overflow")
         for ax, lines in ((self.ax_g, [self.grad_line]),
                           (self.ax_s, [self.q_line, self.q_theory, self.h_line, self.h_theory])):
             _log_limits(ax, lines)
