@@ -48,7 +48,7 @@ INITS = ("normal", "glorot", "he")
 #: for tanh it means |q| > 1.5 (tanh(q) = 2 sigma(2q) - 1).
 SATURATION = float(sigmoid_grad(np.array(3.0)) / 0.25)
 _MAX_SLOPE = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "leaky_relu": 1.0, "elu": 1.0}
-_SLOPE, _ALPHA = 0.01, 1.0  # leaky ReLU's slope and ELU's alpha (nnlab's defaults)
+_SLOPE = 0.01  # leaky ReLU's slope (nnlab's default; nnlab's ELU has alpha = 1)
 _BN_EPS = 1e-5
 _BLOCK = 64  # the probe's weights are drawn in blocks of this size (see GradientProbe)
 
@@ -361,17 +361,13 @@ def _activate(name: str, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         dphi *= one - q.dtype.type(_SLOPE)
         dphi += q.dtype.type(_SLOPE)
         return q * dphi, dphi
-    # elu: a = q for q > 0, alpha (e^q - 1) otherwise; phi' = 1, or alpha e^q. With e = exp(min(q, 0)),
-    # which is 1 for q > 0: a = max(q, 0) + alpha (e - 1), phi' = alpha e + (1 - alpha) [q > 0]
+    # elu (alpha = 1): a = q for q > 0, e^q - 1 otherwise; phi' = 1, or e^q. With e = exp(min(q, 0)),
+    # which is 1 for q > 0: a = max(q, 0) + e - 1 and phi' = e
     e = np.minimum(q, 0)
     np.exp(e, out=e)
     a = np.subtract(e, one)
-    a *= q.dtype.type(_ALPHA)
     a += np.maximum(q, 0)
-    dphi = np.multiply(e, q.dtype.type(_ALPHA), out=e)
-    if _ALPHA != 1:  # pragma: no cover (nnlab's alpha is 1)
-        dphi += (q > 0) * q.dtype.type(1 - _ALPHA)
-    return a, dphi
+    return a, e
 
 
 _controller: list = []
@@ -463,13 +459,18 @@ class GradientProbe:
 
     def inputs(self, net: DeepNet) -> tuple[np.ndarray, np.ndarray]:
         """The batch: ``X ~ N(0, 1)``, shape ``(batch, width)``, and ``y ~ N(0, 1)``, shape ``(batch, 1)``."""
+        X, y = self._cached_inputs(net)
+        return X.copy(), y.copy()
+
+    def _cached_inputs(self, net: DeepNet) -> tuple[np.ndarray, np.ndarray]:
+        """``inputs(net)`` without the copies (read-only: the passes only read them)."""
         if net.width not in self._inputs:
             stream = np.random.default_rng([self.seed, 0, net.width, self.batch])
             X = stream.standard_normal((self.batch, net.width), dtype=self.dtype)
             y = stream.standard_normal((self.batch, 1), dtype=self.dtype)
+            X.flags.writeable = y.flags.writeable = False
             self._inputs = {net.width: (X, y)}
-        X, y = self._inputs[net.width]
-        return X.copy(), y.copy()
+        return self._inputs[net.width]
 
     # --- the passes ------------------------------------------------------------------------------
     def __call__(self, net: DeepNet, *, batch: int | None = None, keep_dphi: Sequence[int] = ()) -> ProbeResult:
@@ -496,8 +497,7 @@ class GradientProbe:
             return self._run(net, int(batch), tuple(keep_dphi))
 
     def _run(self, net: DeepNet, batch: int, keep_dphi: tuple[int, ...]) -> ProbeResult:
-        X, y = self.inputs(net)
-        X, y = X[:batch], y[:batch]
+        X, y = (a[:batch] for a in self._cached_inputs(net))
         Zs = self.standard_weights(net)
         shapes = net.shapes()
         stds = [net.weight_std(a, b) for a, b in shapes]

@@ -24,9 +24,10 @@ def _dense_layers(model):
             yield layer
 
 
-def nnlab_grad_norms(gp, net):
-    """||dL/dW|| of every layer by nnlab's Sequential.backward, in float64, on the probe's weights."""
-    X, y = gp.inputs(net)
+def nnlab_grad_norms(gp, net, batch=None):
+    """||dL/dW|| of every layer by nnlab's Sequential.backward, in float64, on the probe's weights
+    and the first ``batch`` samples of its batch (all by default)."""
+    X, y = (a[:batch] for a in gp.inputs(net))
     model = net.build(weights=[W.astype(np.float64) for W in gp.weights(net)])
     loss, dout = nl.mse(model.forward(X.astype(np.float64)), y.astype(np.float64))
     model.backward(dout)
@@ -291,11 +292,7 @@ class TestProbe:
     def test_fewer_samples_are_the_first_samples_of_the_batch(self):
         net = DeepNet(depth=5, width=24, activation="elu", init="he", batch_norm=True)
         gp = GradientProbe(rng=np.random.default_rng(3), batch=16, dtype=np.float64)
-        X, y = gp.inputs(net)
-        model = net.build(weights=gp.weights(net))
-        loss, dout = nl.mse(model.forward(X[:6]), y[:6])
-        model.backward(dout)
-        expected = [np.linalg.norm(d.grads["W"]) for d in _dense_layers(model)]
+        expected, loss = nnlab_grad_norms(gp, net, batch=6)
         result = gp(net, batch=6)
         assert result.batch == 6 and result.loss == pytest.approx(loss, rel=1e-12)
         np.testing.assert_allclose(result.grad_norm, expected[:-1], rtol=1e-9)

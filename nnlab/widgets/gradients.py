@@ -105,8 +105,8 @@ class ProbeView:
         self.fig = fig
         self.ax_g, self.ax_s, self.ax_f = fig.subplots(1, 3)
         nothing = (np.zeros(0), np.zeros(0))
+        plot_grad_norms(self.ax_g, {})  # the axis, its labels and grid; the line is ours to move
         self.grad_line, = self.ax_g.plot(*nothing, marker="o", ms=3, color=_GRAD_COLOR)
-        self.ax_g.set(xlabel="hidden layer d  (1 = next to the input)", ylabel=r"$\|\partial L / \partial W_d\|$")
         self.q_line, = self.ax_s.plot(*nothing, "o", ms=3, color=_Q_COLOR, label="std of $q_d$ (measured)")
         self.q_theory, = self.ax_s.plot(*nothing, "--", color=_Q_COLOR, label="theory")
         self.h_line, = self.ax_s.plot(*nothing, "s", ms=3, color=_H_COLOR, label="std of $h_d$ (measured)")
@@ -119,9 +119,8 @@ class ProbeView:
         self.ax_f.set(xlabel="hidden layer d", ylim=(-0.03, 1.03), title="fraction saturated / dead")
         self.ax_f.grid(True, alpha=0.3)
         self.ax_f.legend(fontsize=8, loc="upper left")
-        for ax in (self.ax_g, self.ax_s):
-            ax.set_yscale("log")
-            ax.grid(True, which="major", alpha=0.3)
+        self.ax_s.set_yscale("log")
+        self.ax_s.grid(True, which="major", alpha=0.3)
         self.overflow_text = self.ax_g.text(0.5, 0.5, "", transform=self.ax_g.transAxes, ha="center",
                                             va="center", color="#b00", fontsize=11)
         # the overflow marks are empty, not hidden, when there is no overflow: the legend's automatic
