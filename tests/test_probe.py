@@ -160,6 +160,35 @@ class TestTheNotebooksNumbers:
         measured, predicted = result.signal_ratio ** (1 / 29), result.theory.signal_ratio ** (1 / 29)
         assert measured == pytest.approx(predicted, rel=0.1)
 
+    def test_the_exploding_tanh_network_prints_the_same_factor_whatever_the_rounding(self):
+        """Section 5 of notebook 06 probes 30 x 256 tanh, N(0, 1) in float64 and prints the per-layer
+        factor to two digits. The network magnifies rounding (a change in the 14th digit of its input
+        changes the last layer's gradient by several percent), so the test nudges the input far more
+        than another CPU's rounding would (1e-14 and 1e-12) and asserts the printed digits hold."""
+        net = DeepNet(30, 256, "tanh", "normal", 1.0)
+
+        class Nudged(GradientProbe):
+            def __init__(self, nudge):
+                super().__init__(rng=np.random.default_rng(0), dtype=np.float64)
+                self.nudge = nudge
+
+            def _cached_inputs(self, net):
+                X, y = super()._cached_inputs(net)
+                noise = np.random.default_rng(5).standard_normal(X.shape)
+                return X * (1 + self.nudge * noise), y
+
+        plain = probe(net, rng=np.random.default_rng(0), dtype=np.float64)
+        assert f"{plain.theory.signal_ratio ** (1 / 29):#.2g}" == "3.0"
+        assert 1e13 < plain.grad_ratio < 1e14   # "more than 10^13 times the last layer's"
+        for result in (plain, Nudged(1e-14)(net), Nudged(1e-12)(net)):
+            assert f"{result.signal_ratio ** (1 / 29):#.2g}" == "2.9"
+            assert 2.88 < result.signal_ratio ** (1 / 29) < 2.93   # 0.02 from where the digits would change
+        change = Nudged(1e-14)(net).grad_norm[-1] / plain.grad_norm[-1] - 1
+        assert 0.01 < abs(change) < 0.3   # "changes by several percent"
+        glorot = probe(DeepNet(30, 256, "tanh", "glorot"), rng=np.random.default_rng(0), dtype=np.float64)
+        assert (f"{glorot.signal_ratio ** (1 / 29):#.2g}", f"{glorot.theory.signal_ratio ** (1 / 29):#.2g}") \
+            == ("0.96", "0.95")
+
     def test_batch_norm_makes_a_deep_relu_networks_gradient_grow_towards_the_input(self):
         for depth, least in ((30, 10), (100, 1e6)):
             result = probe(DeepNet(depth, 64, "relu", "he", batch_norm=True), rng=np.random.default_rng(0))
