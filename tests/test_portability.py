@@ -1,0 +1,78 @@
+"""The notebooks print the same on other kinds of CPU: strict nbval under other BLAS kernels, thread
+counts and numpy SIMD levels (tools/portability.py), beside the default run of ``make test``.
+
+The notebook runs take about a minute and a quarter on two cores; they run once, at the first test
+that needs them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("portability", ROOT / "tools" / "portability.py")
+portability = importlib.util.module_from_spec(_spec)
+sys.modules["portability"] = portability  # dataclasses look their module up by name
+_spec.loader.exec_module(portability)
+
+IN_MAKE_TEST = [c for c in portability.CONFIGS if c.in_make_test]
+pytestmark = pytest.mark.locked
+
+
+@pytest.fixture(scope="module")
+def results() -> dict:
+    return portability.run_all(IN_MAKE_TEST)
+
+
+@pytest.mark.parametrize("name", [c.name for c in IN_MAKE_TEST])
+def test_every_notebook_prints_the_same_on(name, results):
+    result = results[name]
+    print(result.report())
+    if result.skipped:
+        if os.environ.get("CI") and name in ("generic", "avx2"):
+            pytest.fail(f"in CI this configuration must run: {result.skipped}")
+        pytest.skip(result.skipped)
+    assert result.ok, result.report()
+
+
+def test_the_check_fails_when_an_output_differs(tmp_path):
+    """A notebook whose committed output is not what the kernel prints under the configuration: the
+    check must fail on that cell (and the variables must reach the kernel)."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('import os\nprint(os.environ["OPENBLAS_CORETYPE"])', execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Haswell, on the machine it was recorded on\n")]
+    nb.cells = [cell]
+    path = tmp_path / "99_differs.ipynb"
+    nbformat.write(nb, path)
+    result = portability.run(portability.BY_NAME["generic"], [path], log_dir=tmp_path)
+    if result.skipped:
+        pytest.skip(result.skipped)
+    assert not result.ok
+    assert len(result.failed) == 1 and result.failed[0].startswith("FAILED ::Cell 0 - Notebook cell execution")
+    assert "- Prescott\n  + Haswell, on the machine it was recorded on" in result.log.read_text()
+
+
+def test_each_configuration_switches_off_what_its_machine_lacks():
+    targets = ["X86_V3", "X86_V4", "AVX512_ICL", "AVX512_SPR"]           # numpy 2.4
+    old = ["SSE41", "AVX", "F16C", "FMA3", "AVX2", "AVX512F", "AVX512_SKX"]  # numpy 1.26
+    by = portability.BY_NAME
+    assert portability.disabled_features(by["generic"], targets) == targets
+    assert portability.disabled_features(by["avx2"], targets) == ["X86_V4", "AVX512_ICL", "AVX512_SPR"]
+    assert portability.disabled_features(by["avx"], targets) == ["X86_V4", "AVX512_ICL", "AVX512_SPR", "X86_V3"]
+    assert portability.disabled_features(by["avx512"], targets) == []
+    assert portability.disabled_features(by["avx"], old) == ["AVX512F", "AVX512_SKX", "FMA3", "AVX2"]
+    env = portability.environment(by["avx2"], base={"OPENBLAS_CORETYPE": "Zen", "HOME": "/home/s"})
+    assert (env["OPENBLAS_CORETYPE"], env["OPENBLAS_NUM_THREADS"], env["HOME"]) == ("Haswell", "2", "/home/s")
+
+
+@pytest.mark.skipif(portability.platform.machine().lower() not in ("x86_64", "amd64"), reason="x86-64 only")
+def test_a_cpu_without_the_instructions_is_told_why():
+    assert portability.why_not(portability.BY_NAME["avx512"], {"sse2", "avx", "avx2", "fma"}) \
+        == "this CPU lacks avx512f, avx512dq, avx512bw, avx512vl"
+    assert portability.why_not(portability.BY_NAME["generic"], {"sse2"}) is None
