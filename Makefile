@@ -1,33 +1,58 @@
-# The two commands of the README: `make lab` and `make test`. Each creates .venv when it is missing.
+# The two commands of the README: `make lab` and `make test`. Each creates .venv when it is missing and
+# installs the exact versions of requirements/lock.txt, the environment the notebooks' outputs were recorded in.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+LOCK   := requirements/lock.txt
+# The stamp is named after the lock and pyproject.toml it was installed from: after a change to either
+# (a git pull, `make lock`) the next make lab/test brings an existing .venv up to date, downgrades included.
+LOCK_ID := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('$(LOCK)', 'rb').read() + open('pyproject.toml', 'rb').read()).hexdigest()[:16])" 2>/dev/null)
+STAMP  := $(VENV)/.installed-$(LOCK_ID)
+MIN_VENV ?= .venv-min
 # jupyter refuses to run as root unless told; a student's laptop never needs this
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test notebooks benchmark clean slides student html
+.PHONY: lab test venv lock test-min portability notebooks benchmark clean slides student html
 
-$(STAMP): pyproject.toml
+$(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "nnlab needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1). Run: make PYTHON=python3.12 test"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed*
 	touch $(STAMP)
+
+venv: $(STAMP)  ## the locked environment in .venv, nothing else
 
 lab: $(STAMP)  ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/
 
-test: $(STAMP)  ## run every test: unit tests and the notebooks under strict nbval
+test: $(STAMP)  ## run every test: the notebooks under strict nbval (also as other CPUs run them), unit and browser tests
 	$(BIN)/python -m pytest
+
+lock: $(STAMP)  ## re-resolve requirements/lock.txt to the newest versions pyproject.toml allows (needs PyPI)
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --fork-strategy fewest --python-version 3.11 \
+	  --upgrade --quiet --custom-compile-command "make lock" -o $(LOCK)
+	$(BIN)/python tools/sync_environment.py
+	@echo "$(LOCK) written. Next: make notebooks (installs it, re-records every output), then make test."
+
+test-min: $(STAMP)  ## the unit tests with the lowest versions pyproject.toml allows, in $(MIN_VENV) (needs PyPI)
+	rm -rf $(MIN_VENV)
+	$(BIN)/uv venv --quiet --python $(BIN)/python $(MIN_VENV)
+	$(BIN)/uv pip install --quiet --python $(MIN_VENV)/bin/python --resolution lowest-direct -e '.[test]'
+	$(MIN_VENV)/bin/python -m pytest tests -m "not browser and not locked" -p no:cacheprovider
+
+portability: $(STAMP)  ## the notebooks under strict nbval as other CPUs run them (part of make test; NAMES=avx ... for others)
+	$(BIN)/python tools/portability.py $(NAMES)
 
 benchmark: $(STAMP)  ## speed measurements, printed as ratios against peers
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/probe_speed.py
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(MIN_VENV) build .pytest_cache test-artifacts
 
 notebooks: $(STAMP)  ## re-execute every notebook in place from a fresh kernel (for authors)
 	$(BIN)/python tools/execute_notebooks.py

@@ -1,24 +1,47 @@
-"""environment.yml (conda, Binder) and pyproject.toml (pip) must ask for the same things."""
+"""The three descriptions of the environment agree: pyproject.toml's ranges (for people who install
+nnlab as a library), requirements/lock.txt's exact versions (what the notebook outputs were recorded
+with, and what `make lab`/`make test` install) and environment.yml's conda pins; and .venv holds the lock."""
 
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
 import re
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _split(requirement: str) -> tuple[str, str]:
-    m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*(.*?)\s*", requirement)
-    assert m, requirement
-    name = m.group(1).lower().replace("_", "-")
-    spec = ",".join(sorted(s.strip() for s in m.group(2).split(",") if s.strip()))
-    return name, spec
+LOCK = ROOT / "requirements" / "lock.txt"
+_spec = importlib.util.spec_from_file_location("sync_environment", ROOT / "tools" / "sync_environment.py")
+sync = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sync)
 
 
 def _pyproject() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _requirements() -> list[Requirement]:
+    project = _pyproject()["project"]
+    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+
+
+def _lock() -> list[tuple[str, str, Marker | None]]:
+    """(name, version, marker) of every package in the lock."""
+    entries = []
+    for line in LOCK.read_text().splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            spec, _, marker = line.partition(";")
+            name, _, version = spec.strip().partition("==")
+            assert version, f"lock line without an exact version: {line!r}"
+            entries.append((sync.normalise(name), version, Marker(marker) if marker.strip() else None))
+    return entries
 
 
 def _conda() -> tuple[dict[str, str], list[str]]:
@@ -28,29 +51,76 @@ def _conda() -> tuple[dict[str, str], list[str]]:
         if isinstance(dep, dict):
             pip.extend(dep["pip"])
         else:
-            name, spec = _split(dep)
-            conda[name] = spec
+            m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*(.*?)\s*", dep)
+            conda[sync.normalise(m.group(1))] = m.group(2)
     return conda, pip
 
 
-def test_runtime_dependencies_agree():
-    project = dict(_split(r) for r in _pyproject()["project"]["dependencies"])
-    conda, _ = _conda()
-    conda = {k: v for k, v in conda.items() if k not in ("python", "pip")}
-    assert conda == project
+def test_the_lock_has_one_exact_version_of_every_package():
+    names = [name for name, _, _ in _lock()]
+    assert len(names) == len(set(names)), "a package locked at two versions (uv's --fork-strategy fewest avoids it)"
+    assert "numpy" in names and "jupyterlab" in names
 
 
-def test_python_version_agrees():
+def test_the_lock_holds_every_requirement_inside_its_range():
+    """The lock is pyproject.toml resolved: every dependency and test extra, at a version its range allows."""
+    locked = {name: version for name, version, _ in _lock()}
+    for req in _requirements():
+        name = sync.normalise(req.name)
+        assert name in locked, f"{req.name} is in pyproject.toml but not in the lock: run `make lock`"
+        assert req.specifier.contains(locked[name], prereleases=True), \
+            f"the lock's {name}=={locked[name]} is outside pyproject.toml's {req}: run `make lock`"
+
+
+def test_the_lock_says_how_to_refresh_it():
+    assert "make lock" in LOCK.read_text().splitlines()[1]
+
+
+def test_conda_pins_are_the_lock_versions_of_the_runtime_dependencies():
     conda, _ = _conda()
+    locked = {name: version for name, version, _ in _lock()}
+    pinned = {k: v for k, v in conda.items() if k not in ("python", "pip")}
+    runtime = {sync.normalise(Requirement(r).name) for r in _pyproject()["project"]["dependencies"]}
+    assert set(pinned) == runtime, "environment.yml lists other packages than pyproject.toml's dependencies"
+    for name, spec in pinned.items():
+        assert spec == f"=={locked[name]}", f"environment.yml has {name}{spec}, the lock {locked[name]}"
+
+
+def test_conda_python_is_pyprojects_and_pip_installs_the_lock():
+    conda, pip = _conda()
     assert conda["python"] == _pyproject()["project"]["requires-python"]
+    assert pip == ["-r requirements/lock.txt", "-e ."]
 
 
-def test_conda_route_installs_nnlab_with_its_test_extras():
-    _, pip = _conda()
-    assert pip == ["-e .[test]"]
-    assert "test" in _pyproject()["project"]["optional-dependencies"]
+def test_sync_environment_writes_the_lock_versions_and_keeps_the_rest():
+    text = "# a comment\ndependencies:\n  - python>=3.11\n  - numpy==1.0\n  - scikit_learn==0.1\n  - pip\n"
+    out = sync.synced(text, {"numpy": "2.4.6", "scikit-learn": "1.9.1"})
+    assert out == "# a comment\ndependencies:\n  - python>=3.11\n  - numpy==2.4.6\n  - scikit_learn==1.9.1\n  - pip\n"
+    with pytest.raises(SystemExit, match="pins numpy"):
+        sync.synced(text, {"scikit-learn": "1.9.1"})
 
 
-def test_the_comparison_would_catch_a_mismatch():
-    assert _split("numpy>=1.26,<3") != _split("numpy>=2,<3")
-    assert _split("scikit_learn <2, >=1.5") == _split("scikit-learn>=1.5,<2")
+@pytest.mark.locked
+def test_the_environment_holds_exactly_the_locked_versions():
+    """What `pip freeze` would show agrees with the lock for every package that applies here."""
+    wrong, missing = [], []
+    for name, version, marker in _lock():
+        if marker is not None and not marker.evaluate():
+            continue
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(name)
+            continue
+        if Version(installed) != Version(version):
+            wrong.append(f"{name} {installed} (lock: {version})")
+    assert not missing and not wrong, (
+        f"missing {missing}, other versions {wrong}: run `make venv` to install requirements/lock.txt")
+
+
+def test_the_readme_quotes_the_locked_versions():
+    readme = (ROOT / "README.md").read_text()
+    locked = {name: version for name, version, _ in _lock()}
+    for shown, name in [("numpy", "numpy"), ("matplotlib", "matplotlib"), ("scikit-learn", "scikit-learn"),
+                        ("JupyterLab", "jupyterlab")]:
+        assert f"{shown} {locked[name]}" in readme, f"README: the set-up section should say {shown} {locked[name]}"

@@ -67,6 +67,7 @@ def test_house_rules(path):
     assert "import nnlab as nl" in sources
 
 
+@pytest.mark.locked
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_runs_from_a_fresh_kernel_in_under_20_seconds(path, request):
     """Uses nbval's own run when it happened in this session (notebooks/ is collected first);
