@@ -115,7 +115,7 @@ def test_the_environment_holds_exactly_the_locked_versions():
         if Version(installed) != Version(version):
             wrong.append(f"{name} {installed} (lock: {version})")
     assert not missing and not wrong, (
-        f"missing {missing}, other versions {wrong}: run `make venv` to install requirements/lock.txt")
+        f"missing {missing}, other versions {wrong}: reinstall the lock: rm -f .venv/.installed-* && make venv")
 
 
 def test_the_readme_quotes_the_locked_versions():
