@@ -1,7 +1,9 @@
 """nnlab: a small numpy package for teaching how deep neural networks work.
 
-``import nnlab as nl``; the pieces the notebooks use most are at the top level.
-Submodules not imported here (for example ``nl.plots``) load on first use.
+``import nnlab as nl``; the pieces the notebooks use most are at the top level. The core every topic
+shares is imported here (activations, init, layers, losses, optim, gradcheck, data); the modules of a
+lecture topic (``nl.regions``, with its pictures ``nl.plots.regions`` and dashboards
+``nl.widgets.regions``) load on first use.
 """
 
 from __future__ import annotations
@@ -9,26 +11,27 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from . import activations, gradcheck, init, layers, losses, optim
+from . import activations, data, gradcheck, init, layers, losses, optim
 from .activations import ACTIVATIONS, elu, identity, leaky_relu, relu, sigmoid, tanh
-from .gradcheck import check_layer, check_model, numerical_gradient, rel_error
-from .layers import MLP, Activation, Dense, Layer, Sequential, dead_units, hidden_activations
-from .losses import binary_cross_entropy, mse, softmax, softmax_cross_entropy
+from .data import load_mnist38
+from .gradcheck import check_backward, check_layer, check_model, numerical_gradient, rel_error
+from .layers import MLP, Activation, Dense, Layer, Sequential, check_mlp, dead_units, hidden_activations
+from .losses import accuracy, binary_cross_entropy, mse, predict_labels, softmax, softmax_cross_entropy
 from .optim import SGD, Adam, History, clip_grad_norm, evaluate, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS", "MLP", "SGD", "Activation", "Adam", "Dense", "History", "Layer", "Sequential",
-    "activations", "binary_cross_entropy", "check_layer", "check_model", "clip_grad_norm", "dead_units", "elu",
-    "evaluate", "fit", "gradcheck", "hidden_activations", "identity", "init", "layers", "leaky_relu", "losses", "mse",
-    "numerical_gradient", "optim", "rel_error", "relu", "sigmoid", "softmax", "softmax_cross_entropy",
-    "tanh",
+    "accuracy", "activations", "binary_cross_entropy", "check_backward", "check_layer", "check_mlp", "check_model",
+    "clip_grad_norm", "data", "dead_units", "elu", "evaluate", "fit", "gradcheck", "hidden_activations", "identity",
+    "init", "layers", "leaky_relu", "load_mnist38", "losses", "mse", "numerical_gradient", "optim", "predict_labels", "rel_error",
+    "relu", "sigmoid", "softmax", "softmax_cross_entropy", "tanh",
 ]
 
 
 #: top-level names that live in a lazily imported submodule
-_LAZY = {"load_mnist38": "mnist", "BatchNorm": "normalization", "Residual": "normalization"}
+_LAZY = {"BatchNorm": "normalization", "Residual": "normalization"}
 
 
 def __getattr__(name: str) -> ModuleType:

@@ -64,3 +64,15 @@ def check_array(X: object, name: str, *, ndim: int | None = None, n_features: in
         bad = int(np.size(arr) - np.isfinite(arr).sum())
         raise ValueError(f"{name}: expected finite values, found {bad} NaN or infinite value(s)")
     return arr
+
+
+def check_vector(values: object, name: str) -> np.ndarray:
+    """``values`` (a number or a sequence of numbers) as a finite 1-D float64 array."""
+    try:
+        arr = np.atleast_1d(np.asarray(values, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a 1-D array of numbers, got {type(values).__name__}") from None
+    arr = check_array(arr, name, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D array of numbers, got shape {arr.shape}")
+    return arr

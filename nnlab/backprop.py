@@ -4,15 +4,14 @@
   value of the forward pass (``q1, h1, q2, h2, z, L``) and every gradient of the backward pass
   (``dz, da, dbeta, dh2, u2, db2, dW2, ...``) in the lecture's notation, each computed by
   nnlab's own layers; ``check_trace`` compares every gradient with central differences.
-- ``plot_graph``: the computational graph with forward values and backward gradients on its edges.
 - ``flow_pattern``: the four patterns of gradient flow (add distributes, copy adds, multiply
-  swaps, max routes) on tiny graphs with numbers; ``plot_flow_pattern`` draws one.
+  swaps, max routes) on tiny graphs with numbers.
 - ``chain_multiplications`` / ``multiply_chain``: how many scalar multiplications forward and
   reverse mode need for the Jacobian of a chain of functions; ``pass_multiplications``: what one
   forward and one backward pass of an MLP cost.
-- ``check_backward``: the exercise checker. It takes a student's backward function ``(z, dout)
-  -> dz`` or a ``Layer`` whose ``backward`` the student wrote, and returns a ``GradientCheck``
-  that says whether each gradient is right and, if not, which one is off and by how much.
+
+The pictures (the computational graph, the flow patterns) are in ``nnlab.plots.backprop``; the
+exercise checker for a backward pass a student wrote is ``nnlab.gradcheck.check_backward``.
 
 Notation (lecture 10, QTM 447): hidden layer d computes ``q_d = W_d^T h_{d-1} + b_d`` and
 ``h_d = phi(q_d)`` with ``h_0 = x``; the output is ``z = beta^T h_D + a`` and the loss of one
@@ -24,38 +23,23 @@ lecture's ``dL/dW^T = u^T h`` of shape (n_out, n_in).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from ._validate import check_positive, check_positive_int, check_rng
-from .activations import ACTIVATIONS
-from .gradcheck import model_gradients, numerical_gradient, numerical_model_gradients, rel_error
-from .layers import MLP, Activation, Dense, Layer, Sequential
+from ._format import num
+from ._validate import check_positive, check_positive_int
+from .gradcheck import GradientCheck, model_gradients, numerical_gradient, numerical_model_gradients
+from .layers import MLP, Activation, Dense, Sequential, check_mlp
 from .losses import mse
 
 __all__ = [
-    "FLOW_EXAMPLES", "BackpropTrace", "FlowPattern", "GradientCheck", "chain_multiplications",
-    "check_backward", "check_network", "check_trace", "example_network", "flow_pattern", "flow_patterns",
+    "FLOW_EXAMPLES", "BackpropTrace", "FlowPattern", "chain_multiplications", "check_network", "check_trace", "example_network", "flow_pattern", "flow_patterns",
     "format_array", "lecture_names", "multiply_chain", "numerical_trace", "pass_multiplications",
-    "plot_flow_pattern", "plot_graph", "replace_derivative", "show", "trace",
+    "replace_derivative", "show", "trace",
 ]
 
-#: relative errors below this are printed as "< 1e-08": round-off, whose digits differ between machines
-ERROR_FLOOR = 1e-8
-
-_FORWARD_COLOR = "#1a7f37"
-_BACKWARD_COLOR = "#cf222e"
-
-
 # --- printing -----------------------------------------------------------------------------------
-def _num(v: float, decimals: int = 4) -> str:
-    """A number rounded to ``decimals`` places, without trailing zeros or a negative zero."""
-    return f"{round(float(v), decimals) + 0.0:g}"
-
-
 def format_array(a: np.ndarray | float, decimals: int = 6) -> str:
     """An array as nested brackets of rounded numbers, e.g. ``[[1, 0.3, -0.7]]``.
 
@@ -64,12 +48,8 @@ def format_array(a: np.ndarray | float, decimals: int = 6) -> str:
     """
     a = np.asarray(a, dtype=np.float64)
     if a.ndim == 0:
-        return _num(a, decimals)
+        return num(a, decimals)
     return "[" + ", ".join(format_array(row, decimals) for row in a) + "]"
-
-
-def _format_error(e: float) -> str:
-    return f"< {ERROR_FLOOR:.0e}" if e < ERROR_FLOOR else f"{e:.1e}"
 
 
 def show(decimals: int = 6, **arrays: np.ndarray | float) -> None:
@@ -112,18 +92,8 @@ def example_network() -> tuple[MLP, np.ndarray, np.ndarray]:
 
 # --- the structure of an MLP in the lecture's names -------------------------------------------------
 def _check_mlp(model: object) -> tuple[list[Dense], list[Activation]]:
-    """Require Dense, Activation, Dense, ..., Dense with one output; return the two kinds of layer."""
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model: expected an nnlab MLP (or Sequential), got {type(model).__name__}")
-    layers = list(model.layers)
-    ok = len(layers) >= 3 and len(layers) % 2 == 1 and all(
-        isinstance(layer, Dense if i % 2 == 0 else Activation) for i, layer in enumerate(layers))
-    if not ok:
-        raise ValueError("model: expected Dense and Activation layers in turn, at least one hidden layer, "
-                         f"ending with a Dense layer; got {[type(layer).__name__ for layer in layers]}")
-    if layers[-1].n_out != 1:
-        raise ValueError(f"model: expected one output unit (z is a number), got {layers[-1].n_out}")
-    return layers[0::2], layers[1::2]
+    """An MLP with at least one hidden layer and one output (z is a number)."""
+    return check_mlp(model, n_out=1, min_hidden=1)
 
 
 def lecture_names(model: Sequential) -> dict[str, str]:
@@ -320,83 +290,6 @@ def numerical_trace(model: Sequential, x: np.ndarray, y: np.ndarray | float,
     return out
 
 
-# --- gradient-check results ------------------------------------------------------------------------
-@dataclass
-class GradientCheck:
-    """The result of comparing gradients with central differences.
-
-    ``bool(result)`` is ``result.passed``; ``print(result)`` (or the repr) says which gradients
-    are right, which are off and by how much, or why nothing could be checked.
-
-    Attributes
-    ----------
-    subject : str
-        What was checked, e.g. ``"sigmoid_backward"``.
-    errors : dict of str to float
-        Relative error ``||analytic - numeric|| / (||analytic|| + ||numeric||)`` per gradient.
-    tol : float
-        A gradient is right when its relative error is at most ``tol``.
-    problems : list of str
-        Why a gradient could not be compared (not written yet, wrong shape, ...), in words.
-    worst : dict of str to str
-        For each gradient that is off: where the largest difference is, expected and got.
-    """
-
-    subject: str
-    errors: dict[str, float] = field(default_factory=dict)
-    tol: float = 1e-6
-    problems: list[str] = field(default_factory=list)
-    worst: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        """True when nothing went wrong and every relative error is at most ``tol``."""
-        return not self.problems and bool(self.errors) and all(e <= self.tol for e in self.errors.values())
-
-    @property
-    def off(self) -> list[str]:
-        """The gradients whose relative error is above ``tol``."""
-        return [k for k, e in self.errors.items() if e > self.tol]
-
-    def __bool__(self) -> bool:
-        return self.passed
-
-    def __repr__(self) -> str:
-        if self.passed:
-            head = f"{self.subject}: right. Every gradient matches central differences."
-        elif self.problems:
-            head = f"{self.subject}: not checked yet." if not self.errors else f"{self.subject}: wrong."
-        else:
-            n, total = len(self.off), len(self.errors)
-            head = (f"{self.subject}: wrong. {n} of {total} gradient{'s' if total > 1 else ''} "
-                    f"{'is' if n == 1 else 'are'} off.")
-        lines = [head] + [f"  {p}" for p in self.problems]
-        if self.errors:
-            width = max(len("gradient"), *(len(k) for k in self.errors))
-            lines.append(f"  {'gradient':<{width}}  relative error  (right when at most {self.tol:.0e})")
-            for k, e in self.errors.items():
-                verdict = "right" if e <= self.tol else f"OFF: {self.worst.get(k, '')}".rstrip(": ")
-                lines.append(f"  {k:<{width}}  {_format_error(e):<14}  {verdict}")
-        return "\n".join(lines)
-
-    __str__ = __repr__
-
-
-def _largest_gap(name: str, expected: np.ndarray, got: np.ndarray, at: str = "") -> str:
-    i = np.unravel_index(int(np.argmax(np.abs(expected - got))), expected.shape)
-    where = f"{name}[{', '.join(map(str, i))}]" if expected.ndim else name
-    extra = f" ({at} there)" if at else ""
-    return f"largest gap at {where}{extra}: expected {_num(expected[i])}, got {_num(got[i])}"
-
-
-def _compare(result: GradientCheck, analytic: dict[str, np.ndarray], numeric: dict[str, np.ndarray]) -> None:
-    for k, num in numeric.items():
-        e = rel_error(analytic[k], num)
-        result.errors[k] = e
-        if e > result.tol:
-            result.worst[k] = _largest_gap(k, num, np.asarray(analytic[k], dtype=np.float64))
-
-
 def check_trace(model: Sequential, x: np.ndarray, y: np.ndarray | float, *, tol: float = 1e-6,
                 h: float = 1e-5) -> GradientCheck:
     """Every gradient of ``trace(model, x, y)`` against ``numerical_trace`` (central differences).
@@ -409,11 +302,11 @@ def check_trace(model: Sequential, x: np.ndarray, y: np.ndarray | float, *, tol:
     check_positive(tol, "tol")
     tr = trace(model, x, y)
     result = GradientCheck("backprop trace", tol=tol)
-    _compare(result, tr.gradients, numerical_trace(model, x, y, h))
+    result.compare(tr.gradients, numerical_trace(model, x, y, h))
     return result
 
 
-def check_network(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str = "mse", *, tol: float = 1e-6,
+def check_network(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str, *, tol: float = 1e-6,
                   h: float = 1e-5) -> GradientCheck:
     """``nnlab.check_model`` with the lecture's parameter names and a readable verdict.
 
@@ -435,7 +328,7 @@ def check_network(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str = "
     analytic = model_gradients(model, X, y, loss)
     numeric = numerical_model_gradients(model, X, y, loss, h)
     result = GradientCheck("backward pass", tol=tol)
-    _compare(result, {names[k]: g for k, g in analytic.items()}, {names[k]: g for k, g in numeric.items()})
+    result.compare({names[k]: g for k, g in analytic.items()}, {names[k]: g for k, g in numeric.items()})
     return result
 
 
@@ -455,9 +348,9 @@ class _ActivationWithDerivative(Activation):
         self.f_grad = f_grad
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
-        if self._z is None:
+        if self.z is None:
             raise RuntimeError("backward called before forward")
-        return dout * self.f_grad(self._z)
+        return dout * self.f_grad(self.z)
 
     def __repr__(self) -> str:
         return super().__repr__()[:-1] + ", derivative replaced)"
@@ -495,203 +388,6 @@ def replace_derivative(model: Sequential, index: int,
         raise TypeError(f"f_grad: expected a function of q, got {type(f_grad).__name__}")
     layers[index] = _ActivationWithDerivative(layers[index], f_grad)
     return Sequential(*layers)
-
-
-# --- the exercise checker --------------------------------------------------------------------------
-BackwardFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-def _function_name(student: object) -> str:
-    name = getattr(student, "__name__", None) or type(student).__name__
-    return "your function (a lambda)" if name == "<lambda>" else name
-
-
-def _not_written(subject: str, where: str) -> str:
-    return (f"{subject} is not written yet: {where} raised NotImplementedError. Replace the "
-            "`raise NotImplementedError` line in the exercise cell with your code, run that cell, "
-            "then run this check again.")
-
-
-def _nudge_off_kinks(a: np.ndarray) -> np.ndarray:
-    """Move values within 1e-3 of 0 to 0.5: the ReLU family's kink, where no derivative exists."""
-    return np.where(np.abs(a) < 1e-3, 0.5, a)
-
-
-ForwardFn = Callable[[np.ndarray], np.ndarray]
-
-
-def check_backward(student: BackwardFn | Layer, forward: str | ForwardFn | None = None, *,
-                   rng: np.random.Generator, X: np.ndarray | None = None, n_samples: int = 4,
-                   tol: float = 1e-6, h: float = 1e-5) -> GradientCheck:
-    """Check a backward pass written by a student against central differences.
-
-    Two kinds of answer are accepted:
-
-    - a **function** ``student(z, dout) -> dz``: the backward pass of an elementwise activation
-      ``a = forward(z)``; ``dout = dL/da`` and the answer ``dL/dz`` have the shape of ``z``;
-    - a **Layer** (an instance, such as ``MyDense(3, 2, rng=rng)``) whose ``backward(dout)``
-      returns ``dL/dX`` and fills ``layer.grads`` for every key of ``layer.params``.
-
-    The scalar whose gradient is checked is ``sum(forward(z) * dout)`` for a random ``dout``, so
-    the right answer is exactly "upstream gradient times local gradient". Random inputs come
-    from ``rng``; values within 1e-3 of 0 are moved to 0.5 (ReLU's kink has no derivative).
-
-    Parameters
-    ----------
-    student : callable or Layer
-        The student's answer.
-    forward : str or callable, optional
-        For a function answer: the activation's name in ``nnlab.ACTIVATIONS`` (``"sigmoid"``,
-        ``"tanh"``, ...) or a function ``forward(z)``. Not used for a Layer.
-    rng : np.random.Generator
-        Source of the test inputs and of ``dout``.
-    X : array, shape (N, n_in), optional
-        Inputs for a Layer; default ``n_samples`` rows from ``rng`` (the layer needs ``n_in``).
-    n_samples : int
-        Rows of the random test inputs.
-    tol : float
-        Largest relative error accepted as right.
-    h : float
-        Step of the central differences.
-
-    Returns
-    -------
-    GradientCheck
-        ``bool(result)`` says whether the answer is right; its repr says which gradient is off,
-        by how much and where, or why the answer could not be checked (``NotImplementedError``,
-        ``None`` returned, wrong shape, an exception).
-    """
-    check_rng(rng)
-    n_samples = check_positive_int(n_samples, "n_samples")
-    tol, h = check_positive(tol, "tol"), check_positive(h, "h")
-    if student is None:
-        return GradientCheck("your answer", tol=tol, problems=[
-            "student: got None. Run the exercise cell (it defines your answer) before this check."])
-    if isinstance(student, type):
-        raise TypeError(f"student: expected an instance of {student.__name__}, not the class itself; "
-                        f"for example {student.__name__}(3, 2, rng=rng)")
-    if isinstance(student, Layer):
-        return _check_layer_answer(student, rng=rng, X=X, n_samples=n_samples, tol=tol, h=h)
-    if not callable(student):
-        raise TypeError(f"student: expected your backward function (z, dout) -> dz or an nnlab Layer, "
-                        f"got {type(student).__name__}")
-    return _check_function_answer(student, forward, rng=rng, n_samples=n_samples, tol=tol, h=h)
-
-
-def _resolve_forward(forward: str | ForwardFn | None) -> ForwardFn:
-    if forward is None:
-        raise TypeError("forward: a backward function is checked against its forward pass; pass the "
-                        f"activation's name, one of {sorted(ACTIVATIONS)}, or a function of z")
-    if isinstance(forward, str):
-        if forward not in ACTIVATIONS:
-            raise ValueError(f"forward: expected one of {sorted(ACTIVATIONS)}, got {forward!r}")
-        return ACTIVATIONS[forward][0]
-    if not callable(forward):
-        raise TypeError("forward: expected an activation name or a function of z, "
-                        f"got {type(forward).__name__}")
-    return forward
-
-
-def _as_answer(value: object, shape: tuple[int, ...], what: str) -> tuple[np.ndarray | None, str | None]:
-    """The answer as a float array of ``shape``, or a sentence saying what is wrong with it."""
-    if value is None:
-        return None, (f"{what} is None: end with `return` followed by the gradient, "
-                      f"an array of shape {shape}.")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None, f"{what} is a {type(value).__name__}, expected a numeric array of shape {shape}."
-    if arr.shape != shape:
-        return None, f"{what} has shape {arr.shape}, expected {shape}."
-    if not np.isfinite(arr).all():
-        bad = int(arr.size - np.isfinite(arr).sum())
-        return None, f"{what} has {bad} NaN or infinite value(s)."
-    return arr, None
-
-
-def _check_function_answer(student: BackwardFn, forward: str | ForwardFn | None, *, rng: np.random.Generator,
-                           n_samples: int, tol: float, h: float) -> GradientCheck:
-    f = _resolve_forward(forward)
-    name = _function_name(student)
-    result = GradientCheck(name, tol=tol)
-    z = _nudge_off_kinks(2.0 * rng.standard_normal((n_samples, 5)))
-    dout = rng.standard_normal(z.shape)
-    zz = z.copy()
-    numeric = numerical_gradient(lambda: float(np.sum(f(zz) * dout)), zz, h)
-    try:
-        got = student(z.copy(), dout.copy())
-    except NotImplementedError:
-        result.problems.append(_not_written(name, "it"))
-        return result
-    except Exception as exc:  # the student's bug: report it, do not crash the notebook
-        result.problems.append(f"{name}(z, dout) raised {type(exc).__name__}: {exc}")
-        return result
-    arr, problem = _as_answer(got, z.shape, f"What {name}(z, dout) returned")
-    if problem:
-        result.problems.append(problem)
-        return result
-    e = rel_error(arr, numeric)
-    result.errors["dz"] = e
-    if e > tol:
-        i = np.unravel_index(int(np.argmax(np.abs(numeric - arr))), z.shape)
-        result.worst["dz"] = _largest_gap("dz", numeric, arr, at=f"z = {_num(z[i])}, dout = {_num(dout[i])}")
-    return result
-
-
-def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray | None, n_samples: int,
-                        tol: float, h: float) -> GradientCheck:
-    name = type(layer).__name__
-    result = GradientCheck(f"{name}.backward", tol=tol)
-    if X is None:
-        n_in = getattr(layer, "n_in", None)
-        if n_in is None:
-            raise ValueError(f"X: {name} has no n_in, so pass test inputs, "
-                             "e.g. X=rng.standard_normal((4, 3))")
-        X = rng.standard_normal((n_samples, n_in))
-    X = _nudge_off_kinks(np.array(X, dtype=np.float64))
-    try:
-        out = np.asarray(layer.forward(X.copy()), dtype=np.float64)
-    except NotImplementedError:
-        result.problems.append(_not_written(f"{name}.forward", "forward"))
-        return result
-    except Exception as exc:
-        result.problems.append(f"{name}.forward(X) raised {type(exc).__name__}: {exc}")
-        return result
-    dout = rng.standard_normal(out.shape)
-    Xn = X.copy()
-    numeric = {"dX": numerical_gradient(lambda: float(np.sum(layer.forward(Xn) * dout)), Xn, h)}
-    for key, p in layer.params.items():
-        numeric[f"d{key}"] = numerical_gradient(lambda: float(np.sum(layer.forward(X.copy()) * dout)), p, h)
-    layer.forward(X.copy())
-    # NaN placeholders: a gradient backward forgets to set is caught, not read from a previous call
-    layer.grads = {key: np.full(p.shape, np.nan) for key, p in layer.params.items()}
-    try:
-        dX = layer.backward(dout.copy())
-    except NotImplementedError:
-        result.problems.append(_not_written(f"{name}.backward", "backward"))
-        return result
-    except Exception as exc:
-        result.problems.append(f"{name}.backward(dout) raised {type(exc).__name__}: {exc}")
-        return result
-    analytic: dict[str, np.ndarray] = {}
-    arr, problem = _as_answer(dX, X.shape, f"dX, what {name}.backward(dout) returned,")
-    if problem:
-        result.problems.append(problem)
-    else:
-        analytic["dX"] = arr
-    for key, p in layer.params.items():
-        g = layer.grads.get(key)
-        if g is not None and np.shape(g) == p.shape and np.isnan(np.asarray(g, dtype=np.float64)).all():
-            result.problems.append(f"d{key}: backward did not set grads[{key!r}]; assign it, "
-                                   f"self.grads[{key!r}] = ..., an array of shape {p.shape}.")
-            continue
-        arr, problem = _as_answer(g, p.shape, f"d{key}, grads[{key!r}],")
-        if problem:
-            result.problems.append(problem)
-        else:
-            analytic[f"d{key}"] = arr
-    _compare(result, analytic, {k: v for k, v in numeric.items() if k in analytic})
-    return result
 
 
 # --- patterns in gradient flow ---------------------------------------------------------------------
@@ -755,13 +451,13 @@ class FlowPattern:
         return ("out",) if len(self.outputs) == 1 else ("out1", "out2")
 
     def __repr__(self) -> str:
-        ins = ", ".join(f"{n} = {_num(v)}" for n, v in zip(self.input_names, self.inputs))
-        outs = ", ".join(f"{n} = {_num(v)}" for n, v in zip(self.output_names, self.outputs))
-        ups = ", ".join(f"dL/d{n} = {_num(v)}" for n, v in zip(self.output_names, self.upstream))
+        ins = ", ".join(f"{n} = {num(v)}" for n, v in zip(self.input_names, self.inputs))
+        outs = ", ".join(f"{n} = {num(v)}" for n, v in zip(self.output_names, self.outputs))
+        ups = ", ".join(f"dL/d{n} = {num(v)}" for n, v in zip(self.output_names, self.upstream))
         lines = [f"{self.gate} gate ({self.rule}): {ins}  ->  {outs}", f"  upstream: {ups}"]
         for i, n in enumerate(self.input_names):
-            terms = " + ".join(f"{_num(u)} * {_num(self.local[j, i])}" for j, u in enumerate(self.upstream))
-            lines.append(f"  dL/d{n} = {terms} = {_num(self.downstream[i])}")
+            terms = " + ".join(f"{num(u)} * {num(self.local[j, i])}" for j, u in enumerate(self.upstream))
+            lines.append(f"  dL/d{n} = {terms} = {num(self.downstream[i])}")
         return "\n".join(lines)
 
 
@@ -921,161 +617,3 @@ def pass_multiplications(sizes: Sequence[int], n_samples: int = 1) -> dict[str, 
     weights, inputs = sum(per_layer), sum(per_layer[1:])
     return {"forward": sum(per_layer), "backward": weights + inputs,
             "weight_gradients": weights, "input_gradients": inputs}
-
-
-# --- drawing ---------------------------------------------------------------------------------------
-def _short(a: np.ndarray, decimals: int = 6) -> str:
-    """A row vector as ``[1, 0.3, -0.7]``; a matrix as one bracketed row per line."""
-    a = np.asarray(a, dtype=np.float64)
-    if a.ndim == 2 and a.shape[0] == 1:
-        a = a[0]
-    if a.ndim <= 1:
-        return format_array(a, decimals)
-    return "\n".join(format_array(row, decimals) for row in a)
-
-
-def _sub(n: int) -> str:
-    """An integer in subscript digits (plain text, so matplotlib needs no mathtext)."""
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-
-
-def _column(a: np.ndarray, decimals: int = 6) -> str:
-    """A vector as one number per line (the lecture's column vectors)."""
-    return "\n".join(_num(v, decimals) for v in np.ravel(a))
-
-
-def _arrow(ax: Axes, p: tuple[float, float], q: tuple[float, float], color: str = "black",
-           shrink: float = 20) -> None:
-    ax.add_patch(FancyArrowPatch(p, q, arrowstyle="-|>", mutation_scale=14, color=color, lw=1.4,
-                                 shrinkA=shrink, shrinkB=shrink))
-
-
-def _op_node(ax: Axes, xy: tuple[float, float], text: str, r: float = 0.42, fontsize: float = 12) -> None:
-    ax.add_patch(Circle(xy, r, facecolor="#f6f8fa", edgecolor="black", lw=1.3, zorder=3))
-    ax.text(*xy, text, ha="center", va="center", fontsize=fontsize, zorder=4)
-
-
-def _box(ax: Axes, xy: tuple[float, float], text: str, w: float = 0.8, h: float = 0.5) -> None:
-    ax.add_patch(FancyBboxPatch((xy[0] - w / 2, xy[1] - h / 2), w, h, boxstyle="round,pad=0.05",
-                                facecolor="white", edgecolor="black", lw=1.2, zorder=3))
-    ax.text(*xy, text, ha="center", va="center", fontsize=13, zorder=4)
-
-
-def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
-    """Draw the computational graph of a ``trace``: forward values above each edge (green),
-    backward gradients below it (red); parameters enter the linear nodes from above, with their
-    values (black) and gradients (red) beside the arrow.
-
-    Parameters
-    ----------
-    ax : matplotlib Axes
-        Drawn on; a wide one (about 17 by 7 inches for two hidden layers) reads best.
-    tr : BackpropTrace
-        From ``trace(model, x, y)``.
-    """
-    if not isinstance(tr, BackpropTrace):
-        raise TypeError(f"tr: expected a BackpropTrace from nnlab.backprop.trace, got {type(tr).__name__}")
-    D = len(tr.weights) - 1
-    step = 2.6
-    # node positions along the main line: x, (linear, activation) per hidden layer, output, loss, L
-    order = ["x"] + [f"{kind}{d}" for d in range(1, D + 1) for kind in ("lin", "act")] + ["out", "loss", "L"]
-    xs = {name: i * step for i, name in enumerate(order)}
-    xs["L"] -= 0.15 * step
-
-    _box(ax, (xs["x"], 0), "x")
-    _box(ax, (xs["L"], 0), "L", w=0.6)
-    for d in range(1, D + 1):
-        _op_node(ax, (xs[f"lin{d}"], 0), f"W{_sub(d)}ᵀ· + b{_sub(d)}", r=0.62, fontsize=11)
-        _op_node(ax, (xs[f"act{d}"], 0), tr.activation, r=0.62)
-    _op_node(ax, (xs["out"], 0), "βᵀ· + a", r=0.62, fontsize=11)
-    _op_node(ax, (xs["loss"], 0), "(y − z)²", r=0.62, fontsize=11)
-
-    def edge(a: str, b: str, name: str, value: np.ndarray, grad_name: str, grad: np.ndarray) -> None:
-        x0, x1 = xs[a], xs[b]
-        _arrow(ax, (x0, 0), (x1, 0), shrink=30)
-        xm = (x0 + x1) / 2
-        ax.text(xm, 0.12, f"{name}\n{_column(value)}", ha="center", va="bottom", fontsize=12,
-                color=_FORWARD_COLOR, linespacing=1.15)
-        ax.text(xm, -0.12, f"{grad_name}\n{_column(grad)}", ha="center", va="top", fontsize=12,
-                color=_BACKWARD_COLOR, linespacing=1.15)
-
-    prev = "x"
-    for d in range(1, D + 1):
-        below = "x" if d == 1 else f"h{_sub(d - 1)}"
-        edge(prev, f"lin{d}", below, tr[prev if d == 1 else f"h{d - 1}"],
-             f"∂L/∂{below}", tr["dx" if d == 1 else f"dh{d - 1}"])
-        edge(f"lin{d}", f"act{d}", f"q{_sub(d)}", tr[f"q{d}"], f"u{_sub(d)}",
-             tr[f"u{d}"])
-        prev = f"act{d}"
-    edge(prev, "out", f"h{_sub(D)}", tr[f"h{D}"], f"∂L/∂h{_sub(D)}", tr[f"dh{D}"])
-    edge("out", "loss", "z", tr["z"], "∂L/∂z", tr["dz"])
-    edge("loss", "L", "L", tr["L"], "∂L/∂L", np.array(1.0))
-
-    top = 4.0
-
-    def param(at: str, names: tuple[str, str], values: tuple[np.ndarray, np.ndarray],
-              grads: tuple[np.ndarray, np.ndarray]) -> None:
-        x0 = xs[at]
-        _arrow(ax, (x0, top), (x0, 0.62), shrink=0)
-        ax.text(x0, top + 0.08, f"{names[0]} =\n{_short(values[0])}\n{names[1]} = {_short(values[1])}",
-                ha="center", va="bottom", fontsize=11.5, family="monospace")
-        ax.text(x0 + 0.12, (top + 0.55) / 2 + 0.3,
-                f"d{names[0]} =\n{_short(grads[0])}\nd{names[1]} = {_short(grads[1])}",
-                ha="left", va="center", fontsize=11.5, family="monospace", color=_BACKWARD_COLOR)
-
-    for d in range(1, D + 1):
-        param(f"lin{d}", (f"W{d}", f"b{d}"), (tr.weights[d - 1], tr.biases[d - 1]),
-              (tr[f"dW{d}"], tr[f"db{d}"]))
-    param("out", ("beta", "a"), (tr.weights[D], tr.biases[D]), (tr["dbeta"], tr["da"]))
-    x0 = xs["loss"]
-    _arrow(ax, (x0, -2.2), (x0, -0.62), shrink=0)
-    ax.text(x0, -2.28, f"y = {_short(tr.y.ravel()[0])}", ha="center", va="top", fontsize=11)
-
-    ax.text(xs["x"] - 0.5, -1.9, "forward values above the edges (vectors as columns)",
-            color=_FORWARD_COLOR, fontsize=12)
-    ax.text(xs["x"] - 0.5, -2.5,
-            "gradients of L below the edges (u = ∂L/∂q, the upstream gradient of a layer)",
-            color=_BACKWARD_COLOR, fontsize=12)
-    ax.set_xlim(xs["x"] - 0.6, xs["L"] + 0.6)
-    ax.set_ylim(-2.8, top + 1.5)
-    ax.set_aspect("equal")
-    ax.axis("off")
-
-
-def plot_flow_pattern(ax: Axes, pattern: FlowPattern) -> None:
-    """Draw one gate with its forward values (green, above) and gradients (red, below) on the edges.
-
-    Parameters
-    ----------
-    ax : matplotlib Axes
-    pattern : FlowPattern
-        From ``flow_pattern`` or ``flow_patterns``.
-    """
-    if not isinstance(pattern, FlowPattern):
-        raise TypeError(f"pattern: expected a FlowPattern from nnlab.backprop.flow_pattern, "
-                        f"got {type(pattern).__name__}")
-    symbol = {"add": "+", "copy": "copy", "mul": "×", "max": "max"}[pattern.gate]
-    gate = (0.0, 0.0)
-    _op_node(ax, gate, symbol, r=0.5, fontsize=11)
-    n_in, n_out = len(pattern.inputs), len(pattern.outputs)
-    ys_in = [0.0] if n_in == 1 else [0.9, -0.9]
-    ys_out = [0.0] if n_out == 1 else [0.9, -0.9]
-
-    def labelled(p: tuple[float, float], q: tuple[float, float], name: str, value: float, grad: float,
-                 outer: tuple[float, float], ha: str) -> None:
-        _arrow(ax, p, q, shrink=4)
-        dx = -0.12 if ha == "right" else 0.12
-        ax.text(outer[0] + dx, outer[1] + 0.04, f"{name} = {_num(value)}", ha=ha, va="bottom", fontsize=12,
-                color=_FORWARD_COLOR)
-        ax.text(outer[0] + dx, outer[1] - 0.04, _num(grad), ha=ha, va="top", fontsize=12,
-                color=_BACKWARD_COLOR)
-
-    for name, y0, v, g in zip(pattern.input_names, ys_in, pattern.inputs, pattern.downstream):
-        labelled((-1.6, y0), (-0.5, 0.3 * np.sign(y0)), name, v, g, outer=(-1.6, y0), ha="right")
-    for name, y0, v, g in zip(pattern.output_names, ys_out, pattern.outputs, pattern.upstream):
-        labelled((0.5, 0.3 * np.sign(y0)), (1.6, y0), name, v, g, outer=(1.6, y0), ha="left")
-    ax.set_title(f"{pattern.gate} gate {pattern.rule} the gradient", fontsize=12)
-    ax.set_xlim(-3.0, 3.0)
-    ax.set_ylim(-1.5, 1.5)
-    ax.set_aspect("equal")
-    ax.axis("off")

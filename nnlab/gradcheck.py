@@ -1,12 +1,22 @@
-"""Gradient checking: central finite differences against the analytic (backprop) gradients."""
+"""Gradient checking: central finite differences against the analytic (backprop) gradients.
+
+- ``numerical_gradient``, ``rel_error``: the two pieces every check is made of;
+- ``check_model``, ``check_layer``: a whole network's or one layer's backward pass;
+- ``GradientCheck``: a check's result, which says in words which gradient is off and by how much;
+- ``check_backward``: the exercise checker, for a backward pass a student wrote (a function
+  ``(z, dout) -> dz`` or a ``Layer``), answering a stub with "not written yet".
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import check_rng
+from ._format import ERROR_FLOOR, format_error, num
+from ._validate import check_positive, check_positive_int, check_rng
+from .activations import ACTIVATIONS
 from .layers import Layer, Sequential
 from .losses import get_loss
 
@@ -62,7 +72,7 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -
     return grad
 
 
-def model_gradients(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str = "mse") -> dict[str, np.ndarray]:
+def model_gradients(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str) -> dict[str, np.ndarray]:
     """Analytic gradients of the loss with respect to every parameter, by one backward pass.
 
     Returns ``{"0.W": dW, "0.b": db, ...}`` (copies).
@@ -73,7 +83,7 @@ def model_gradients(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str =
     return {name: g.copy() for name, g in model.named_grads()}
 
 
-def numerical_model_gradients(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str = "mse",
+def numerical_model_gradients(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str,
                               h: float = 1e-5) -> dict[str, np.ndarray]:
     """The same gradients as ``model_gradients``, by central differences of the loss."""
     loss_fn = get_loss(loss)
@@ -84,7 +94,7 @@ def numerical_model_gradients(model: Sequential, X: np.ndarray, y: np.ndarray, l
     return {name: numerical_gradient(f, p, h) for name, p in model.named_params()}
 
 
-def check_model(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str = "mse",
+def check_model(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str,
                 h: float = 1e-5) -> dict[str, float]:
     """Relative error between backprop and central differences, for each parameter of ``model``.
 
@@ -134,3 +144,278 @@ def check_layer(layer: Layer, X: np.ndarray, *, rng: np.random.Generator,
     for key, p in layer.params.items():
         errors[key] = rel_error(analytic[key], numerical_gradient(f, p, h))
     return errors
+
+
+# --- gradient-check results ------------------------------------------------------------------------
+@dataclass
+class GradientCheck:
+    """The result of comparing gradients with central differences.
+
+    ``bool(result)`` is ``result.passed``; ``print(result)`` (or the repr) says which gradients
+    are right, which are off and by how much, or why nothing could be checked.
+
+    Attributes
+    ----------
+    subject : str
+        What was checked, e.g. ``"sigmoid_backward"``.
+    errors : dict of str to float
+        Relative error ``||analytic - numeric|| / (||analytic|| + ||numeric||)`` per gradient.
+    tol : float
+        A gradient is right when its relative error is at most ``tol``.
+    problems : list of str
+        Why a gradient could not be compared (not written yet, wrong shape, ...), in words.
+    worst : dict of str to str
+        For each gradient that is off: where the largest difference is, expected and got.
+    """
+
+    subject: str
+    errors: dict[str, float] = field(default_factory=dict)
+    tol: float = 1e-6
+    problems: list[str] = field(default_factory=list)
+    worst: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing went wrong and every relative error is at most ``tol``."""
+        return not self.problems and bool(self.errors) and all(e <= self.tol for e in self.errors.values())
+
+    @property
+    def off(self) -> list[str]:
+        """The gradients whose relative error is above ``tol``."""
+        return [k for k, e in self.errors.items() if e > self.tol]
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def compare(self, analytic: dict[str, np.ndarray], numeric: dict[str, np.ndarray]) -> None:
+        """Record the relative error of every gradient in ``numeric`` against ``analytic`` (same names),
+        and where the largest gap is for each one that is off."""
+        for k, expected in numeric.items():
+            e = rel_error(analytic[k], expected)
+            self.errors[k] = e
+            if e > self.tol:
+                self.worst[k] = _largest_gap(k, expected, np.asarray(analytic[k], dtype=np.float64))
+
+    def __repr__(self) -> str:
+        if self.passed:
+            head = f"{self.subject}: right. Every gradient matches central differences."
+        elif self.problems:
+            head = f"{self.subject}: not checked yet." if not self.errors else f"{self.subject}: wrong."
+        else:
+            n, total = len(self.off), len(self.errors)
+            head = (f"{self.subject}: wrong. {n} of {total} gradient{'s' if total > 1 else ''} "
+                    f"{'is' if n == 1 else 'are'} off.")
+        lines = [head] + [f"  {p}" for p in self.problems]
+        if self.errors:
+            width = max(len("gradient"), *(len(k) for k in self.errors))
+            lines.append(f"  {'gradient':<{width}}  relative error  (right when at most {self.tol:.0e})")
+            for k, e in self.errors.items():
+                verdict = "right" if e <= self.tol else f"OFF: {self.worst.get(k, '')}".rstrip(": ")
+                lines.append(f"  {k:<{width}}  {format_error(e):<14}  {verdict}")
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+
+def _largest_gap(name: str, expected: np.ndarray, got: np.ndarray, at: str = "") -> str:
+    i = np.unravel_index(int(np.argmax(np.abs(expected - got))), expected.shape)
+    where = f"{name}[{', '.join(map(str, i))}]" if expected.ndim else name
+    extra = f" ({at} there)" if at else ""
+    return f"largest gap at {where}{extra}: expected {num(expected[i])}, got {num(got[i])}"
+
+
+# --- the exercise checker --------------------------------------------------------------------------
+BackwardFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _function_name(student: object) -> str:
+    name = getattr(student, "__name__", None) or type(student).__name__
+    return "your function (a lambda)" if name == "<lambda>" else name
+
+
+def _not_written(subject: str, where: str) -> str:
+    return (f"{subject} is not written yet: {where} raised NotImplementedError. Replace the "
+            "`raise NotImplementedError` line in the exercise cell with your code, run that cell, "
+            "then run this check again.")
+
+
+def _nudge_off_kinks(a: np.ndarray) -> np.ndarray:
+    """Move values within 1e-3 of 0 to 0.5: the ReLU family's kink, where no derivative exists."""
+    return np.where(np.abs(a) < 1e-3, 0.5, a)
+
+
+ForwardFn = Callable[[np.ndarray], np.ndarray]
+
+
+def check_backward(student: BackwardFn | Layer, forward: str | ForwardFn | None = None, *,
+                   rng: np.random.Generator, X: np.ndarray | None = None, n_samples: int = 4,
+                   tol: float = 1e-6, h: float = 1e-5) -> GradientCheck:
+    """Check a backward pass written by a student against central differences.
+
+    Two kinds of answer are accepted:
+
+    - a **function** ``student(z, dout) -> dz``: the backward pass of an elementwise activation
+      ``a = forward(z)``; ``dout = dL/da`` and the answer ``dL/dz`` have the shape of ``z``;
+    - a **Layer** (an instance, such as ``MyDense(3, 2, rng=rng)``) whose ``backward(dout)``
+      returns ``dL/dX`` and fills ``layer.grads`` for every key of ``layer.params``.
+
+    The scalar whose gradient is checked is ``sum(forward(z) * dout)`` for a random ``dout``, so
+    the right answer is exactly "upstream gradient times local gradient". Random inputs come
+    from ``rng``; values within 1e-3 of 0 are moved to 0.5 (ReLU's kink has no derivative).
+
+    Parameters
+    ----------
+    student : callable or Layer
+        The student's answer.
+    forward : str or callable, optional
+        For a function answer: the activation's name in ``nnlab.ACTIVATIONS`` (``"sigmoid"``,
+        ``"tanh"``, ...) or a function ``forward(z)``. Not used for a Layer.
+    rng : np.random.Generator
+        Source of the test inputs and of ``dout``.
+    X : array, shape (N, n_in), optional
+        Inputs for a Layer; default ``n_samples`` rows from ``rng`` (the layer needs ``n_in``).
+    n_samples : int
+        Rows of the random test inputs.
+    tol : float
+        Largest relative error accepted as right.
+    h : float
+        Step of the central differences.
+
+    Returns
+    -------
+    GradientCheck
+        ``bool(result)`` says whether the answer is right; its repr says which gradient is off,
+        by how much and where, or why the answer could not be checked (``NotImplementedError``,
+        ``None`` returned, wrong shape, an exception).
+    """
+    check_rng(rng)
+    n_samples = check_positive_int(n_samples, "n_samples")
+    tol, h = check_positive(tol, "tol"), check_positive(h, "h")
+    if student is None:
+        return GradientCheck("your answer", tol=tol, problems=[
+            "student: got None. Run the exercise cell (it defines your answer) before this check."])
+    if isinstance(student, type):
+        raise TypeError(f"student: expected an instance of {student.__name__}, not the class itself; "
+                        f"for example {student.__name__}(3, 2, rng=rng)")
+    if isinstance(student, Layer):
+        return _check_layer_answer(student, rng=rng, X=X, n_samples=n_samples, tol=tol, h=h)
+    if not callable(student):
+        raise TypeError(f"student: expected your backward function (z, dout) -> dz or an nnlab Layer, "
+                        f"got {type(student).__name__}")
+    return _check_function_answer(student, forward, rng=rng, n_samples=n_samples, tol=tol, h=h)
+
+
+def _resolve_forward(forward: str | ForwardFn | None) -> ForwardFn:
+    if forward is None:
+        raise TypeError("forward: a backward function is checked against its forward pass; pass the "
+                        f"activation's name, one of {sorted(ACTIVATIONS)}, or a function of z")
+    if isinstance(forward, str):
+        if forward not in ACTIVATIONS:
+            raise ValueError(f"forward: expected one of {sorted(ACTIVATIONS)}, got {forward!r}")
+        return ACTIVATIONS[forward][0]
+    if not callable(forward):
+        raise TypeError("forward: expected an activation name or a function of z, "
+                        f"got {type(forward).__name__}")
+    return forward
+
+
+def _as_answer(value: object, shape: tuple[int, ...], what: str) -> tuple[np.ndarray | None, str | None]:
+    """The answer as a float array of ``shape``, or a sentence saying what is wrong with it."""
+    if value is None:
+        return None, (f"{what} is None: end with `return` followed by the gradient, "
+                      f"an array of shape {shape}.")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None, f"{what} is a {type(value).__name__}, expected a numeric array of shape {shape}."
+    if arr.shape != shape:
+        return None, f"{what} has shape {arr.shape}, expected {shape}."
+    if not np.isfinite(arr).all():
+        bad = int(arr.size - np.isfinite(arr).sum())
+        return None, f"{what} has {bad} NaN or infinite value(s)."
+    return arr, None
+
+
+def _check_function_answer(student: BackwardFn, forward: str | ForwardFn | None, *, rng: np.random.Generator,
+                           n_samples: int, tol: float, h: float) -> GradientCheck:
+    f = _resolve_forward(forward)
+    name = _function_name(student)
+    result = GradientCheck(name, tol=tol)
+    z = _nudge_off_kinks(2.0 * rng.standard_normal((n_samples, 5)))
+    dout = rng.standard_normal(z.shape)
+    zz = z.copy()
+    numeric = numerical_gradient(lambda: float(np.sum(f(zz) * dout)), zz, h)
+    try:
+        got = student(z.copy(), dout.copy())
+    except NotImplementedError:
+        result.problems.append(_not_written(name, "it"))
+        return result
+    except Exception as exc:  # the student's bug: report it, do not crash the notebook
+        result.problems.append(f"{name}(z, dout) raised {type(exc).__name__}: {exc}")
+        return result
+    arr, problem = _as_answer(got, z.shape, f"What {name}(z, dout) returned")
+    if problem:
+        result.problems.append(problem)
+        return result
+    e = rel_error(arr, numeric)
+    result.errors["dz"] = e
+    if e > tol:
+        i = np.unravel_index(int(np.argmax(np.abs(numeric - arr))), z.shape)
+        result.worst["dz"] = _largest_gap("dz", numeric, arr, at=f"z = {num(z[i])}, dout = {num(dout[i])}")
+    return result
+
+
+def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray | None, n_samples: int,
+                        tol: float, h: float) -> GradientCheck:
+    name = type(layer).__name__
+    result = GradientCheck(f"{name}.backward", tol=tol)
+    if X is None:
+        n_in = getattr(layer, "n_in", None)
+        if n_in is None:
+            raise ValueError(f"X: {name} has no n_in, so pass test inputs, "
+                             "e.g. X=rng.standard_normal((4, 3))")
+        X = rng.standard_normal((n_samples, n_in))
+    X = _nudge_off_kinks(np.array(X, dtype=np.float64))
+    try:
+        out = np.asarray(layer.forward(X.copy()), dtype=np.float64)
+    except NotImplementedError:
+        result.problems.append(_not_written(f"{name}.forward", "forward"))
+        return result
+    except Exception as exc:
+        result.problems.append(f"{name}.forward(X) raised {type(exc).__name__}: {exc}")
+        return result
+    dout = rng.standard_normal(out.shape)
+    Xn = X.copy()
+    numeric = {"dX": numerical_gradient(lambda: float(np.sum(layer.forward(Xn) * dout)), Xn, h)}
+    for key, p in layer.params.items():
+        numeric[f"d{key}"] = numerical_gradient(lambda: float(np.sum(layer.forward(X.copy()) * dout)), p, h)
+    layer.forward(X.copy())
+    # NaN placeholders: a gradient backward forgets to set is caught, not read from a previous call
+    layer.grads = {key: np.full(p.shape, np.nan) for key, p in layer.params.items()}
+    try:
+        dX = layer.backward(dout.copy())
+    except NotImplementedError:
+        result.problems.append(_not_written(f"{name}.backward", "backward"))
+        return result
+    except Exception as exc:
+        result.problems.append(f"{name}.backward(dout) raised {type(exc).__name__}: {exc}")
+        return result
+    analytic: dict[str, np.ndarray] = {}
+    arr, problem = _as_answer(dX, X.shape, f"dX, what {name}.backward(dout) returned,")
+    if problem:
+        result.problems.append(problem)
+    else:
+        analytic["dX"] = arr
+    for key, p in layer.params.items():
+        g = layer.grads.get(key)
+        if g is not None and np.shape(g) == p.shape and np.isnan(np.asarray(g, dtype=np.float64)).all():
+            result.problems.append(f"d{key}: backward did not set grads[{key!r}]; assign it, "
+                                   f"self.grads[{key!r}] = ..., an array of shape {p.shape}.")
+            continue
+        arr, problem = _as_answer(g, p.shape, f"d{key}, grads[{key!r}],")
+        if problem:
+            result.problems.append(problem)
+        else:
+            analytic[f"d{key}"] = arr
+    result.compare(analytic, {k: v for k, v in numeric.items() if k in analytic})
+    return result

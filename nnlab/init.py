@@ -9,6 +9,7 @@ through a deep network (Glorot and Bengio 2010; He et al. 2015):
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable
 
@@ -41,13 +42,13 @@ def glorot_uniform(n_in: int, n_out: int, *, rng: np.random.Generator) -> np.nda
 def glorot_normal(n_in: int, n_out: int, *, rng: np.random.Generator) -> np.ndarray:
     """W ~ N(0, 2 / (n_in + n_out)), shape ``(n_in, n_out)``."""
     _check(n_in, n_out, rng)
-    return rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=(n_in, n_out))
+    return rng.normal(0.0, weight_std("glorot_normal", n_in, n_out), size=(n_in, n_out))
 
 
 def he_normal(n_in: int, n_out: int, *, rng: np.random.Generator) -> np.ndarray:
     """W ~ N(0, 2 / n_in), shape ``(n_in, n_out)``."""
     _check(n_in, n_out, rng)
-    return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+    return rng.normal(0.0, weight_std("he_normal", n_in, n_out), size=(n_in, n_out))
 
 
 def he_uniform(n_in: int, n_out: int, *, rng: np.random.Generator) -> np.ndarray:
@@ -65,6 +66,24 @@ INITIALIZERS: dict[str, Callable[..., np.ndarray]] = {
     "he_normal": he_normal,
     "he_uniform": he_uniform,
 }
+
+
+def weight_std(init: str, n_in: int, n_out: int, *, std: float | None = None) -> float:
+    """The standard deviation of the weights ``init`` draws for a layer ``n_in -> n_out``.
+
+    The variance rule of each initialiser, the one source for everything that predicts or reuses it
+    (the probe and theory of notebook 06): ``normal``, ``std``; Glorot, ``sqrt(2 / (n_in + n_out))``;
+    He, ``sqrt(2 / n_in)``. The uniform variants draw from U(-l, l), whose variance is l^2 / 3, with
+    l chosen to give the same variance (l = sqrt(6 / (n_in + n_out)) for Glorot).
+    """
+    get_initializer(init)
+    if init == "normal":
+        if isinstance(std, bool) or not isinstance(std, numbers.Real) or not std > 0:
+            raise ValueError(f"std: expected a positive standard deviation, got {std!r}")
+        return float(std)
+    if init.startswith("glorot"):
+        return math.sqrt(2.0 / (n_in + n_out))
+    return math.sqrt(2.0 / n_in)
 
 
 def get_initializer(name: str) -> Callable[..., np.ndarray]:

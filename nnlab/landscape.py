@@ -13,14 +13,14 @@ over that space. This module looks at that height:
   iteration for larger ones);
 - ``rescale`` and ``permute_hidden``: two ways to change the parameters without changing the
   function the network computes (rescaling needs ReLU-like units, relabelling works for any);
-- the lecture's two-point example (``two_point_data``, ``two_point_model``);
+- the lecture's two-point network (``two_point_model``; its data is ``nnlab.data.two_point_data``);
 - ``multi_start``: many runs of gradient descent from random starts, trained side by side;
-- ``plot_*``: the pictures of all of these.
+
+and the pictures of all of these are in ``nnlab.plots.landscape``.
 
 Conventions follow the lecture: the point a fraction ``alpha`` of the way along the line is
 ``alpha * theta + (1 - alpha) * theta_prime``, so ``alpha = 1`` is ``theta`` and ``alpha = 0`` is
-``theta_prime``. Every function that draws takes the ``ax`` to draw on; the numbers it draws
-come from one of the functions above.
+``theta_prime``.
 """
 
 from __future__ import annotations
@@ -31,20 +31,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from matplotlib import patheffects
-from matplotlib.axes import Axes
 
-from ._validate import check_array, check_positive, check_positive_int, check_rng
+from ._validate import check_array, check_positive, check_positive_int, check_rng, check_vector
 from .activations import get_activation
 from .layers import MLP, Activation, Dense, Layer, Sequential
 from .losses import KERNELS, get_loss, prepare_targets
 
 __all__ = [
-    "DenseNoBias", "Objective", "Runs", "hessian", "hessian_vector_product", "interpolate",
+    "Objective", "Runs", "hessian", "hessian_vector_product", "interpolate",
     "loss_along_direction", "loss_along_line", "loss_on_plane", "multi_start", "permute_hidden",
-    "plane_coordinates", "plot_final_losses", "plot_loss_along_line", "plot_paths", "plot_plane",
-    "plot_sharpness", "plot_surface", "random_direction", "random_starts", "regression_1d", "rescale",
-    "sharpness", "train_many", "two_point_data", "two_point_model",
+    "plane_coordinates", "random_direction", "random_starts", "rescale",
+    "sharpness", "train_many", "two_point_model",
 ]
 
 
@@ -77,7 +74,7 @@ class Objective:
     X : array, shape (N, n_in)
     y : array, targets for ``loss`` (shape (N,) or (N, n_out))
     loss : str
-        ``"mse"`` (default), ``"bce"`` or ``"softmax_ce"``.
+        ``"mse"``, ``"bce"`` or ``"softmax_ce"``.
 
     Attributes
     ----------
@@ -87,7 +84,7 @@ class Objective:
         The model's parameters when the objective was made.
     """
 
-    def __init__(self, model: Sequential, X: np.ndarray, y: np.ndarray, loss: str = "mse") -> None:
+    def __init__(self, model: Sequential, X: np.ndarray, y: np.ndarray, loss: str) -> None:
         self.model = copy.deepcopy(_check_model(model))
         get_loss(loss)
         self.loss = loss
@@ -133,13 +130,6 @@ def _check_objective(objective: object) -> Objective:
 
 
 # --- lines and planes ----------------------------------------------------------------------------
-def _as_1d(values: object, name: str) -> np.ndarray:
-    values = check_array(np.atleast_1d(np.asarray(values, dtype=float)), name, dtype=np.float64)
-    if values.ndim != 1:
-        raise ValueError(f"{name}: expected a 1-D array of numbers, got shape {values.shape}")
-    return values
-
-
 def interpolate(theta: np.ndarray, theta_prime: np.ndarray, alphas: np.ndarray) -> np.ndarray:
     """Points ``alpha * theta + (1 - alpha) * theta_prime`` on the line through two parameter vectors.
 
@@ -155,7 +145,7 @@ def interpolate(theta: np.ndarray, theta_prime: np.ndarray, alphas: np.ndarray) 
     """
     theta = check_array(theta, "theta", ndim=1, dtype=np.float64)
     theta_prime = _check_theta(theta_prime, theta.size, "theta_prime")
-    alphas = _as_1d(alphas, "alphas")
+    alphas = check_vector(alphas, "alphas")
     return alphas[:, None] * theta + (1 - alphas[:, None]) * theta_prime
 
 
@@ -176,7 +166,7 @@ def loss_along_direction(objective: Objective, theta: np.ndarray, direction: np.
     _check_objective(objective)
     theta = _check_theta(theta, objective.n_params)
     direction = _check_theta(direction, objective.n_params, "direction")
-    return np.array([objective._value(theta + s * direction) for s in _as_1d(t, "t")])
+    return np.array([objective._value(theta + s * direction) for s in check_vector(t, "t")])
 
 
 def loss_along_line(objective: Objective, theta: np.ndarray, theta_prime: np.ndarray,
@@ -228,7 +218,7 @@ def loss_on_plane(objective: Objective, center: np.ndarray, d1: np.ndarray, d2: 
     center = _check_theta(center, objective.n_params, "center")
     d1 = _check_theta(d1, objective.n_params, "d1")
     d2 = _check_theta(d2, objective.n_params, "d2")
-    a, b = _as_1d(a, "a"), _as_1d(b, "b")
+    a, b = check_vector(a, "a"), check_vector(b, "b")
     return np.array([[objective._value(center + ai * d1 + bj * d2) for ai in a] for bj in b])
 
 
@@ -532,45 +522,6 @@ def permute_hidden(model: Sequential, theta: np.ndarray, perm: Sequence[int], *,
 
 
 # --- the lecture's two-point example --------------------------------------------------------------
-class DenseNoBias(Dense):
-    """A dense layer without bias, ``z = X @ W``: the lecture's network "with all biases set to zero".
-
-    Same arguments as ``Dense`` (without ``b``); ``params`` and ``grads`` hold only ``"W"``.
-    """
-
-    def __init__(self, n_in: int, n_out: int, *, init: str = "glorot_uniform",
-                 rng: np.random.Generator | None = None, std: float | None = None,
-                 W: np.ndarray | None = None, dtype: type = np.float64) -> None:
-        super().__init__(n_in, n_out, init=init, rng=rng, std=std, W=W, dtype=dtype)
-        del self.params["b"], self.grads["b"]
-
-    def forward(self, X: np.ndarray) -> np.ndarray:
-        """X: (N, n_in) -> z = X W: (N, n_out)."""
-        self._X = X
-        return X @ self.params["W"]
-
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """dout = dL/dz: (N, n_out) -> dL/dX = dout W^T: (N, n_in); fills grads["W"] = X^T dout."""
-        if self._X is None:
-            raise RuntimeError("backward called before forward")
-        self.grads["W"] = self._X.T @ dout
-        return dout @ self.params["W"].T if input_grad else None
-
-    def __repr__(self) -> str:
-        return f"Dense({self.n_in} -> {self.n_out}, no bias)"
-
-
-def two_point_data() -> tuple[np.ndarray, np.ndarray]:
-    """The lecture's two observations: x = 1 and x = -1, with targets y = 1 and y = -1.
-
-    Returns
-    -------
-    X : array, shape (2, 1)
-    y : array, shape (2,)
-    """
-    return np.array([[1.0], [-1.0]]), np.array([1.0, -1.0])
-
-
 def two_point_model(w: Sequence[float] = (-1.0, 1.0), beta: Sequence[float] = (-1.0, 1.0)) -> Sequential:
     """The lecture's network: one input, 2 ReLU hidden units, one output, no biases.
 
@@ -588,35 +539,11 @@ def two_point_model(w: Sequence[float] = (-1.0, 1.0), beta: Sequence[float] = (-
     for name, arr in (("w", w_arr), ("beta", beta_arr)):
         if arr.shape != (2,):
             raise ValueError(f"{name}: expected 2 weights, one per hidden unit, got shape {arr.shape}")
-    return Sequential(DenseNoBias(1, 2, W=w_arr[None, :]), Activation("relu"), DenseNoBias(2, 1, W=beta_arr[:, None]))
+    return Sequential(Dense(1, 2, W=w_arr[None, :], bias=False), Activation("relu"),
+                      Dense(2, 1, W=beta_arr[:, None], bias=False))
 
 
 # --- a small real problem, and many runs of gradient descent on it -------------------------------
-def regression_1d(n: int = 20, *, rng: np.random.Generator, noise: float = 0.1,
-                  frequency: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """A small 1-D regression problem: y = sin(2 pi frequency x) + noise, x evenly spaced on [-1, 1].
-
-    Returns
-    -------
-    X : array, shape (n, 1)
-    y : array, shape (n,)
-    """
-    n = check_positive_int(n, "n")
-    check_rng(rng)
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise: expected a standard deviation >= 0, got {noise!r}")
-    x = np.linspace(-1.0, 1.0, n)
-    return x[:, None], np.sin(2 * np.pi * check_positive(frequency, "frequency") * x) + noise * rng.standard_normal(n)
-
-
-def _activation_params(model: Sequential) -> dict[str, float]:
-    """``slope`` / ``alpha`` of the model's first activation layer (empty for most activations)."""
-    for layer in model.layers:
-        if isinstance(layer, Activation):
-            return dict(layer.activation_params)
-    return {}
-
-
 def random_starts(model: MLP, n_starts: int, *, rng: np.random.Generator) -> np.ndarray:
     """Parameter vectors of ``n_starts`` freshly initialised copies of an MLP (nnlab's initialiser).
 
@@ -628,8 +555,7 @@ def random_starts(model: MLP, n_starts: int, *, rng: np.random.Generator) -> np.
         raise TypeError(f"model: expected an nnlab MLP, got {type(model).__name__}")
     n_starts = check_positive_int(n_starts, "n_starts")
     check_rng(rng)
-    params = _activation_params(model)
-    return np.array([MLP(model.sizes, model.activation, rng=rng, **params).get_params_vector()
+    return np.array([MLP(model.sizes, model.activation, rng=rng, **model.activation_params).get_params_vector()
                      for _ in range(n_starts)])
 
 
@@ -727,7 +653,7 @@ def train_many(objective: Objective, thetas: np.ndarray, *, lr: float, epochs: i
     X, Y = objective.X.astype(np.float64), objective.Y.astype(np.float64)[:, 0]
     n = len(X)
     batch_size = n if batch_size is None else check_positive_int(batch_size, "batch_size")
-    f, f_grad = get_activation(activation, **_activation_params(objective.model))
+    f, f_grad = get_activation(activation, **objective.model.activation_params)
 
     R = len(thetas)
     bounds = np.cumsum([0, *[int(np.prod(s)) for s in shapes]])
@@ -791,187 +717,3 @@ def multi_start(objective: Objective, n_starts: int, *, lr: float, epochs: int,
     starts = random_starts(objective.model, n_starts, rng=rng)
     return train_many(objective, starts, lr=lr, epochs=epochs, batch_size=batch_size, rng=rng,
                       record_every=record_every)
-
-
-# --- pictures ------------------------------------------------------------------------------------
-#: colours of training paths: bright enough to read on the dark and the light end of viridis
-PATH_COLORS = ("#ff7f0e", "#f0f0f0", "#e377c2", "#17becf", "#d62728")
-
-def plot_loss_along_line(ax: Axes, alphas: np.ndarray, losses: np.ndarray, *, chord: bool = True,
-                         mark: float | None = None, labels: tuple[str, str] = ("θ′", "θ")) -> None:
-    """The loss along a line (from ``loss_along_line``), the chord between its ends, and a marked point.
-
-    Parameters
-    ----------
-    ax : Axes
-    alphas, losses : arrays, shape (n,)
-        Must include alpha = 0 and alpha = 1 (the two ends).
-    chord : bool
-        Draw the straight segment from (0, L(theta')) to (1, L(theta)): a convex loss never
-        rises above it.
-    mark : float, optional
-        An alpha to mark with a dot on the curve and on the chord.
-    labels : (str, str)
-        Names of the ends at alpha = 0 and alpha = 1.
-    """
-    alphas, losses = _as_1d(alphas, "alphas"), _as_1d(losses, "losses")
-    if alphas.shape != losses.shape:
-        raise ValueError(f"losses: expected shape {alphas.shape} to match alphas, got {losses.shape}")
-    if not (alphas.min() <= 0 and alphas.max() >= 1):
-        raise ValueError("alphas: expected a range that includes 0 and 1, the two ends of the segment")
-    ends = np.interp([0.0, 1.0], alphas, losses)
-    ax.plot(alphas, losses, color="C0", lw=2, label="loss along the line")
-    if chord:
-        ax.plot([0, 1], ends, color="gray", ls="--", lw=1.5, label="chord (a convex loss stays below it)")
-    ax.scatter([0, 1], ends, color="black", zorder=3)
-    for x, value, text in zip([0, 1], ends, labels):
-        ax.annotate(text, (x, value), textcoords="offset points", xytext=(-12, 6), ha="center", fontsize=12)
-    if mark is not None:
-        value = float(np.interp(mark, alphas, losses))
-        ax.scatter([mark], [value], s=80, color="C3", zorder=4, label=f"α = {mark:.2f}: L = {value:.3f}")
-        if chord and 0 <= mark <= 1:
-            on_chord = (1 - mark) * ends[0] + mark * ends[1]
-            ax.scatter([mark], [on_chord], s=40, color="gray", zorder=4)
-            ax.vlines(mark, min(value, on_chord), max(value, on_chord), color="C3", lw=1, ls=":")
-    ax.set(xlabel="α   (α θ + (1 − α) θ′)", ylabel="loss")
-    ax.legend(loc="upper center", fontsize=8)
-
-
-def plot_plane(ax: Axes, a: np.ndarray, b: np.ndarray, Z: np.ndarray, *, levels: int | Sequence[float] = 20,
-               points: dict[str, Sequence[float]] | None = None, labels: tuple[str, str] = ("a", "b"),
-               colorbar: bool = True) -> None:
-    """Filled contours of a 2-D slice of the loss (from ``loss_on_plane``), with labelled points.
-
-    Parameters
-    ----------
-    ax : Axes
-    a, b : arrays, shapes (n_a,), (n_b,)
-    Z : array, shape (n_b, n_a)
-    levels : int or sequence of float
-        Contour levels.
-    points : dict of str to (a, b), optional
-        Points to mark, by name (for example the minima).
-    labels : (str, str)
-        Axis labels.
-    colorbar : bool
-        Add a colour bar.
-    """
-    a, b = _as_1d(a, "a"), _as_1d(b, "b")
-    Z = np.asarray(Z, dtype=float)
-    if Z.shape != (b.size, a.size):
-        raise ValueError(f"Z: expected shape ({b.size}, {a.size}) = (len(b), len(a)), got {Z.shape}")
-    filled = ax.contourf(a, b, Z, levels=levels, cmap="viridis", extend="max")
-    ax.contour(a, b, Z, levels=filled.levels, colors="white", linewidths=0.4, alpha=0.6)
-    if colorbar:
-        ax.figure.colorbar(filled, ax=ax, label="loss")
-    for name, (pa, pb) in (points or {}).items():
-        ax.scatter([pa], [pb], s=90, marker="*", color="#d62728", edgecolors="white", zorder=4)
-        ax.annotate(name, (pa, pb), textcoords="offset points", xytext=(6, 6), color="white", fontsize=11)
-    ax.set(xlabel=labels[0], ylabel=labels[1], aspect="auto")
-
-
-def plot_surface(ax: Axes, a: np.ndarray, b: np.ndarray, Z: np.ndarray, *, zlim: tuple[float, float] | None = None,
-                 view: tuple[float, float] | None = None) -> None:
-    """The same slice as ``plot_plane``, as a 3-D surface; ``ax`` must be a 3-D axes.
-
-    Parameters
-    ----------
-    ax : Axes3D
-        From ``fig.add_subplot(projection="3d")``.
-    a, b : arrays, shapes (n_a,), (n_b,)
-    Z : array, shape (n_b, n_a)
-    zlim : (float, float), optional
-        Clip the surface to this height range (a few tall walls otherwise flatten the rest).
-    view : (float, float), optional
-        Elevation and azimuth of the camera, in degrees (``ax.view_init``).
-    """
-    if not hasattr(ax, "plot_surface"):
-        raise TypeError("ax: expected a 3-D axes, from fig.add_subplot(projection='3d')")
-    a, b = _as_1d(a, "a"), _as_1d(b, "b")
-    Z = np.asarray(Z, dtype=float)
-    if Z.shape != (b.size, a.size):
-        raise ValueError(f"Z: expected shape ({b.size}, {a.size}) = (len(b), len(a)), got {Z.shape}")
-    if zlim is not None:
-        Z = np.clip(Z, *zlim)
-    A, B = np.meshgrid(a, b)
-    ax.plot_surface(A, B, Z, cmap="viridis", rstride=1, cstride=1, linewidth=0, antialiased=True)
-    ax.set(xlabel="a", ylabel="b", zlabel="loss")
-    if zlim is not None:
-        ax.set_zlim(*zlim)
-    if view is not None:
-        ax.view_init(*view)
-
-
-def plot_paths(ax: Axes, coords: np.ndarray, *, colors: Sequence[str] | None = None,
-               labels: Sequence[str] | None = None) -> None:
-    """Training paths drawn on a plane: lines from a start (circle) to an end (cross).
-
-    Parameters
-    ----------
-    ax : Axes
-    coords : array, shape (R, T, 2)
-        Plane coordinates of each run's records (from ``plane_coordinates``).
-    colors, labels : sequences of R strings, optional
-    """
-    coords = np.asarray(coords, dtype=float)
-    if coords.ndim != 3 or coords.shape[2] != 2:
-        raise ValueError(f"coords: expected shape (R, T, 2), got {coords.shape}")
-    outline = [patheffects.Stroke(linewidth=4, foreground="black"), patheffects.Normal()]
-    for r, path in enumerate(coords):
-        color = colors[r] if colors is not None else PATH_COLORS[r % len(PATH_COLORS)]
-        ax.plot(path[:, 0], path[:, 1], color=color, lw=2, label=None if labels is None else labels[r],
-                path_effects=outline, zorder=4)
-        ax.scatter(*path[0], color=color, marker="o", s=50, edgecolors="black", zorder=5)
-        ax.scatter(*path[-1], color=color, marker="X", s=90, edgecolors="black", zorder=5)
-
-
-def plot_final_losses(ax: Axes, losses: dict[str, np.ndarray] | np.ndarray, *, bins: int | np.ndarray = 40,
-                      log: bool = False) -> None:
-    """Histogram of the final losses of many runs: separate bars are separate minima.
-
-    Parameters
-    ----------
-    ax : Axes
-    losses : array, shape (R,), or dict of str to arrays
-        One histogram per group (for example gradient descent and SGD), with the same bins.
-    bins : int or array
-    log : bool
-        Logarithmic loss axis.
-    """
-    groups = losses if isinstance(losses, dict) else {"runs": losses}
-    values = np.concatenate([_as_1d(v, "losses") for v in groups.values()])
-    if isinstance(bins, numbers.Integral):
-        lo, hi = values.min(), values.max()
-        bins = np.geomspace(lo * 0.9, hi * 1.1, bins + 1) if log else np.linspace(lo - 0.02 * (hi - lo + 1e-12),
-                                                                                  hi + 0.02 * (hi - lo + 1e-12),
-                                                                                  bins + 1)
-    for k, (name, v) in enumerate(groups.items()):
-        ax.hist(v, bins=bins, alpha=0.7 if len(groups) > 1 else 1.0, color=f"C{k}", label=name, edgecolor="white")
-    if log:
-        ax.set_xscale("log")
-    ax.set(xlabel="final training loss", ylabel="number of runs")
-    if len(groups) > 1:
-        ax.legend()
-
-
-def plot_sharpness(ax: Axes, groups: dict[str, tuple[np.ndarray, np.ndarray]], *, lr: float | None = None) -> None:
-    """Final loss against sharpness for groups of runs, with the 2 / lr stability limit.
-
-    Parameters
-    ----------
-    ax : Axes
-    groups : dict of str to (losses, sharpness)
-        Two arrays of shape (R,) per group.
-    lr : float, optional
-        Draw the vertical line at sharpness 2 / lr, beyond which gradient descent with this
-        learning rate cannot settle.
-    """
-    for k, (name, (loss, sharp)) in enumerate(groups.items()):
-        loss, sharp = _as_1d(loss, "losses"), _as_1d(sharp, "sharpness")
-        if loss.shape != sharp.shape:
-            raise ValueError(f"groups[{name!r}]: expected losses and sharpness of the same shape")
-        ax.scatter(sharp, loss, s=45, alpha=0.75, color=f"C{k}", edgecolors="white", label=name)
-    if lr is not None:
-        ax.axvline(2 / check_positive(lr, "lr"), color="gray", ls="--", lw=1.2, label=f"2 / lr = {2 / lr:g}")
-    ax.set(xlabel="sharpness (largest Hessian eigenvalue)", ylabel="final training loss")
-    ax.legend()

@@ -2,8 +2,13 @@
 
 Conventions (as in the lecture): a dense layer computes ``z = X @ W + b`` with ``W`` of shape
 ``(n_in, n_out)`` and ``b`` of shape ``(n_out,)``; an activation layer computes ``a = phi(z)``.
-``forward`` keeps what ``backward`` needs; ``backward(dout)`` takes the upstream gradient
-``dL/d(output)``, fills ``layer.grads`` (mirroring ``layer.params``) and returns ``dL/d(input)``.
+``forward`` keeps what ``backward`` needs in public attributes, named in each layer's docstring
+(``Dense.X``, ``Activation.z``); ``backward(dout)`` takes the upstream gradient ``dL/d(output)``,
+fills ``layer.grads`` (mirroring ``layer.params``) and returns ``dL/d(input)``.
+
+``Sequential.named_layers`` is the one walk over nested layers (a ``Residual`` block inside a
+network, say) that everything else builds on: the parameter names, the optimisers, batch norm's
+training switch. ``check_mlp`` is the one check that a model has an MLP's layout.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from ._validate import check_array, check_positive_int, check_rng
-from .activations import ACTIVATION_PARAMS, get_activation
+from .activations import get_activation
 from .init import get_initializer, normal
 
 
@@ -29,6 +34,10 @@ class Layer:
         """Number of trainable scalars."""
         return sum(p.size for p in self.params.values())
 
+    def named_layers(self, prefix: str = "") -> Iterator[tuple[str, Layer]]:
+        """This layer with its position: a layer that holds no other layers is its own only leaf."""
+        yield prefix, self
+
     def forward(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -37,7 +46,10 @@ class Layer:
 
 
 class Dense(Layer):
-    """Fully connected layer ``z = X @ W + b``.
+    """Fully connected layer ``z = X @ W + b`` (or ``z = X @ W`` with ``bias=False``).
+
+    ``forward`` keeps its input as ``self.X`` (None before the first call): ``backward`` needs it
+    for ``dL/dW = X^T dout``.
 
     Parameters
     ----------
@@ -53,13 +65,16 @@ class Dense(Layer):
         Weights set by hand (copied). ``b`` defaults to zeros.
     b : array_like, shape (n_out,), optional
         Biases set by hand (copied).
+    bias : bool
+        ``False`` for a layer without bias (the lecture's network "with all biases set to zero"):
+        ``params`` and ``grads`` then hold only ``"W"``.
     dtype : numpy dtype
         ``np.float64`` (default) or ``np.float32``.
     """
 
     def __init__(self, n_in: int, n_out: int, *, init: str = "glorot_uniform",
                  rng: np.random.Generator | None = None, std: float | None = None,
-                 W: np.ndarray | None = None, b: np.ndarray | None = None,
+                 W: np.ndarray | None = None, b: np.ndarray | None = None, bias: bool = True,
                  dtype: type = np.float64) -> None:
         super().__init__()
         self.n_in = check_positive_int(n_in, "n_in")
@@ -80,18 +95,25 @@ class Dense(Layer):
         W = check_array(W, "W", ndim=2, dtype=self.dtype)
         if W.shape != (n_in, n_out):
             raise ValueError(f"W: expected shape ({n_in}, {n_out}), got {W.shape}")
-        b = np.zeros(n_out) if b is None else b
-        b = check_array(b, "b", ndim=1, dtype=self.dtype)
-        if b.shape != (n_out,):
-            raise ValueError(f"b: expected shape ({n_out},), got {b.shape}")
-        self.params = {"W": W.copy(), "b": b.copy()}
-        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
-        self._X: np.ndarray | None = None
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"bias: expected True or False, got {bias!r}")
+        self.bias = bool(bias)
+        self.params = {"W": W.copy()}
+        if self.bias:
+            b = np.zeros(n_out) if b is None else b
+            b = check_array(b, "b", ndim=1, dtype=self.dtype)
+            if b.shape != (n_out,):
+                raise ValueError(f"b: expected shape ({n_out},), got {b.shape}")
+            self.params["b"] = b.copy()
+        elif b is not None:
+            raise ValueError("b: a layer with bias=False takes no biases")
+        self.grads = {key: np.zeros_like(p) for key, p in self.params.items()}
+        self.X: np.ndarray | None = None
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """X: (N, n_in) -> z: (N, n_out)."""
-        self._X = X
-        return X @ self.params["W"] + self.params["b"]
+        """X: (N, n_in) -> z: (N, n_out); keeps ``self.X = X``."""
+        self.X = X
+        return X @ self.params["W"] + self.params["b"] if self.bias else X @ self.params["W"]
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """dout = dL/dz: (N, n_out) -> dL/dX: (N, n_in); fills grads W (n_in, n_out) and b (n_out,).
@@ -100,18 +122,22 @@ class Dense(Layer):
         of dout, dL/dX = dout W^T. With ``input_grad=False`` the last product is skipped
         (the first layer of a network never needs it during training).
         """
-        if self._X is None:
+        if self.X is None:
             raise RuntimeError("backward called before forward")
-        self.grads["W"] = self._X.T @ dout
-        self.grads["b"] = dout.sum(axis=0)
+        self.grads["W"] = self.X.T @ dout
+        if self.bias:
+            self.grads["b"] = dout.sum(axis=0)
         return dout @ self.params["W"].T if input_grad else None
 
     def __repr__(self) -> str:
-        return f"Dense({self.n_in} -> {self.n_out})"
+        return f"Dense({self.n_in} -> {self.n_out}{'' if self.bias else ', no bias'})"
 
 
 class Activation(Layer):
     """Elementwise nonlinearity ``a = phi(z)``, no parameters.
+
+    ``forward`` keeps its input as ``self.z`` (None before the first call), where ``backward``
+    evaluates the local gradient ``phi'(z)``.
 
     Parameters
     ----------
@@ -126,20 +152,20 @@ class Activation(Layer):
         self.f, self.f_grad = get_activation(name, **params)
         self.name = name
         self.activation_params = params
-        self._z: np.ndarray | None = None
+        self.z: np.ndarray | None = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        """z: any shape -> phi(z), same shape."""
-        self._z = z
+        """z: any shape -> phi(z), same shape; keeps ``self.z = z``."""
+        self.z = z
         return self.f(z)
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
         """dL/dz = dL/da * phi'(z): the upstream gradient times the local gradient."""
-        if self._z is None:
+        if self.z is None:
             raise RuntimeError("backward called before forward")
         if self.name == "relu":  # same as dout * relu_grad(z), without the float mask
-            return np.where(self._z > 0, dout, 0)
-        return dout * self.f_grad(self._z)
+            return np.where(self.z > 0, dout, 0)
+        return dout * self.f_grad(self.z)
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v}" for k, v in self.activation_params.items())
@@ -195,35 +221,27 @@ class Sequential(Layer):
         return np.dtype(np.float64)
 
     # --- parameters as the optimisers see them ----------------------------------------------
+    def named_layers(self, prefix: str = "") -> Iterator[tuple[str, Layer]]:
+        """Every layer that holds no other layers, depth first, with its position: ``("0", Dense)``,
+        ``("2.1", Activation)`` for layer 1 of a block at position 2. The one walk over nested layers."""
+        for i, layer in enumerate(self.layers):
+            yield from layer.named_layers(f"{prefix}.{i}" if prefix else str(i))
+
     def named_params(self) -> Iterator[tuple[str, np.ndarray]]:
         """Yield ``("i.key", array)`` for every parameter, e.g. ``("0.W", W)``."""
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, Sequential):
-                for name, p in layer.named_params():
-                    yield f"{i}.{name}", p
-            else:
-                for key, p in layer.params.items():
-                    yield f"{i}.{key}", p
+        for path, layer in self.named_layers():
+            for key, p in layer.params.items():
+                yield f"{path}.{key}", p
 
     def named_grads(self) -> Iterator[tuple[str, np.ndarray]]:
         """Yield ``("i.key", gradient)`` in the same order as ``named_params``."""
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, Sequential):
-                for name, g in layer.named_grads():
-                    yield f"{i}.{name}", g
-            else:
-                for key, g in layer.grads.items():
-                    yield f"{i}.{key}", g
+        for path, layer in self.named_layers():
+            for key, g in layer.grads.items():
+                yield f"{path}.{key}", g
 
     def param_slots(self) -> list[tuple[Layer, str]]:
         """(layer, key) for every parameter: ``layer.params[key]`` and ``layer.grads[key]``."""
-        slots: list[tuple[Layer, str]] = []
-        for layer in self.layers:
-            if isinstance(layer, Sequential):
-                slots.extend(layer.param_slots())
-            else:
-                slots.extend((layer, key) for key in layer.params)
-        return slots
+        return [(layer, key) for _, layer in self.named_layers() for key in layer.params]
 
     @property
     def n_params(self) -> int:
@@ -332,6 +350,8 @@ class MLP(Sequential):
         get_activation(activation, **activation_params)  # fail early on a bad name
         self.sizes = sizes
         self.activation = activation
+        #: the activation's parameters (``slope``, ``alpha``), as given
+        self.activation_params = dict(activation_params)
         if _layers is None:
             check_rng(rng)
             init = init or _default_init(activation)
@@ -389,18 +409,55 @@ class MLP(Sequential):
         return f"MLP({'-'.join(map(str, self.sizes))}, activation={self.activation!r})"
 
 
+def check_mlp(model: object, name: str = "model", *, n_in: int | None = None, n_out: int | None = None,
+              min_hidden: int = 0) -> tuple[list[Dense], list[Activation]]:
+    """Check that ``model`` has an MLP's layout and return its ``Dense`` and ``Activation`` layers.
+
+    The layout is Dense, Activation, Dense, ..., Dense: hidden layer k is ``model.layers[2k - 2]``
+    (Dense) and ``model.layers[2k - 1]`` (Activation), the output layer a Dense with no activation.
+    Every function that reads a network in the lecture's form calls this once, at its boundary.
+
+    Parameters
+    ----------
+    model : Sequential
+    name : str
+        The argument's name, for the error messages.
+    n_in, n_out : int, optional
+        The required number of inputs and outputs.
+    min_hidden : int
+        The fewest hidden layers accepted.
+
+    Returns
+    -------
+    dense : list of Dense, length D + 1
+    activations : list of Activation, length D
+    """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"{name}: expected an nnlab MLP (or Sequential), got {type(model).__name__}")
+    layers = list(model.layers)
+    if not (len(layers) % 2 == 1 and all(isinstance(layer, Dense if i % 2 == 0 else Activation)
+                                         for i, layer in enumerate(layers))):
+        raise ValueError(f"{name}: expected Dense and Activation layers in turn, ending with a Dense layer "
+                         f"(an MLP); got {[type(layer).__name__ for layer in layers]}")
+    dense, acts = layers[0::2], layers[1::2]
+    if len(acts) < min_hidden:
+        raise ValueError(f"{name}: expected at least {min_hidden} hidden layer(s), got {len(acts)}")
+    if n_in is not None and dense[0].n_in != n_in:
+        raise ValueError(f"{name}: expected {n_in} inputs, got {dense[0].n_in}")
+    if n_out is not None and dense[-1].n_out != n_out:
+        raise ValueError(f"{name}: expected {n_out} output unit(s), got {dense[-1].n_out}")
+    return dense, acts
+
+
 def hidden_activations(model: Sequential, X: np.ndarray, layer: int = 1) -> np.ndarray:
     """The activations after hidden layer number ``layer`` (1 = the first), shape (N, width).
 
-    For an ``MLP`` the layers alternate Dense, Activation, so hidden layer k ends at index 2k.
+    For an MLP the layers alternate Dense, Activation, so hidden layer k ends at index 2k.
     """
-    n_hidden = len(model.dense_layers) - 1
-    if not 1 <= layer <= n_hidden:
+    _, acts = check_mlp(model)
+    n_hidden = len(acts)
+    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 1 <= layer <= n_hidden:
         raise ValueError(f"layer: expected a hidden layer from 1 to {n_hidden}, got {layer!r}")
-    head = model.layers[: 2 * layer]
-    if not all(isinstance(l, Dense if i % 2 == 0 else Activation) for i, l in enumerate(head)):
-        raise ValueError("model: expected alternating Dense and Activation layers (an MLP); "
-                         f"got {[type(l).__name__ for l in head]}")
     return model[: 2 * layer].forward(X)
 
 

@@ -198,14 +198,45 @@ def get_loss(name: str) -> LossFn:
     return LOSSES[name]
 
 
-def predict_labels(output: np.ndarray, loss: str) -> np.ndarray | None:
-    """Class predictions from network outputs, for a classification loss (None for ``"mse"``).
-
-    ``"bce"``: 1 where the logit is positive (p > 1/2), shape (N,). ``"softmax_ce"``: argmax, shape (N,).
-    """
+# --- predictions and accuracy ------------------------------------------------------------
+def _check_classification(loss: str) -> None:
     get_loss(loss)
+    if loss == "mse":
+        raise ValueError('loss: class predictions need a classification loss, "bce" or "softmax_ce"; got "mse"')
+
+
+def predict_labels(output: np.ndarray, loss: str) -> np.ndarray:
+    """The class a network's output predicts, shape (N,), for a classification loss.
+
+    ``"bce"``: 1 where the logit is positive (p > 1/2), else 0; ``"softmax_ce"``: the argmax of the logits.
+    """
+    _check_classification(loss)
+    output = np.asarray(output)
     if loss == "bce":
-        return (np.asarray(output) > 0).astype(int).reshape(len(output))
-    if loss == "softmax_ce":
-        return np.asarray(output).argmax(axis=1)
-    return None
+        return (output > 0).astype(np.int64).reshape(len(output))
+    return output.argmax(axis=1)
+
+
+def count_correct(output: np.ndarray, Y: np.ndarray, loss: str) -> int:
+    """The number of correctly classified samples, from an output and targets already prepared by
+    ``prepare_targets`` (the kernel form of ``accuracy``, for the training loop)."""
+    if loss == "bce":
+        return int(np.count_nonzero((output > 0) == (Y > 0.5)))
+    return int(np.count_nonzero(output.argmax(axis=1) == Y.argmax(axis=1)))
+
+
+def accuracy(output: np.ndarray, y: np.ndarray, loss: str) -> float:
+    """The fraction of samples whose predicted class (``predict_labels``) is their label.
+
+    Parameters
+    ----------
+    output : array, shape (N, 1) or (N, K)
+        Logits.
+    y : array
+        Labels, as ``loss`` takes them (``prepare_targets``).
+    loss : str
+        ``"bce"`` or ``"softmax_ce"``.
+    """
+    _check_classification(loss)
+    output = _as_float(output)
+    return count_correct(output, prepare_targets(loss, output, y), loss) / len(output)

@@ -19,6 +19,9 @@ import numpy as np
 from ._validate import check_positive, check_positive_int
 from .layers import Layer, Sequential
 
+#: the default eps of batch norm, added to the variance before the square root (PyTorch's default too)
+EPS = 1e-5
+
 
 class BatchNorm(Layer):
     """Batch normalisation of ``K`` units (Ioffe and Szegedy 2015).
@@ -44,12 +47,15 @@ class BatchNorm(Layer):
     momentum : float
         Weight of the newest batch in the running averages, in (0, 1].
     eps : float
-        Added to the variance before the square root.
+        Added to the variance before the square root (default ``EPS``).
+
+    ``forward`` keeps ``self.q_hat`` (the standardised batch, (B, K)) and ``self.inv_std``
+    (``1 / sqrt(sigma2 + eps)``, (K,)) for ``backward``.
     dtype : numpy dtype
         ``np.float64`` (default) or ``np.float32``.
     """
 
-    def __init__(self, n_features: int, *, momentum: float = 0.1, eps: float = 1e-5,
+    def __init__(self, n_features: int, *, momentum: float = 0.1, eps: float = EPS,
                  dtype: type = np.float64) -> None:
         super().__init__()
         self.n_in = self.n_out = check_positive_int(n_features, "n_features")
@@ -66,8 +72,8 @@ class BatchNorm(Layer):
         self.running_mean = np.zeros(k, self.dtype)
         self.running_var = np.ones(k, self.dtype)
         self.training = True
-        self._q_hat: np.ndarray | None = None
-        self._inv_std: np.ndarray | None = None
+        self.q_hat: np.ndarray | None = None
+        self.inv_std: np.ndarray | None = None
         self._trained_batch = False
 
     def forward(self, q: np.ndarray) -> np.ndarray:
@@ -95,10 +101,10 @@ class BatchNorm(Layer):
         else:
             centred = q - self.running_mean
             var = self.running_var
-        self._inv_std = 1.0 / np.sqrt(var + self.eps)
-        self._q_hat = centred * self._inv_std
+        self.inv_std = 1.0 / np.sqrt(var + self.eps)
+        self.q_hat = centred * self.inv_std
         self._trained_batch = self.training
-        return self.params["gamma"] * self._q_hat + self.params["delta"]
+        return self.params["gamma"] * self.q_hat + self.params["delta"]
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """dout = dL/dq_tilde: (B, K) -> dL/dq: (B, K); fills grads gamma (K,) and delta (K,).
@@ -112,9 +118,9 @@ class BatchNorm(Layer):
         (the two subtracted means are the paths through mu and sigma). In evaluation mode the
         statistics are constants and ``dL/dq = g / sqrt(running_var + eps)``.
         """
-        if self._q_hat is None:
+        if self.q_hat is None:
             raise RuntimeError("backward called before forward")
-        q_hat, b = self._q_hat, self._q_hat.shape[0]
+        q_hat, b = self.q_hat, self.q_hat.shape[0]
         dgamma = np.einsum("ij,ij->j", dout, q_hat)
         ddelta = dout.sum(axis=0)
         self.grads["gamma"], self.grads["delta"] = dgamma, ddelta
@@ -122,9 +128,9 @@ class BatchNorm(Layer):
             return None
         gamma = self.params["gamma"]
         if not self._trained_batch:
-            return dout * (gamma * self._inv_std)
+            return dout * (gamma * self.inv_std)
         # with g = dout * gamma: mean_j g = gamma * ddelta / B and mean_j(g q_hat) = gamma * dgamma / B
-        scale = gamma * self._inv_std
+        scale = gamma * self.inv_std
         return scale * (dout - ddelta / b - q_hat * (dgamma / b))
 
     def __repr__(self) -> str:
@@ -187,7 +193,6 @@ def set_training(model: Layer, training: bool) -> None:
     training mode (batch statistics) or evaluation mode (running averages)."""
     if not isinstance(training, bool):
         raise TypeError(f"training: expected True or False, got {training!r}")
-    if hasattr(model, "training"):
-        model.training = training
-    for layer in getattr(model, "layers", ()):
-        set_training(layer, training)
+    for _, layer in model.named_layers():
+        if hasattr(layer, "training"):
+            layer.training = training

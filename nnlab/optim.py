@@ -1,4 +1,4 @@
-"""Optimisers (SGD with momentum, Adam), gradient clipping, and a small ``fit`` loop."""
+"""Optimisers (SGD with momentum, Adam), gradient clipping, and the one training loop, ``fit``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 
 from ._validate import check_array, check_positive, check_positive_int, check_rng
 from .layers import Layer, Sequential
-from .losses import KERNELS, get_loss, prepare_targets
+from .losses import KERNELS, count_correct, get_loss, prepare_targets
 
 
 def grad_norm(model: Sequential) -> float:
@@ -150,47 +150,52 @@ class Adam(Optimizer):
 
 @dataclass
 class History:
-    """What ``fit`` returns: one entry per epoch.
+    """What ``fit`` returns: one entry per epoch (``grad_norm``: one per step).
 
-    ``loss`` and ``accuracy`` are averages over the epoch's minibatches (computed on the fly,
-    as the weights change during the epoch); ``val_*`` are computed on the whole validation
-    set after each epoch. ``accuracy`` lists stay empty for regression (``loss="mse"``).
+    Attributes
+    ----------
+    loss : list of float
+        The mean training loss of every epoch, over its minibatches (computed on the fly, as the
+        weights change during the epoch).
+    accuracy : list of float
+        The training accuracy of every epoch, likewise (empty for regression, ``loss="mse"``).
+    val_loss, val_accuracy : list of float
+        On the whole validation set after each epoch (with ``validation_data``).
+    grad_norm : list of float
+        The joint norm of all gradients at every step, before any clipping (with
+        ``record_grad_norm=True``).
+    best_epoch : int or None
+        The epoch (0-based) with the lowest validation loss.
+    stopped_early : bool
+        Whether early stopping ended the run (and restored the weights of ``best_epoch``).
+    diverged_epoch : int or None
+        The epoch (1-based) in which the loss became NaN or infinite, with ``on_divergence="stop"``;
+        training stopped there.
     """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
+    diverged_epoch: int | None = None
 
     @property
     def epochs(self) -> int:
-        """Number of epochs run."""
+        """Number of epochs run to the end."""
         return len(self.loss)
 
 
-def _n_correct(output: np.ndarray, Y: np.ndarray, loss: str) -> int:
-    """Correctly classified samples, from outputs and targets prepared by ``prepare_targets``."""
-    if loss == "bce":
-        return int(np.count_nonzero((output > 0) == (Y > 0.5)))
-    return int(np.count_nonzero(output.argmax(axis=1) == Y.argmax(axis=1)))
-
-
-def _walk(layer: Layer):
-    """The layer and every layer nested in it."""
-    yield layer
-    for inner in getattr(layer, "layers", ()):
-        yield from _walk(inner)
-
-
-def evaluate(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str = "bce") -> tuple[float, float | None]:
+def evaluate(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str) -> tuple[float, float | None]:
     """Loss and accuracy (None for regression) of ``model`` on the whole of ``X``, ``y``.
 
     Layers with a ``training`` flag (batch normalisation) are evaluated in evaluation mode, with
     their running averages, and put back in the mode they were in.
     """
-    switched = [layer for layer in _walk(model) if getattr(layer, "training", False)]
+    get_loss(loss)
+    switched = [layer for _, layer in model.named_layers() if getattr(layer, "training", False)]
     for layer in switched:
         layer.training = False
     try:
@@ -200,14 +205,18 @@ def evaluate(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str = "bce")
             layer.training = True
     Y = prepare_targets(loss, out, y)
     value, _ = KERNELS[loss](out, Y)
-    return value, (None if loss == "mse" else _n_correct(out, Y, loss) / len(out))
+    return value, (None if loss == "mse" else count_correct(out, Y, loss) / len(out))
 
 
-def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str = "bce",
+def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str,
         optimizer: Optimizer | None = None, epochs: int = 100, batch_size: int | None = 32,
         rng: np.random.Generator, validation_data: tuple[np.ndarray, np.ndarray] | None = None,
-        patience: int | None = None, verbose: bool = False) -> History:
-    """Train ``model`` with minibatches; return the per-epoch history.
+        patience: int | None = None, on_divergence: str = "raise", record_grad_norm: bool = False,
+        verbose: bool = False) -> History:
+    """Train ``model`` with minibatches; return the per-epoch history. The one training loop of nnlab.
+
+    Every epoch shuffles the samples with ``rng`` (unless one batch holds them all) and takes one
+    optimiser step per minibatch: forward, loss, backward, step.
 
     Parameters
     ----------
@@ -231,13 +240,19 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str = "bce",
     patience : int, optional
         Early stopping: stop when the validation loss has not improved for this many epochs,
         and restore the weights of the best epoch. Needs ``validation_data``.
+    on_divergence : str
+        What to do when the loss becomes NaN or infinite: ``"raise"`` a ``FloatingPointError``
+        (default), or ``"stop"`` and record the epoch in ``History.diverged_epoch``, so that a
+        notebook can draw a diverging run beside runs that learn.
+    record_grad_norm : bool
+        Record the joint norm of all gradients at every step (before clipping) in ``History.grad_norm``.
     verbose : bool
         Print one line per epoch.
 
     Raises
     ------
     FloatingPointError
-        When the loss becomes NaN or infinite (training diverged).
+        When the loss becomes NaN or infinite and ``on_divergence="raise"``.
     """
     get_loss(loss)
     kernel = KERNELS[loss]
@@ -250,10 +265,15 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str = "bce",
         raise ValueError(f"y: expected {n} targets to match X, got shape {y.shape}")
     n_out = model.dense_layers[-1].n_out if model.dense_layers else X.shape[1]
     Y = prepare_targets(loss, np.zeros((n, n_out), model.dtype), y)  # every label checked, once
-    optimizer = optimizer or Adam(1e-3)
+    if optimizer is None:
+        optimizer = Adam(1e-3)
+    elif not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer: expected an nnlab optimiser such as nl.SGD(0.1), got {type(optimizer).__name__}")
     epochs = check_positive_int(epochs, "epochs")
     batch_size = n if batch_size is None else check_positive_int(batch_size, "batch_size")
     check_rng(rng)
+    if on_divergence not in ("raise", "stop"):
+        raise ValueError(f'on_divergence: expected "raise" or "stop", got {on_divergence!r}')
     if patience is not None:
         check_positive_int(patience, "patience")
         if validation_data is None:
@@ -290,14 +310,19 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str = "bce",
                 out = model.forward(X_batch, check=False)
                 value, dout = kernel(out, Y_batch)
                 if not math.isfinite(value):
+                    if on_divergence == "stop":
+                        hist.diverged_epoch = epoch + 1
+                        return hist
                     raise FloatingPointError(
                         f"training diverged at epoch {epoch + 1} (loss = {value}); "
                         f"try a smaller learning rate than lr={optimizer.lr}")
                 model.backward(dout, input_grad=False)
+                if record_grad_norm:
+                    hist.grad_norm.append(grad_norm(model))
                 optimizer.step(model)
                 total_loss += value * len(Y_batch)
                 if classify:
-                    total_correct += _n_correct(out, Y_batch, loss)
+                    total_correct += count_correct(out, Y_batch, loss)
             hist.loss.append(total_loss / n)
             if classify:
                 hist.accuracy.append(total_correct / n)

@@ -61,3 +61,27 @@ def test_integers_and_plain_numbers_are_treated_as_floats(name):
     np.testing.assert_array_equal(f_grad(ints), f_grad(floats))
     assert float(f(0.5)) == float(f(np.array([0.5]))[0])
     assert float(f_grad(0.5)) == float(f_grad(np.array([0.5]))[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_the_fused_fast_path_is_the_table(name, dtype):
+    """value_and_grad (the probe's hot loop) computes the table's f and f' with the default parameters."""
+    z = np.concatenate([np.linspace(-30, 30, 601), [-0.0, 0.0, 1e-30, -1e-30]]).astype(dtype)
+    a, da = nl.activations.value_and_grad(name, z)
+    f, f_grad = ACTIVATIONS[name]
+    assert a.dtype == da.dtype == dtype and a.shape == da.shape == z.shape
+    # float32: within two units in the last place of 1 (the fused sigmoid forms 1 - a, as a (1 - a) does)
+    tol = dict(rtol=2e-6, atol=2.5e-7) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(a, f(z), **tol)
+    np.testing.assert_allclose(da, f_grad(z), **tol)
+    assert np.all(np.abs(da) <= nl.activations.MAX_SLOPE[name] * (1 + 1e-6))
+
+
+def test_the_defaults_are_the_constants_every_module_reads():
+    import inspect
+    A = nl.activations
+    assert inspect.signature(A.leaky_relu).parameters["slope"].default == A.LEAKY_SLOPE == 0.01
+    assert inspect.signature(A.elu_grad).parameters["alpha"].default == A.ELU_ALPHA == 1.0
+    assert A.MAX_SLOPE["sigmoid"] == float(A.sigmoid_grad(np.array(0.0))) == 0.25
+    assert set(A.MAX_SLOPE) == set(ACTIVATIONS)

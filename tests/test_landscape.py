@@ -6,6 +6,7 @@ import pytest
 
 import nnlab as nl
 from nnlab import landscape as ls
+from nnlab.plots import landscape as LP
 from nnlab.widgets import landscape as wl
 
 
@@ -15,16 +16,16 @@ def quadratic(rng):
     X, y = rng.standard_normal((8, 3)), rng.standard_normal(8)
     model = nl.MLP([3, 1], rng=rng)
     X_tilde = np.column_stack([X, np.ones(8)])  # theta = [W_1, W_2, W_3, b]: y_hat = X_tilde theta
-    return ls.Objective(model, X, y), X_tilde, y
+    return ls.Objective(model, X, y, loss="mse"), X_tilde, y
 
 
 @pytest.fixture
 def two_point():
-    X, y = ls.two_point_data()
+    X, y = nl.data.two_point_data()
     model = ls.two_point_model((-1, 1), (-1, 1))
     theta = model.get_params_vector()
     theta_prime = ls.two_point_model((1, -1), (1, -1)).get_params_vector()
-    return ls.Objective(model, X, y), model, theta, theta_prime
+    return ls.Objective(model, X, y, loss="mse"), model, theta, theta_prime
 
 
 # --- lines, planes and curvature on a known quadratic --------------------------------------------
@@ -58,7 +59,7 @@ def test_the_hessian_of_a_quadratic_and_its_largest_eigenvalue(quadratic, rng):
 def test_power_iteration_returns_the_largest_eigenvalue_not_the_largest_in_magnitude():
     """Away from a minimum the Hessian can have a much larger negative eigenvalue; sharpness is the top one."""
     model = nl.MLP.from_weights([[[0.5]], [[10.0]]], [[0.0], [0.0]], "tanh")
-    objective = ls.Objective(model, [[1.0], [2.0]], [-5.0, -5.0])
+    objective = ls.Objective(model, [[1.0], [2.0]], [-5.0, -5.0], loss="mse")
     theta = model.get_params_vector()
     eigenvalues = np.linalg.eigvalsh(ls.hessian(objective, theta))
     assert eigenvalues[0] < -10 * eigenvalues[-1] < 0  # the case the test is about
@@ -119,7 +120,7 @@ def test_swapping_the_hidden_units_maps_one_minimum_to_the_other(two_point, rng)
     # and for any network with biases, any activation: same function, different parameters
     for activation in ("relu", "tanh"):
         net = nl.MLP([2, 3, 1], activation, rng=rng)
-        objective = ls.Objective(net, rng.standard_normal((6, 2)), rng.standard_normal(6))
+        objective = ls.Objective(net, rng.standard_normal((6, 2)), rng.standard_normal(6), loss="mse")
         th = net.get_params_vector() + rng.uniform(-0.5, 0.5, net.n_params)
         permuted = ls.permute_hidden(net, th, [2, 0, 1])
         assert not np.allclose(permuted, th)
@@ -166,9 +167,9 @@ def test_rescaling_needs_relu_like_units_and_positive_c(two_point, rng):
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 @pytest.mark.parametrize("batch_size", [None, 4, 5])
 def test_train_many_does_what_fit_does_step_for_step(activation, batch_size):
-    X, y = ls.regression_1d(12, rng=np.random.default_rng(1))
+    X, y = nl.data.regression_1d(12, rng=np.random.default_rng(1))
     model = nl.MLP([1, 3, 1], activation, rng=np.random.default_rng(3))
-    objective = ls.Objective(model, X, y)
+    objective = ls.Objective(model, X, y, loss="mse")
     runs = ls.train_many(objective, model.get_params_vector()[None], lr=0.05, epochs=30,
                          batch_size=batch_size, rng=np.random.default_rng(4))
     nl.fit(model, X, y, loss="mse", optimizer=nl.SGD(0.05), epochs=30, batch_size=batch_size,
@@ -177,8 +178,8 @@ def test_train_many_does_what_fit_does_step_for_step(activation, batch_size):
 
 
 def test_multi_start_records_paths_and_checks_the_end_with_nnlab():
-    X, y = ls.regression_1d(10, rng=np.random.default_rng(0))
-    objective = ls.Objective(nl.MLP([1, 2, 1], "tanh", rng=np.random.default_rng(0)), X, y)
+    X, y = nl.data.regression_1d(10, rng=np.random.default_rng(0))
+    objective = ls.Objective(nl.MLP([1, 2, 1], "tanh", rng=np.random.default_rng(0)), X, y, loss="mse")
     gd = ls.multi_start(objective, 3, lr=0.1, epochs=25, rng=np.random.default_rng(7), record_every=10)
     sgd = ls.multi_start(objective, 3, lr=0.1, epochs=5, batch_size=2, rng=np.random.default_rng(7))
     assert gd.paths.shape == (3, 4, 7) and list(gd.epochs) == [0, 10, 20, 25]
@@ -192,13 +193,13 @@ def test_multi_start_records_paths_and_checks_the_end_with_nnlab():
 
 def test_multi_start_refuses_what_it_cannot_train(rng):
     X, y = rng.standard_normal((5, 2)), rng.integers(0, 2, 5)
-    deep = ls.Objective(nl.MLP([2, 3, 3, 1], "relu", rng=rng), X, y)
+    deep = ls.Objective(nl.MLP([2, 3, 3, 1], "relu", rng=rng), X, y, loss="mse")
     with pytest.raises(ValueError, match="one hidden layer"):
         ls.multi_start(deep, 2, lr=0.1, epochs=1, rng=rng)
     bce = ls.Objective(nl.MLP([2, 3, 1], "relu", rng=rng), X, y, loss="bce")
     with pytest.raises(ValueError, match="mse"):
         ls.multi_start(bce, 2, lr=0.1, epochs=1, rng=rng)
-    ok = ls.Objective(nl.MLP([2, 3, 1], "relu", rng=rng), X, y.astype(float))
+    ok = ls.Objective(nl.MLP([2, 3, 1], "relu", rng=rng), X, y.astype(float), loss="mse")
     with pytest.raises(FloatingPointError, match="lr"):
         ls.multi_start(ok, 2, lr=1e6, epochs=50, rng=rng, record_every=1)
 
@@ -207,7 +208,7 @@ def test_multi_start_refuses_what_it_cannot_train(rng):
 def test_bad_arguments_name_themselves(quadratic, rng):
     objective, _, _ = quadratic
     with pytest.raises(TypeError, match="model"):
-        ls.Objective("not a model", [[1.0]], [1.0])
+        ls.Objective("not a model", [[1.0]], [1.0], loss="mse")
     with pytest.raises(ValueError, match="theta"):
         objective(np.zeros(3))
     with pytest.raises(ValueError, match="method"):
@@ -223,7 +224,7 @@ def test_bad_arguments_name_themselves(quadratic, rng):
 def test_the_objective_never_changes_the_model(rng):
     model = nl.MLP([2, 3, 1], "relu", rng=rng)
     before = model.get_params_vector()
-    objective = ls.Objective(model, rng.standard_normal((4, 2)), rng.standard_normal(4))
+    objective = ls.Objective(model, rng.standard_normal((4, 2)), rng.standard_normal(4), loss="mse")
     objective(before + 1.0)
     objective.grad(before - 1.0)
     np.testing.assert_array_equal(model.get_params_vector(), before)
@@ -235,16 +236,16 @@ def test_the_plots_draw_what_they_are_given(two_point):
     alphas = np.linspace(-0.25, 1.25, 31)
     fig = plt.figure()
     ax = fig.add_subplot(1, 3, 1)
-    ls.plot_loss_along_line(ax, alphas, ls.loss_along_line(objective, theta, theta_prime, alphas), mark=0.5)
+    LP.plot_loss_along_line(ax, alphas, ls.loss_along_line(objective, theta, theta_prime, alphas), mark=0.5)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), 16 * alphas**2 * (1 - alphas) ** 2, atol=1e-14)
     a = b = np.linspace(-1, 1, 7)
     Z = ls.loss_on_plane(objective, np.zeros(4), theta, theta_prime - theta, a, b)
-    ls.plot_plane(fig.add_subplot(1, 3, 2), a, b, Z, points={"θ": (1, 0)})
+    LP.plot_plane(fig.add_subplot(1, 3, 2), a, b, Z, points={"θ": (1, 0)})
     with pytest.raises(ValueError, match="Z"):
-        ls.plot_plane(fig.add_subplot(1, 3, 2), a, b, Z.T[:, :3])
-    ls.plot_surface(fig.add_subplot(1, 3, 3, projection="3d"), a, b, Z, zlim=(0, 2))
+        LP.plot_plane(fig.add_subplot(1, 3, 2), a, b, Z.T[:, :3])
+    LP.plot_surface(fig.add_subplot(1, 3, 3, projection="3d"), a, b, Z, zlim=(0, 2))
     with pytest.raises(TypeError, match="3-D"):
-        ls.plot_surface(ax, a, b, Z)
+        LP.plot_surface(ax, a, b, Z)
     plt.close(fig)
 
 
@@ -268,7 +269,7 @@ def test_a_preset_sets_the_controls_and_a_redraw_changes_the_image():
     first, draws = bytes(dash.image.value), dash.n_draws
     assert first.startswith(b"\x89PNG")
     dash.set_preset("rescaled")
-    assert dash.values == wl.PRESETS["rescaled"] == {"alpha": 1.0, "c": 10.0}
+    assert dash.values == wl.NONCONVEXITY_PRESETS["rescaled"] == {"alpha": 1.0, "c": 10.0}
     assert dash.n_draws == draws + 1 and bytes(dash.image.value) != first
     dash.controls["alpha"].value = 0.25
     assert dash.n_draws == draws + 2

@@ -155,14 +155,14 @@ def test_from_weights_rejects_mismatched_layers():
 def test_gradient_checks_refuse_float32(rng):
     model = nl.MLP([2, 3, 1], "tanh", rng=rng, dtype=np.float32)
     with pytest.raises(ValueError, match="model: gradient checks need float64 parameters, got float32"):
-        nl.check_model(model, np.zeros((2, 2)), np.zeros(2))
+        nl.check_model(model, np.zeros((2, 2)), np.zeros(2), "mse")
     with pytest.raises(TypeError, match="rng: expected a numpy Generator"):
         nl.check_layer(nl.Dense(2, 2, rng=rng), np.zeros((2, 2)), rng=None)
 
 
 def test_hidden_activations_need_an_mlp_layout(rng):
     model = nl.Sequential(nl.Dense(2, 3, rng=rng), nl.BatchNorm(3), nl.Activation("relu"), nl.Dense(3, 1, rng=rng))
-    with pytest.raises(ValueError, match="model: expected alternating Dense and Activation layers"):
+    with pytest.raises(ValueError, match="model: expected Dense and Activation layers in turn"):
         nl.dead_units(model, np.zeros((4, 2)))
 
 

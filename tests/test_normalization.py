@@ -182,13 +182,13 @@ class TestResidual:
         from sklearn.datasets import make_moons
 
         X, y = make_moons(200, noise=0.1, random_state=0)
-        net = nl.probe.DeepNet(depth=6, width=16, activation="relu", init="he", batch_norm=True,
+        net = nl.gradients.DeepNet(depth=6, width=16, activation="relu", init="he_normal", batch_norm=True,
                                residual=True)
         model = net.build(rng=rng, n_in=2)
         assert sum(isinstance(layer, Residual) for layer in model) == 5
-        hist = nl.fit(model, X, y, optimizer=nl.Adam(0.01), epochs=30, batch_size=32, rng=rng)
+        hist = nl.fit(model, X, y, loss="bce", optimizer=nl.Adam(0.01), epochs=30, batch_size=32, rng=rng)
         set_training(model, False)
-        _, acc = nl.evaluate(model, X, y)
+        _, acc = nl.evaluate(model, X, y, "bce")
         assert hist.loss[-1] < 0.3 * hist.loss[0] and acc > 0.95
 
     def test_bad_blocks(self, rng):

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 import nnlab as nl
 from nnlab import regions as R
+from nnlab.plots import regions as RP
 
 matplotlib.use("Agg")
 
@@ -220,7 +221,7 @@ def test_two_dimensional_composition(rng):
     fig = Figure()
     grid = np.meshgrid(np.linspace(-1, 1, 100), np.linspace(-1, 1, 100))
     points = np.column_stack([g.ravel() for g in grid])
-    assert R.plot_regions_2d(fig.subplots(), deep, n=100) == R.count_regions_grid(deep, points)
+    assert RP.plot_regions_2d(fig.subplots(), deep, n=100) == R.count_regions_grid(deep, points)
 
 
 # --- composing and merging ----------------------------------------------------------------------
@@ -341,14 +342,14 @@ def test_pictures_draw():
     net1, net2 = R.shallow_network(**NET1), R.shallow_network(**NET2)
     fig = Figure()
     axes = fig.subplots(2, 3).ravel()
-    R.plot_pieces(axes[0], net1)
+    RP.plot_pieces(axes[0], net1)
     assert len(axes[0].lines[0].get_xdata()) == 4   # the exact polyline: both ends and 2 inner joints
-    R.plot_fold(axes[1], net1, net2)
-    R.plot_folded_axis(axes[2], net1, net2)
-    R.plot_composition(axes[3], net1, net2)
-    R.plot_function_2d(axes[4], R.compose_networks(R.shallow_network([[0, 1, 0], [0, 0, 1], [-0.5, 1, 1]],
+    RP.plot_fold(axes[1], net1, net2)
+    RP.plot_folded_axis(axes[2], net1, net2)
+    RP.plot_composition(axes[3], net1, net2)
+    RP.plot_function_2d(axes[4], R.compose_networks(R.shallow_network([[0, 1, 0], [0, 0, 1], [-0.5, 1, 1]],
                                                                      [0, 1, 1, 1]), net2), n=50)
-    R.plot_regions_per_parameter(axes[5], 1, [1, 2, 5, 10], highlight=(5, 10))
+    RP.plot_regions_per_parameter(axes[5], 1, [1, 2, 5, 10], highlight=(5, 10))
     assert "161,051" in axes[5].texts[0].get_text() and "471" in axes[5].texts[0].get_text()
     assert len(axes[5].lines) == 6  # five depths and the highlight
 
@@ -381,9 +382,9 @@ def test_composition_explorer_titles_show_the_counts():
 
 def test_random_network_explorer_presets_and_redraw():
     from nnlab.widgets import random_network_explorer
-    from nnlab.widgets.regions import RANDOM_PRESETS
+    from nnlab.widgets.regions import RANDOM_NETWORK_PRESETS
     dash = random_network_explorer("the book's K=5, D=10")
-    assert dash.values == RANDOM_PRESETS["the book's K=5, D=10"]
+    assert dash.values == RANDOM_NETWORK_PRESETS["the book's K=5, D=10"]
     title = dash.figure.axes[0].get_title()
     assert "161,051" in title
     n = R.count_linear_regions(R.random_network([1] + [10] * 5 + [1], rng=np.random.default_rng(0)))

@@ -30,7 +30,7 @@ def test_fit_is_reproducible(moons):
     for _ in range(2):
         rng = np.random.default_rng(5)
         model = nl.MLP([2, 8, 1], "tanh", rng=rng)
-        nl.fit(model, X, y, optimizer=nl.SGD(0.1), epochs=3, rng=rng)
+        nl.fit(model, X, y, loss="bce", optimizer=nl.SGD(0.1), epochs=3, rng=rng)
         runs.append(model.get_params_vector())
     np.testing.assert_array_equal(runs[0], runs[1])
 
@@ -73,11 +73,11 @@ def test_early_stopping_restores_the_best_weights(moons):
     rng = np.random.default_rng(1)
     Xv, yv = X[:60] + rng.normal(0, 0.6, (60, 2)), y[:60]  # a noisy validation set it will overfit against
     model = nl.MLP([2, 64, 64, 1], "relu", rng=rng)
-    hist = nl.fit(model, X[60:], y[60:], optimizer=nl.Adam(0.02), epochs=200, rng=rng,
+    hist = nl.fit(model, X[60:], y[60:], loss="bce", optimizer=nl.Adam(0.02), epochs=200, rng=rng,
                   validation_data=(Xv, yv), patience=5)
     assert hist.stopped_early
     assert hist.epochs == hist.best_epoch + 1 + 5
-    assert nl.evaluate(model, Xv, yv)[0] == pytest.approx(min(hist.val_loss), rel=1e-12)
+    assert nl.evaluate(model, Xv, yv, "bce")[0] == pytest.approx(min(hist.val_loss), rel=1e-12)
 
 
 def test_gradient_clipping_caps_the_norm(rng):
@@ -117,13 +117,13 @@ class TestBadInput:
         with pytest.raises(ValueError, match="X: expected finite values, found 1 NaN"):
             self.model.forward(X)
         with pytest.raises(ValueError, match="X: expected finite values"):
-            nl.fit(self.model, X, np.zeros(4), rng=self.rng)
+            nl.fit(self.model, X, np.zeros(4), loss="bce", rng=self.rng)
 
     def test_labels_that_do_not_match_the_loss(self):
         with pytest.raises(ValueError, match="y: expected binary labels"):
             nl.fit(self.model, np.zeros((4, 2)), np.array([0, 1, 2, 1]), loss="bce", rng=self.rng)
         with pytest.raises(ValueError, match=r"y: expected 4 targets to match X, got shape \(3,\)"):
-            nl.fit(self.model, np.zeros((4, 2)), np.array([0, 1, 1]), rng=self.rng)
+            nl.fit(self.model, np.zeros((4, 2)), np.array([0, 1, 1]), loss="bce", rng=self.rng)
 
     @pytest.mark.parametrize("lr", [0, -0.1, float("nan")])
     def test_learning_rate_must_be_positive(self, lr):
@@ -134,11 +134,11 @@ class TestBadInput:
 
     def test_other_arguments(self):
         with pytest.raises(ValueError, match="batch_size: expected a positive integer"):
-            nl.fit(self.model, np.zeros((4, 2)), np.zeros(4), batch_size=0, rng=self.rng)
+            nl.fit(self.model, np.zeros((4, 2)), np.zeros(4), batch_size=0, loss="bce", rng=self.rng)
         with pytest.raises(TypeError, match="rng: expected a numpy Generator"):
-            nl.fit(self.model, np.zeros((4, 2)), np.zeros(4), rng=42)
+            nl.fit(self.model, np.zeros((4, 2)), np.zeros(4), loss="bce", rng=42)
         with pytest.raises(ValueError, match="patience: early stopping needs validation_data"):
-            nl.fit(self.model, np.zeros((4, 2)), np.zeros(4), rng=self.rng, patience=3)
+            nl.fit(self.model, np.zeros((4, 2)), np.zeros(4), loss="bce", rng=self.rng, patience=3)
         with pytest.raises(ValueError, match="momentum: expected a number in"):
             nl.SGD(0.1, momentum=1.5)
         with pytest.raises(ValueError, match=r"sizes\[1\]: expected a positive integer"):
@@ -155,11 +155,11 @@ def test_one_optimizer_reused_on_new_models_starts_afresh(make_optimizer):
     for sizes in ([2, 3, 1], [2, 3, 1], [2, 5, 1]):
         rng = np.random.default_rng(1)
         model = nl.MLP(sizes, "tanh", rng=rng)
-        nl.fit(model, X, y, optimizer=opt, epochs=2, batch_size=None, rng=rng)
+        nl.fit(model, X, y, loss="bce", optimizer=opt, epochs=2, batch_size=None, rng=rng)
     fresh = make_optimizer()
     rng = np.random.default_rng(1)
     model2 = nl.MLP([2, 5, 1], "tanh", rng=rng)
-    nl.fit(model2, X, y, optimizer=fresh, epochs=2, batch_size=None, rng=rng)
+    nl.fit(model2, X, y, loss="bce", optimizer=fresh, epochs=2, batch_size=None, rng=rng)
     np.testing.assert_array_equal(model.get_params_vector(), model2.get_params_vector())
 
 
@@ -167,17 +167,17 @@ def test_validation_labels_are_named():
     rng = np.random.default_rng(0)
     model = nl.MLP([2, 3, 1], rng=rng)
     with pytest.raises(ValueError, match="validation_data\\[1\\]: expected binary labels"):
-        nl.fit(model, np.zeros((4, 2)), np.zeros(4), rng=rng, validation_data=(np.zeros((2, 2)), [0, 3]))
+        nl.fit(model, np.zeros((4, 2)), np.zeros(4), loss="bce", rng=rng, validation_data=(np.zeros((2, 2)), [0, 3]))
 
 
 def test_evaluate_uses_batch_norm_running_averages():
     rng = np.random.default_rng(0)
     model = nl.Sequential(nl.Dense(3, 4, rng=rng), nl.BatchNorm(4), nl.Activation("relu"), nl.Dense(4, 1, rng=rng))
     X, y = rng.standard_normal((20, 3)) + 2, rng.integers(0, 2, 20)
-    nl.fit(model, X, y, optimizer=nl.SGD(0.05), epochs=3, batch_size=5, rng=rng)
+    nl.fit(model, X, y, loss="bce", optimizer=nl.SGD(0.05), epochs=3, batch_size=5, rng=rng)
     bn = model[1]
     mean_before = bn.running_mean.copy()
-    loss, _ = nl.evaluate(model, X[:3], y[:3])
+    loss, _ = nl.evaluate(model, X[:3], y[:3], "bce")
     np.testing.assert_array_equal(bn.running_mean, mean_before)  # evaluation does not move them
     assert bn.training  # and the mode is restored
     nl.normalization.set_training(model, False)

@@ -1,10 +1,14 @@
-"""The dashboard every nnlab widget is built on: controls, and a figure that redraws in place.
+"""The dashboard every nnlab widget is built on: controls, and a figure built once and updated in place.
 
-The figure is a plain ``matplotlib.figure.Figure`` (not pyplot, so it is never shown twice or
-piled up) rendered to PNG into an ``ipywidgets.Image``. Moving a control replaces the image's
-bytes: the picture changes in place, with no flicker and no growing stack of outputs, and it
-works wherever ipywidgets works (no extra JupyterLab extension). ``static_figure()`` draws the
-current view as an ordinary inline figure, which is what an exported or printed notebook shows.
+Every dashboard of a topic has a *view*: a class whose ``__init__(fig)`` builds the figure's axes,
+lines, images and texts once, and whose ``update(**values)`` moves them to the controls' values
+(data, limits, titles), never building axes again (building them is most of what a redraw costs).
+The figure is a plain ``matplotlib.figure.Figure`` (not pyplot, so it is never shown twice or piled
+up) rendered to PNG into an ``ipywidgets.Image``. Moving a control replaces the image's bytes: the
+picture changes in place, with no flicker and no growing stack of outputs, and it works wherever
+ipywidgets works (no extra JupyterLab extension). ``static_figure()`` draws the current values with a
+fresh view on an ordinary inline figure, which is what an exported or printed notebook shows; the
+tests check that a view updated to some values draws, pixel for pixel, what a fresh view draws.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import io
 import math
 import numbers
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -23,18 +27,25 @@ from PIL import Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-DrawFn = Callable[..., None]
+class View(Protocol):
+    """What a dashboard draws with: built on a figure once, then updated to new control values."""
+
+    def update(self, **values: Any) -> None:  # pragma: no cover - interface
+        ...
+
+
+ViewFactory = Callable[[Figure], View]
 
 
 class Dashboard:
-    """Controls and a figure: ``draw(fig, **values)`` runs whenever a control changes.
+    """Controls and a figure: ``view.update(**values)`` runs whenever a control changes.
 
     Parameters
     ----------
-    draw : callable
-        ``draw(fig, **values)`` draws on ``fig``, emptied first unless the dashboard sets
-        ``clears_figure = False`` (then ``draw`` updates what it drew before); ``values`` maps each control's
-        name to its value.
+    view : callable
+        ``view(fig)`` builds the dashboard's picture on the empty figure ``fig`` and returns an
+        object whose ``update(**values)`` shows the controls' values (a ``View``); usually the
+        view's class itself.
     controls : dict of str to ipywidgets value widgets
         The sliders, dropdowns and toggles, by the name ``draw`` receives.
     figsize : (float, float)
@@ -47,15 +58,12 @@ class Dashboard:
         How many controls per row.
     """
 
-    #: whether ``redraw`` clears the figure before calling ``draw``; a dashboard whose ``draw``
-    #: updates the artists it made on the last call (faster than building them anew) sets False
-    clears_figure = True
-
-    def __init__(self, draw: DrawFn, controls: Mapping[str, widgets.ValueWidget], *,
+    def __init__(self, view: ViewFactory, controls: Mapping[str, widgets.ValueWidget], *,
                  figsize: tuple[float, float] = (10, 4.5), dpi: int = 100,
                  presets: Mapping[str, Mapping[str, Any]] | None = None, preset: str | None = None,
                  columns: int = 3) -> None:
-        self.draw = draw
+        self.make_view = view
+        self.view: View | None = None  # built on the first redraw
         self.controls = dict(controls)
         self.presets = {k: dict(v) for k, v in (presets or {}).items()}
         self.figsize, self.dpi = figsize, dpi
@@ -142,15 +150,15 @@ class Dashboard:
 
     # --- drawing -------------------------------------------------------------------------------
     def redraw(self) -> None:
-        """Draw the figure for the current values and put it into the image, in place.
+        """Update the view to the current values and put the figure into the image, in place.
 
         An error while drawing is shown as a one-line message under the figure, never as a
         traceback (the figure keeps its last good state).
         """
-        if self.clears_figure:
-            self.figure.clear()
         try:
-            self.draw(self.figure, **self.values)
+            if self.view is None:
+                self.view = self.make_view(self.figure)
+            self.view.update(**self.values)
         except Exception as exc:  # a widget never leaves a traceback on screen
             self.message.value = f"<span style='color:#b00'>Cannot draw this setting: {html.escape(str(exc))}</span>"
             return
@@ -159,9 +167,10 @@ class Dashboard:
         self.n_draws += 1
 
     def static_figure(self) -> Figure:
-        """The current view as an ordinary figure, for the notebook's stored, printable output."""
+        """The current values drawn by a fresh view on an ordinary figure, for the notebook's stored,
+        printable output."""
         fig = plt.figure(figsize=self.figsize, dpi=self.dpi)
-        self.draw(fig, **self.values)
+        self.make_view(fig).update(**self.values)
         plt.close(fig)  # shown once, as the cell's result, not again by the inline backend
         return fig
 

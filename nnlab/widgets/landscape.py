@@ -14,13 +14,15 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import landscape as ls
+from ..data import two_point_data
+from ..plots.landscape import plot_loss_along_line
 from .base import Dashboard, slider
 
 #: the lecture's two minima, as (w, beta)
 THETA = ((-1.0, 1.0), (-1.0, 1.0))
 THETA_PRIME = ((1.0, -1.0), (1.0, -1.0))
 
-PRESETS = {
+NONCONVEXITY_PRESETS = {
     # the lecture's question: alpha = 0.5, the point halfway between the minima
     "midpoint": dict(alpha=0.5, c=1.0),
     # a quarter of the way: still far above the chord
@@ -38,10 +40,10 @@ T_RANGE = 0.6  # how far to walk along the sharpest direction, either way
 @lru_cache(maxsize=1)
 def _setup() -> tuple[ls.Objective, np.ndarray, np.ndarray]:
     model = ls.two_point_model(*THETA)
-    X, y = ls.two_point_data()
+    X, y = two_point_data()
     theta = model.get_params_vector()
     theta_prime = ls.two_point_model(*THETA_PRIME).get_params_vector()
-    return ls.Objective(model, X, y), theta, theta_prime
+    return ls.Objective(model, X, y, loss="mse"), theta, theta_prime
 
 
 def sharpest_direction(objective: ls.Objective, theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -93,12 +95,12 @@ def draw_nonconvexity(fig: Figure, alpha: float, c: float) -> None:
     d = nonconvexity_data(alpha, c)
     ax_line, ax_net, ax_valley = fig.subplots(1, 3)
 
-    ls.plot_loss_along_line(ax_line, d["alphas"], d["losses"], mark=alpha, labels=("θ′", "θ"))
+    plot_loss_along_line(ax_line, d["alphas"], d["losses"], mark=alpha, labels=("θ′", "θ"))
     ax_line.set_ylim(-0.15, 2.0)
     verdict = "above the chord: not convex" if d["loss"] > d["chord"] + 1e-12 else "not above the chord"
     ax_line.set_title(f"L = {d['loss']:.3f}, chord {d['chord']:.3f}: {verdict}", fontsize=10)
 
-    X, y = ls.two_point_data()
+    X, y = two_point_data()
     ax_net.axhline(0, color="gray", lw=0.5)
     ax_net.plot(d["x"], d["x"], color="gray", ls="--", lw=1, label="θ and θ′ (both: ŷ = x)")
     ax_net.plot(d["x"], d["f"], color="C3", lw=2, label=f"the network at α = {alpha:.2f}")
@@ -116,6 +118,17 @@ def draw_nonconvexity(fig: Figure, alpha: float, c: float) -> None:
     fig.subplots_adjust(left=0.05, right=0.985, bottom=0.14, top=0.9, wspace=0.28)
 
 
+class NonconvexityView:
+    """The explorer's picture (rebuilt at every update for now)."""
+
+    def __init__(self, fig: Figure) -> None:
+        self.fig = fig
+
+    def update(self, **values: float) -> None:
+        self.fig.clear()
+        draw_nonconvexity(self.fig, **values)
+
+
 def nonconvexity_explorer(preset: str | None = "midpoint") -> Dashboard:
     """Sliders for alpha (along the line between the lecture's two minima) and the rescaling c.
 
@@ -128,4 +141,4 @@ def nonconvexity_explorer(preset: str | None = "midpoint") -> Dashboard:
         "alpha": slider(0.5, *ALPHA_RANGE, 0.05, "α (θ′ → θ)"),
         "c": slider(1.0, 0.1, 10.0, 0.1, "rescaling c"),
     }
-    return Dashboard(draw_nonconvexity, controls, figsize=(13, 4.2), presets=PRESETS, preset=preset, columns=2)
+    return Dashboard(NonconvexityView, controls, figsize=(13, 4.2), presets=NONCONVEXITY_PRESETS, preset=preset, columns=2)

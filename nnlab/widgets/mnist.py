@@ -18,14 +18,18 @@ from matplotlib.figure import Figure
 
 from .. import mnist
 from .._validate import check_positive_int
+from ..activations import sigmoid
+from ..data import CLASS_NAMES, MNIST38, N_PIXELS, load_mnist38
 from ..layers import MLP, hidden_activations
+from ..losses import accuracy
 from ..optim import Adam, fit
+from ..plots.mnist import plot_activations, plot_unit_mosaic
 from .base import Dashboard
 
 MAX_UNITS = 16
 MAX_SECOND = 6
 
-PRESETS = {
+MNIST_PRESETS = {
     # the lecture's network: four units, each a prototype; a clear 3
     "lecture: 4 units": dict(units=4, second=0, layer=1, digit=1),
     # a 3 with a closed left side: which units mistake it for an 8?
@@ -46,24 +50,24 @@ class MnistExplorer(Dashboard):
     Parameters
     ----------
     data : MNIST38, optional
-        From ``nnlab.mnist.load_mnist38()`` (loaded here when not given).
+        From ``nnlab.load_mnist38()`` (loaded here when not given).
     preset : str, optional
-        One of ``PRESETS``; ``None`` opens on the first one's values without selecting it.
+        One of ``MNIST_PRESETS``; ``None`` opens on the first one's values without selecting it.
     epochs : int
         Training epochs for each network (Adam, step 0.005, batches of 64, float32).
     seed : int
         Base seed; the network of a setting is seeded with ``(seed, units, second)``.
     """
 
-    def __init__(self, data: mnist.MNIST38 | None = None, *, preset: str | None = "lecture: 4 units",
+    def __init__(self, data: MNIST38 | None = None, *, preset: str | None = "lecture: 4 units",
                  epochs: int = 5, seed: int = 0) -> None:
-        data = mnist.load_mnist38() if data is None else data
+        data = load_mnist38() if data is None else data
         self.X_train, self.y_train = mnist.scale_pixels(data.X_train), np.asarray(data.y_train)
         self.X_test, self.y_test = mnist.scale_pixels(data.X_test), np.asarray(data.y_test)
         self.epochs, self.seed = check_positive_int(epochs, "epochs"), seed
         #: (units, second) -> (trained MLP, training error, test error)
         self.models: dict[tuple[int, int], tuple[MLP, float, float]] = {}
-        start = PRESETS["lecture: 4 units"]
+        start = MNIST_PRESETS["lecture: 4 units"]
         controls = {
             "units": widgets.IntSlider(value=start["units"], min=1, max=MAX_UNITS,
                                        description="layer-1 units",
@@ -77,7 +81,7 @@ class MnistExplorer(Dashboard):
                                        description="test digit #", style={"description_width": "initial"},
                                        layout=widgets.Layout(width="420px")),
         }
-        super().__init__(self.draw_units, controls, figsize=(11, 5.2), presets=PRESETS, preset=preset,
+        super().__init__(lambda fig: MnistView(fig, self), controls, figsize=(11, 5.2), presets=MNIST_PRESETS, preset=preset,
                          columns=2)
 
     def model(self, units: int, second: int) -> tuple[MLP, float, float]:
@@ -85,11 +89,11 @@ class MnistExplorer(Dashboard):
         key = (int(units), int(second))
         if key not in self.models:
             rng = np.random.default_rng([self.seed, *key])
-            sizes = [mnist.N_PIXELS, key[0], *([key[1]] if key[1] else []), 1]
+            sizes = [N_PIXELS, key[0], *([key[1]] if key[1] else []), 1]
             net = MLP(sizes, "relu", rng=rng, init="glorot_uniform", dtype=np.float32)
             fit(net, self.X_train, self.y_train, loss="bce", optimizer=Adam(0.005), epochs=self.epochs,
                 batch_size=64, rng=rng)
-            errors = [mnist.error_rate(y, mnist.predict_labels(net, X))
+            errors = [1 - accuracy(net.forward(X), y, "bce")
                       for X, y in ((self.X_train, self.y_train), (self.X_test, self.y_test))]
             self.models[key] = (net, *errors)
         return self.models[key]
@@ -102,9 +106,9 @@ class MnistExplorer(Dashboard):
         net, train_err, test_err = self.model(units, second)
         x = self.X_test[digit:digit + 1]
         a = hidden_activations(net, x, layer)[0]
-        p8 = float(1 / (1 + np.exp(-net.forward(x)[0, 0])))
-        truth = mnist.CLASS_NAMES[int(self.y_test[digit])]
-        verdict = mnist.CLASS_NAMES[int(p8 > 0.5)]
+        p8 = float(sigmoid(net.forward(x)[0, 0]))
+        truth = CLASS_NAMES[int(self.y_test[digit])]
+        verdict = CLASS_NAMES[int(p8 > 0.5)]
 
         outer = fig.add_gridspec(1, 2, width_ratios=[1, 2.4], wspace=0.08, left=0.06, right=0.99, top=0.80,
                                  bottom=0.08)
@@ -117,14 +121,14 @@ class MnistExplorer(Dashboard):
         article = "an" if truth == "8" else "a"
         ax_digit.set_title(f"test digit #{digit}: {article} {truth}\n"
                            f"P(8) = {p8:.3f}, says {verdict} ({mark})", fontsize=10)
-        mnist.plot_activations(fig.add_subplot(left[1]), a, title=f"layer-{layer} activations")
+        plot_activations(fig.add_subplot(left[1]), a, title=f"layer-{layer} activations")
 
         prefix = "unit " if len(a) <= 8 else ""
         titles = [f"{prefix}{k + 1}: a = {value:.2f}" for k, value in enumerate(a)]
         if layer == len(net.dense_layers) - 1:  # the last hidden layer: say how each unit votes
             titles = [f"{t}\nβ = {b:+.2f}" for t, b in zip(titles, mnist.output_weights(net))]
         n_cols = len(a) if len(a) <= 6 else -(-len(a) // 2)  # one row, or two
-        mnist.plot_unit_mosaic(fig.add_subplot(outer[1]), mnist.unit_images(net, layer), titles,
+        plot_unit_mosaic(fig.add_subplot(outer[1]), mnist.unit_images(net, layer), titles,
                                n_cols=n_cols, highlight=a > 0, row_gap=14)
         arch = f"784-{units}" + (f"-{second}" if second else "") + "-1"
         kind = "weights" if layer == 1 else "effective images (W1 @ W2)"
@@ -133,14 +137,25 @@ class MnistExplorer(Dashboard):
                      "a green frame = active on this digit; β > 0 votes 8", fontsize=11)
 
 
+class MnistView:
+    """The explorer's picture (rebuilt at every update for now)."""
+
+    def __init__(self, fig: Figure, explorer: MnistExplorer) -> None:
+        self.fig, self.explorer = fig, explorer
+
+    def update(self, **values) -> None:
+        self.fig.clear()
+        self.explorer.draw_units(self.fig, **values)
+
+
 def mnist_explorer(preset: str | None = "lecture: 4 units", *,
-                   data: mnist.MNIST38 | None = None) -> MnistExplorer:
+                   data: MNIST38 | None = None) -> MnistExplorer:
     """Explore the hidden units of small networks on MNIST 3 vs 8 (see ``MnistExplorer``).
 
     Parameters
     ----------
     preset : str, optional
-        One of ``PRESETS``: ``"lecture: 4 units"`` (default), ``"a loopy 3"``, ``"one unit"``,
+        One of ``MNIST_PRESETS``: ``"lecture: 4 units"`` (default), ``"a loopy 3"``, ``"one unit"``,
         ``"16 units"``, ``"two layers (4, 3): layer 1"``, ``"two layers (4, 3): layer 2"``.
     data : MNIST38, optional
         The data, if already loaded.

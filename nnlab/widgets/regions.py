@@ -7,6 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import regions
+from ..plots.regions import plot_composition, plot_fold, plot_folded_axis, plot_pieces, plot_regions_2d
 from ..layers import MLP
 from .base import Dashboard, slider
 
@@ -54,14 +55,25 @@ def draw_composition(fig: Figure, **params: float) -> None:
     n_folds = len(regions.monotone_segments(net1, INTERVAL))
     n = regions.count_linear_regions(regions.compose_networks(net1, net2), INTERVAL)
     ax1, ax2, ax3 = fig.subplots(1, 3)
-    regions.plot_fold(ax1, net1, net2, INTERVAL)
+    plot_fold(ax1, net1, net2, INTERVAL)
     pieces, folds = f"{n1} linear piece{'s' * (n1 != 1)}", f"{n_folds} fold{'s' * (n_folds != 1)}"
     ax1.set_title(f"network 1: {pieces}, {folds}")
-    regions.plot_folded_axis(ax2, net1, net2, INTERVAL)
+    plot_folded_axis(ax2, net1, net2, INTERVAL)
     ax2.set_title("network 2 on the folded axis")
-    regions.plot_composition(ax3, net1, net2, INTERVAL)
+    plot_composition(ax3, net1, net2, INTERVAL)
     ax3.set_title(f"composition: {n} linear regions on [-1, 1]")
     fig.tight_layout()
+
+
+class CompositionView:
+    """The composition explorer's picture (rebuilt at every update for now)."""
+
+    def __init__(self, fig: Figure) -> None:
+        self.fig = fig
+
+    def update(self, **params: float) -> None:
+        self.fig.clear()
+        draw_composition(self.fig, **params)
 
 
 def composition_explorer(preset: str | None = "book (3 x 3 = 9)") -> Dashboard:
@@ -81,13 +93,13 @@ def composition_explorer(preset: str | None = "book (3 x 3 = 9)") -> Dashboard:
     for key, label in _COMPOSITION_LABELS.items():
         lo, hi = (-16.0, 16.0) if key.startswith("p") else (-3.0, 3.0)
         controls[key] = slider(BOOK[key], lo, hi, 0.1, label)
-    return Dashboard(draw_composition, controls, figsize=(13, 4.2), presets=COMPOSITION_PRESETS,
+    return Dashboard(CompositionView, controls, figsize=(13, 4.2), presets=COMPOSITION_PRESETS,
                      preset=preset, columns=5)
 
 
 # --- random networks: depth against width -------------------------------------------------------
 
-RANDOM_PRESETS = {
+RANDOM_NETWORK_PRESETS = {
     "shallow, 6 units": dict(depth=1, width=6, seed=0),
     "the book's K=5, D=10": dict(depth=5, width=10, seed=0),
     "deep and narrow": dict(depth=6, width=2, seed=0),
@@ -98,7 +110,7 @@ VIEW = (-3.0, 3.0)
 GRID = 200
 
 
-def draw_random(fig: Figure, depth: int, width: int, seed: int) -> None:
+def draw_random_network(fig: Figure, depth: int, width: int, seed: int) -> None:
     """A random one-input network (exact count) and a random two-input network (grid count)."""
     rng = np.random.default_rng(seed)
     net = regions.random_network([1] + [width] * depth + [1], rng=rng)
@@ -106,15 +118,26 @@ def draw_random(fig: Figure, depth: int, width: int, seed: int) -> None:
     n_line = regions.count_linear_regions(net)
     n_view = regions.count_linear_regions(net, VIEW)
     ax1, ax2 = fig.subplots(1, 2)
-    regions.plot_pieces(ax1, net, VIEW)
+    plot_pieces(ax1, net, VIEW)
     ax1.set(xlabel="$x$", ylabel="$y$")
     ax1.set_title(f"1 input: {n_line} linear regions on the real line ({n_view} here)\n"
                   f"most possible: (D+1)^K = {regions.max_regions_deep(width, depth):,}", fontsize=10)
-    seen = regions.plot_regions_2d(ax2, net2d, VIEW, VIEW, n=GRID)
+    seen = plot_regions_2d(ax2, net2d, VIEW, VIEW, n=GRID)
     # the deep formula needs D to be a multiple of the 2 inputs
     bound = f"most possible: {regions.max_regions_deep(width, depth, 2):,}" if width % 2 == 0 else ""
     ax2.set_title(f"2 inputs: {seen} regions seen on a {GRID}x{GRID} grid\n{bound}", fontsize=10)
     fig.tight_layout()
+
+
+class RandomNetworkView:
+    """The random-network explorer's picture (rebuilt at every update for now)."""
+
+    def __init__(self, fig: Figure) -> None:
+        self.fig = fig
+
+    def update(self, **values: int) -> None:
+        self.fig.clear()
+        draw_random_network(self.fig, **values)
 
 
 def random_network_explorer(preset: str | None = "shallow, 6 units") -> Dashboard:
@@ -127,7 +150,7 @@ def random_network_explorer(preset: str | None = "shallow, 6 units") -> Dashboar
     Parameters
     ----------
     preset : str, optional
-        One of ``RANDOM_PRESETS``.
+        One of ``RANDOM_NETWORK_PRESETS``.
     """
     style = {"description_width": "initial"}
     controls = {
@@ -135,4 +158,4 @@ def random_network_explorer(preset: str | None = "shallow, 6 units") -> Dashboar
         "width": widgets.IntSlider(value=6, min=1, max=12, description="units per layer D", style=style),
         "seed": widgets.IntSlider(value=0, min=0, max=20, description="seed", style=style),
     }
-    return Dashboard(draw_random, controls, figsize=(11, 4.8), presets=RANDOM_PRESETS, preset=preset)
+    return Dashboard(RandomNetworkView, controls, figsize=(11, 4.8), presets=RANDOM_NETWORK_PRESETS, preset=preset)

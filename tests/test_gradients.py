@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import nnlab as nl
-from nnlab.probe import (ACTIVATIONS, SATURATION, DeepNet, GradientProbe, gaussian_moments, probe, probe_flops,
-                         theory, train)
-from nnlab.widgets.gradients import FLOP_BUDGET, PRESETS, dashboard_batch, vanishing_gradients
+from nnlab.activations import ACTIVATIONS
+from nnlab.gradients import SATURATION, DeepNet, GradientProbe, gaussian_moments, probe, probe_flops, theory
+from nnlab.widgets.gradients import FLOP_BUDGET, GRADIENTS_PRESETS, dashboard_batch, gradients_explorer
 
 SWITCHES = [(False, False), (True, False), (False, True), (True, True)]
 CASES = [(a, bn, res) for a in ACTIVATIONS for bn, res in SWITCHES]
@@ -38,7 +38,8 @@ def torch_grad_norms(torch, gp, net, dtype):
     """The same network written in PyTorch; its autograd gives the reference gradients."""
     F = torch.nn.functional
     phi = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu,
-           "leaky_relu": lambda q: F.leaky_relu(q, 0.01), "elu": lambda q: F.elu(q, 1.0)}[net.activation]
+           "leaky_relu": lambda q: F.leaky_relu(q, 0.01), "elu": lambda q: F.elu(q, 1.0),
+           "identity": lambda q: q}[net.activation]
     X, y = (torch.from_numpy(a).to(dtype) for a in gp.inputs(net))
     Ws = [torch.from_numpy(W).to(dtype).requires_grad_(True) for W in gp.weights(net)]
     h = X
@@ -56,7 +57,7 @@ class TestAgreement:
     @pytest.mark.parametrize("activation, batch_norm, residual", CASES, ids=IDS)
     @pytest.mark.parametrize("width", [8, 24])  # 24 > batch: the Gram-matrix route to ||dW||
     def test_probe_matches_nnlab_backward(self, activation, batch_norm, residual, width):
-        net = DeepNet(depth=6, width=width, activation=activation, init="glorot", batch_norm=batch_norm,
+        net = DeepNet(depth=6, width=width, activation=activation, init="glorot_normal", batch_norm=batch_norm,
                       residual=residual)
         gp = GradientProbe(rng=np.random.default_rng(3), batch=16, dtype=np.float64)
         result = gp(net)
@@ -68,7 +69,7 @@ class TestAgreement:
     @pytest.mark.parametrize("activation, batch_norm, residual", CASES, ids=IDS)
     def test_probe_matches_pytorch_autograd(self, activation, batch_norm, residual):
         torch = pytest.importorskip("torch")
-        init = "he" if "elu" in activation else "glorot"
+        init = "he_normal" if "elu" in activation else "glorot_normal"
         net = DeepNet(depth=10, width=48, activation=activation, init=init, batch_norm=batch_norm,
                       residual=residual)
         for dtype, rtol in ((np.float64, 1e-9), (np.float32, 2e-3)):
@@ -86,7 +87,7 @@ class TestAgreement:
         """
         torch = pytest.importorskip("torch")
         for name in ("sigmoid-glorot", "relu-he", "sigmoid-batchnorm"):
-            net = DeepNet(**dict(PRESETS[name], width=512))
+            net = DeepNet(**dict(GRADIENTS_PRESETS[name], width=512))
             gp = GradientProbe(rng=np.random.default_rng(0))
             expected, _ = torch_grad_norms(torch, gp, net, torch.float64)
             np.testing.assert_allclose(gp(net).grad_norm, expected[:-1], rtol=1e-3)
@@ -116,7 +117,7 @@ class TestTheLecturesClaims:
 
     @pytest.mark.parametrize("seed", range(3))
     def test_relu_with_he_stays_within_two_orders_of_magnitude(self, seed):
-        result = probe(DeepNet(30, 256, "relu", "he"), rng=np.random.default_rng(seed))
+        result = probe(DeepNet(30, 256, "relu", "he_normal"), rng=np.random.default_rng(seed))
         assert 1e-2 < result.grad_ratio < 1e2
         assert np.ptp(np.log10(result.grad_norm)) < 2
 
@@ -135,14 +136,14 @@ class TestTheLecturesClaims:
 
     def test_sigmoid_with_glorot_shrinks_by_the_predicted_factor(self):
         """No saturation, yet phi' <= 1/4 shrinks the gradient by about sqrt(chain) per layer."""
-        result = probe(DeepNet(30, 256, "sigmoid", "glorot"), rng=np.random.default_rng(0))
+        result = probe(DeepNet(30, 256, "sigmoid", "glorot_normal"), rng=np.random.default_rng(0))
         assert result.saturated.max() < 0.01
         per_layer = result.grad_ratio ** (1 / 29)
         assert per_layer == pytest.approx(np.sqrt(result.theory.chain).mean(), rel=0.1)
         assert result.grad_ratio < 1e-15
 
     def test_batch_norm_rescues_the_sigmoid_network(self):
-        result = probe(DeepNet(**PRESETS["sigmoid-batchnorm"]), rng=np.random.default_rng(0))
+        result = probe(DeepNet(**GRADIENTS_PRESETS["sigmoid-batchnorm"]), rng=np.random.default_rng(0))
         assert 0.1 < result.grad_ratio < 10
         np.testing.assert_allclose(result.preact_std, 1.0, atol=1e-3)
 
@@ -151,9 +152,9 @@ class TestTheNotebooksNumbers:
     """What notebook 06 prints and says, asserted (the notebook runs the same calls)."""
 
     @pytest.mark.parametrize("net", [
-        DeepNet(30, 32, "sigmoid", "normal", 1.0), DeepNet(30, 32, "sigmoid", "glorot"),
-        DeepNet(30, 32, "relu", "he"), DeepNet(30, 256, "sigmoid", "normal", 1.0),
-        DeepNet(30, 256, "tanh", "normal", 1.0), DeepNet(30, 256, "tanh", "glorot"),
+        DeepNet(30, 32, "sigmoid", "normal", 1.0), DeepNet(30, 32, "sigmoid", "glorot_normal"),
+        DeepNet(30, 32, "relu", "he_normal"), DeepNet(30, 256, "sigmoid", "normal", 1.0),
+        DeepNet(30, 256, "tanh", "normal", 1.0), DeepNet(30, 256, "tanh", "glorot_normal"),
     ], ids=str)
     def test_the_backpropagated_gradient_shrinks_or_grows_as_predicted(self, net):
         result = probe(net, rng=np.random.default_rng(0))
@@ -185,26 +186,26 @@ class TestTheNotebooksNumbers:
             assert 2.88 < result.signal_ratio ** (1 / 29) < 2.93   # 0.02 from where the digits would change
         change = Nudged(1e-14)(net).grad_norm[-1] / plain.grad_norm[-1] - 1
         assert 0.01 < abs(change) < 0.3   # "changes by several percent"
-        glorot = probe(DeepNet(30, 256, "tanh", "glorot"), rng=np.random.default_rng(0), dtype=np.float64)
+        glorot = probe(DeepNet(30, 256, "tanh", "glorot_normal"), rng=np.random.default_rng(0), dtype=np.float64)
         assert (f"{glorot.signal_ratio ** (1 / 29):#.2g}", f"{glorot.theory.signal_ratio ** (1 / 29):#.2g}") \
             == ("0.96", "0.95")
 
     def test_batch_norm_makes_a_deep_relu_networks_gradient_grow_towards_the_input(self):
         for depth, least in ((30, 10), (100, 1e6)):
-            result = probe(DeepNet(depth, 64, "relu", "he", batch_norm=True), rng=np.random.default_rng(0))
+            result = probe(DeepNet(depth, 64, "relu", "he_normal", batch_norm=True), rng=np.random.default_rng(0))
             np.testing.assert_allclose(result.preact_std, 1.0, atol=1e-3)
             assert result.grad_ratio > least
 
     def test_which_deep_networks_learn(self):
-        X, y = nl.probe.circles(200, rng=np.random.default_rng(0))
-        nets = {"sigmoid": DeepNet(16, 32, "sigmoid", "glorot"),
-                "sigmoid+bn": DeepNet(16, 32, "sigmoid", "glorot", batch_norm=True),
-                "relu-glorot": DeepNet(16, 32, "relu", "glorot"), "relu-he": DeepNet(16, 32, "relu", "he"),
-                "residual": DeepNet(16, 32, "relu", "he", residual=True),
-                "residual+bn": DeepNet(16, 32, "relu", "he", batch_norm=True, residual=True)}
-        rec = {name: train(net.build(rng=np.random.default_rng(0), n_in=2), X, y,
-                           optimizer=nl.SGD(0.02, momentum=0.9), epochs=30, batch_size=50,
-                           rng=np.random.default_rng(0))
+        X, y = nl.data.circles(200, rng=np.random.default_rng(0))
+        nets = {"sigmoid": DeepNet(16, 32, "sigmoid", "glorot_normal"),
+                "sigmoid+bn": DeepNet(16, 32, "sigmoid", "glorot_normal", batch_norm=True),
+                "relu-glorot": DeepNet(16, 32, "relu", "glorot_normal"), "relu-he": DeepNet(16, 32, "relu", "he_normal"),
+                "residual": DeepNet(16, 32, "relu", "he_normal", residual=True),
+                "residual+bn": DeepNet(16, 32, "relu", "he_normal", batch_norm=True, residual=True)}
+        rec = {name: nl.fit(net.build(rng=np.random.default_rng(0), n_in=2), X, y, loss="bce",
+                            optimizer=nl.SGD(0.02, momentum=0.9), epochs=30, batch_size=50,
+                            rng=np.random.default_rng(0), on_divergence="stop")
                for name, net in nets.items()}
         assert rec["sigmoid"].loss[-1] > 0.68 and rec["sigmoid"].accuracy[-1] <= 0.6
         assert rec["relu-glorot"].loss[-1] > 0.68
@@ -213,15 +214,15 @@ class TestTheNotebooksNumbers:
         assert rec["residual"].diverged_epoch in (1, 2)
 
     def test_a_pushed_relu_layer_stays_dead_and_leaky_units_come_back(self):
-        X, y = nl.probe.circles(200, rng=np.random.default_rng(0))
+        X, y = nl.data.circles(200, rng=np.random.default_rng(0))
         silent = {}
         for activation in ("relu", "leaky_relu", "elu"):
             model = nl.MLP([2, 16, 16, 1], activation, rng=np.random.default_rng(0))
             model[0].params["b"][:] = -3.0
             assert nl.dead_units(model, X).all()
             W = model[0].params["W"].copy()
-            rec = train(model, X, y, optimizer=nl.Adam(0.01), epochs=100, batch_size=50,
-                        rng=np.random.default_rng(0))
+            rec = nl.fit(model, X, y, loss="bce", optimizer=nl.Adam(0.01), epochs=100, batch_size=50,
+                         rng=np.random.default_rng(0))
             silent[activation] = nl.dead_units(model, X).sum()
             if activation == "relu":
                 np.testing.assert_array_equal(model[0].params["W"], W)  # not one bit moved
@@ -233,12 +234,12 @@ class TestTheNotebooksNumbers:
 
 class TestTheory:
     def test_relu_with_he_keeps_the_variance(self):
-        np.testing.assert_allclose(theory(DeepNet(50, 100, "relu", "he")).preact_var, 2.0, rtol=1e-12)
+        np.testing.assert_allclose(theory(DeepNet(50, 100, "relu", "he_normal")).preact_var, 2.0, rtol=1e-12)
 
     def test_first_layer_variance_is_fan_in_times_weight_variance(self):
         assert theory(DeepNet(3, 64, "sigmoid", "normal", 1.0)).preact_var[0] == pytest.approx(64)
-        assert theory(DeepNet(3, 64, "tanh", "glorot")).preact_var[0] == pytest.approx(1.0)
-        assert theory(DeepNet(3, 64, "sigmoid", "glorot", batch_norm=True)).preact_var.tolist() == [1.0] * 3
+        assert theory(DeepNet(3, 64, "tanh", "glorot_normal")).preact_var[0] == pytest.approx(1.0)
+        assert theory(DeepNet(3, 64, "sigmoid", "glorot_normal", batch_norm=True)).preact_var.tolist() == [1.0] * 3
 
     @pytest.mark.parametrize("activation", ACTIVATIONS)
     @pytest.mark.parametrize("v", [0.3, 2.0, 40.0])
@@ -248,10 +249,10 @@ class TestTheory:
         sampled = [f(q).mean(), (f(q) ** 2).mean(), (f_grad(q) ** 2).mean()]
         np.testing.assert_allclose(gaussian_moments(activation, v), sampled, rtol=0.02, atol=2e-3)
 
-    @pytest.mark.parametrize("name", sorted(PRESETS))
+    @pytest.mark.parametrize("name", sorted(GRADIENTS_PRESETS))
     def test_measured_spread_follows_the_theory(self, name):
         """Within 15% over 8 layers of 512 units (the theory is for infinitely wide layers)."""
-        result = probe(DeepNet(**dict(PRESETS[name], depth=8, width=512)), rng=np.random.default_rng(0))
+        result = probe(DeepNet(**dict(GRADIENTS_PRESETS[name], depth=8, width=512)), rng=np.random.default_rng(0))
         np.testing.assert_allclose(result.preact_std, np.sqrt(result.theory.preact_var), rtol=0.15)
         np.testing.assert_allclose(result.act_std, np.sqrt(result.theory.act_var), rtol=0.15)
 
@@ -265,7 +266,7 @@ class TestProbe:
         assert gp(net).saturated[0] == pytest.approx(np.mean(np.abs(q) > 3), abs=1e-4)
 
     def test_dead_units_are_nnlabs_dead_units(self):
-        net = DeepNet(12, 6, "relu", "he")
+        net = DeepNet(12, 6, "relu", "he_normal")
         gp = GradientProbe(rng=np.random.default_rng(2), batch=64, dtype=np.float64)
         X, _ = gp.inputs(net)
         model = net.build(weights=gp.weights(net))
@@ -273,10 +274,10 @@ class TestProbe:
         result = gp(net)
         np.testing.assert_allclose(result.dead, expected)
         assert result.dead.max() > 0
-        assert probe(DeepNet(12, 6, "leaky_relu", "he"), rng=np.random.default_rng(2)).dead.max() == 0
+        assert probe(DeepNet(12, 6, "leaky_relu", "he_normal"), rng=np.random.default_rng(2)).dead.max() == 0
 
     def test_a_dead_network_has_exactly_zero_gradients(self):
-        result = probe(DeepNet(**PRESETS["relu-narrow"]), rng=np.random.default_rng(0))
+        result = probe(DeepNet(**GRADIENTS_PRESETS["relu-narrow"]), rng=np.random.default_rng(0))
         assert result.dead[-1] == 1.0
         assert (result.grad_norm == 0).any() and np.isnan(result.grad_ratio)
 
@@ -289,13 +290,13 @@ class TestProbe:
 
     def test_huge_but_finite_gradients_do_not_overflow(self):
         """The backward pass keeps the gradient's scale as a logarithm: 1e13 and more in float32."""
-        result = probe(DeepNet(**PRESETS["exploding"]), rng=np.random.default_rng(0))
+        result = probe(DeepNet(**GRADIENTS_PRESETS["exploding"]), rng=np.random.default_rng(0))
         assert result.grad_ratio > 1e10 and np.isfinite(result.grad_norm).all()
 
     def test_same_seed_same_numbers_and_the_draws_are_shared_across_depths(self):
-        a = probe(DeepNet(10, 32, "tanh", "glorot"), rng=np.random.default_rng(7))
-        b = probe(DeepNet(10, 32, "tanh", "glorot"), rng=np.random.default_rng(7))
-        c = probe(DeepNet(10, 32, "tanh", "glorot"), rng=np.random.default_rng(8))
+        a = probe(DeepNet(10, 32, "tanh", "glorot_normal"), rng=np.random.default_rng(7))
+        b = probe(DeepNet(10, 32, "tanh", "glorot_normal"), rng=np.random.default_rng(7))
+        c = probe(DeepNet(10, 32, "tanh", "glorot_normal"), rng=np.random.default_rng(8))
         np.testing.assert_array_equal(a.grad_norm, b.grad_norm)
         assert not np.array_equal(a.grad_norm, c.grad_norm)
         gp = GradientProbe(rng=np.random.default_rng(7))
@@ -319,7 +320,7 @@ class TestProbe:
             again[1][0, 0] = 0.0
 
     def test_fewer_samples_are_the_first_samples_of_the_batch(self):
-        net = DeepNet(depth=5, width=24, activation="elu", init="he", batch_norm=True)
+        net = DeepNet(depth=5, width=24, activation="elu", init="he_normal", batch_norm=True)
         gp = GradientProbe(rng=np.random.default_rng(3), batch=16, dtype=np.float64)
         expected, loss = nnlab_grad_norms(gp, net, batch=6)
         result = gp(net, batch=6)
@@ -346,30 +347,30 @@ class TestProbe:
 
     def test_weights_have_the_initialisations_spread(self):
         gp = GradientProbe(rng=np.random.default_rng(0), dtype=np.float64)
-        for init, std in (("normal", 0.3), ("glorot", np.sqrt(2 / 400)), ("he", np.sqrt(2 / 200))):
+        for init, std in (("normal", 0.3), ("glorot_normal", np.sqrt(2 / 400)), ("he_normal", np.sqrt(2 / 200))):
             W = gp.weights(DeepNet(2, 200, "relu", init, 0.3))[1]
             assert W.std() == pytest.approx(std, rel=0.01)
 
     def test_kept_local_gradients(self):
-        net = DeepNet(**PRESETS["sigmoid-deep"])
+        net = DeepNet(**GRADIENTS_PRESETS["sigmoid-deep"])
         result = probe(net, rng=np.random.default_rng(0), keep_dphi=(1, 30))
         assert sorted(result.dphi) == [1, 30] and result.dphi[1].shape == (256 * 32,)
         assert 0 < result.dphi[30].max() <= 0.25
         assert np.mean(result.dphi[30] < SATURATION * 0.25) == pytest.approx(result.saturated[-1])
 
     def test_circles(self):
-        X, y = nl.probe.circles(100, noise=0.0, factor=0.4, rng=np.random.default_rng(0))
+        X, y = nl.data.circles(100, noise=0.0, factor=0.4, rng=np.random.default_rng(0))
         np.testing.assert_allclose(np.hypot(*X.T), np.where(y == 1, 0.4, 1.0))
         assert y.sum() == 50
         with pytest.raises(ValueError, match=r"factor: expected a number in \(0, 1\)"):
-            nl.probe.circles(10, factor=1.5, rng=np.random.default_rng(0))
+            nl.data.circles(10, factor=1.5, rng=np.random.default_rng(0))
 
     def test_bad_input(self):
         with pytest.raises(ValueError, match="depth: expected a positive integer, got 0"):
             DeepNet(0, 8)
-        with pytest.raises(ValueError, match=r"activation: expected one of \['sigmoid'"):
+        with pytest.raises(ValueError, match=r"activation: expected one of \['elu', 'identity', .*got 'swish'"):
             DeepNet(3, 8, "swish")
-        with pytest.raises(ValueError, match=r"init: expected one of \['normal', 'glorot', 'he'\], got 'xav"):
+        with pytest.raises(ValueError, match=r"init: expected one of \['normal', 'glorot_normal', 'he_normal'\], got 'xav"):
             DeepNet(3, 8, "relu", "xavier")
         with pytest.raises(ValueError, match="scale: expected a positive number"):
             DeepNet(3, 8, "relu", "normal", -1.0)
@@ -387,39 +388,42 @@ class TestProbe:
 
 @pytest.fixture(scope="module")
 def circles():
-    return nl.probe.circles(200, rng=np.random.default_rng(0))
+    return nl.data.circles(200, rng=np.random.default_rng(0))
 
 
-class TestTrain:
+class TestTraining:
+    """nnlab.fit with the options notebook 06 needs: a diverging run stops and is recorded, gradient norms
+    are recorded at every step."""
+
     def test_a_diverging_run_is_recorded_not_raised(self, circles):
         X, y = circles
         model = DeepNet(10, 32, "relu", "normal", 0.5).build(rng=np.random.default_rng(0), n_in=2)
-        rec = train(model, X, y, optimizer=nl.SGD(0.01, momentum=0.9), epochs=20, batch_size=50,
-                    rng=np.random.default_rng(0))
+        rec = nl.fit(model, X, y, loss="bce", optimizer=nl.SGD(0.01, momentum=0.9), epochs=20, batch_size=50,
+                     rng=np.random.default_rng(0), on_divergence="stop")
         assert rec.diverged_epoch is not None and len(rec.loss) == rec.diverged_epoch - 1
 
     def test_clipping_rescues_the_same_run(self, circles):
         X, y = circles
         model = DeepNet(10, 32, "relu", "normal", 0.5).build(rng=np.random.default_rng(0), n_in=2)
-        rec = train(model, X, y, optimizer=nl.SGD(0.01, momentum=0.9, clip_norm=1.0), epochs=60,
-                    batch_size=50, rng=np.random.default_rng(0))
+        rec = nl.fit(model, X, y, loss="bce", optimizer=nl.SGD(0.01, momentum=0.9, clip_norm=1.0), epochs=60,
+                     batch_size=50, rng=np.random.default_rng(0), on_divergence="stop", record_grad_norm=True)
         assert rec.diverged_epoch is None and rec.accuracy[-1] > 0.95
         assert max(rec.grad_norm) > 100  # the gradients were large; the steps were not
 
     def test_records_and_checks(self, circles):
         X, y = circles
         model = nl.MLP([2, 8, 1], "relu", rng=np.random.default_rng(0))
-        rec = train(model, X, y, optimizer=nl.Adam(0.01), epochs=3, batch_size=50,
-                    rng=np.random.default_rng(0))
+        rec = nl.fit(model, X, y, loss="bce", optimizer=nl.Adam(0.01), epochs=3, batch_size=50,
+                     rng=np.random.default_rng(0), record_grad_norm=True)
         assert len(rec.loss) == len(rec.accuracy) == 3 and len(rec.grad_norm) == 12
         with pytest.raises(TypeError, match="optimizer: expected an nnlab optimiser"):
-            train(model, X, y, optimizer="sgd", epochs=1, batch_size=10, rng=np.random.default_rng(0))
+            nl.fit(model, X, y, loss="bce", optimizer="sgd", epochs=1, batch_size=10, rng=np.random.default_rng(0))
 
 
 class TestDashboard:
     def test_opens_at_the_lecture_preset(self):
-        dash = nl.widgets.vanishing_gradients(preset="sigmoid-deep")
-        assert dash.values == PRESETS["sigmoid-deep"] and dash.n_draws == 1
+        dash = nl.widgets.gradients_explorer(preset="sigmoid-deep")
+        assert dash.values == GRADIENTS_PRESETS["sigmoid-deep"] and dash.n_draws == 1
         assert dash.result.grad_ratio < 1e-4
         assert dash.image.value[:8] == b"\x89PNG\r\n\x1a\n"
         from PIL import Image
@@ -428,15 +432,15 @@ class TestDashboard:
         assert picture.size == (1300, 420) and picture.mode == "RGB"  # figsize x dpi, opaque
 
     def test_every_preset_sets_the_controls_and_draws(self):
-        dash = vanishing_gradients(preset=None)
-        for name, values in PRESETS.items():
+        dash = gradients_explorer(preset=None)
+        for name, values in GRADIENTS_PRESETS.items():
             before = dash.image.value
             dash.set_preset(name)
             assert dash.values == values and dash.message.value == ""
             assert dash.image.value != before
 
     def test_a_control_redraws_in_place(self):
-        dash = vanishing_gradients(preset="relu-he")
+        dash = gradients_explorer(preset="relu-he")
         first, draws = dash.image.value, dash.n_draws
         dash.controls["depth"].value = 12
         assert dash.n_draws == draws + 1 and dash.image.value != first
@@ -445,14 +449,14 @@ class TestDashboard:
         assert dash.result.net.batch_norm
 
     def test_sliders_wait_for_the_mouse_to_let_go(self):
-        dash = vanishing_gradients()
+        dash = gradients_explorer()
         for name in ("width", "depth", "scale"):
             assert dash.controls[name].continuous_update is False
         assert (dash.controls["width"].min, dash.controls["width"].max) == (2, 512)
         assert (dash.controls["depth"].min, dash.controls["depth"].max) == (1, 100)
 
     def test_an_overflowing_setting_draws_a_message_in_the_figure(self):
-        dash = vanishing_gradients(preset="relu-he")
+        dash = gradients_explorer(preset="relu-he")
         dash.set_values(init="normal", scale=1.0, width=64, depth=60)
         assert dash.result.overflow_layer is not None and dash.message.value == ""
         texts = [t.get_text() for t in dash.figure.axes[0].texts]
@@ -461,7 +465,7 @@ class TestDashboard:
     def test_a_large_network_is_probed_on_fewer_samples(self):
         """The issue's 100 x 512 on 256 samples is 33.4 GFLOP: the dashboard halves the batch to fit
         its budget, counted (not timed), so the picture is the same on every machine."""
-        for values in PRESETS.values():
+        for values in GRADIENTS_PRESETS.values():
             net = DeepNet(**values)
             assert probe_flops(net, 256) <= FLOP_BUDGET and dashboard_batch(net, 256) == 256
         assert dashboard_batch(DeepNet(100, 512), 256) == 32
@@ -469,17 +473,17 @@ class TestDashboard:
         assert dashboard_batch(DeepNet(100, 200), 256) == 128
         assert dashboard_batch(DeepNet(100, 512), 256, None) == 256
         assert dashboard_batch(DeepNet(100, 512), 256, 1e6) == 32  # never below MIN_BATCH
-        dash = vanishing_gradients(preset="relu-he")
+        dash = gradients_explorer(preset="relu-he")
         dash.set_values(width=512, depth=100)
         assert dash.result.batch == 32 and len(dash.result.grad_norm) == 100
         assert "batch of 32 (the first 32 of 256 samples" in dash.figure.texts[0].get_text()
         dash.set_preset("relu-he")
         assert dash.result.batch == 256 and dash.figure.texts[0].get_text().endswith("batch of 256")
-        whole = vanishing_gradients(preset=None, flop_budget=None, batch=64)
+        whole = gradients_explorer(preset=None, flop_budget=None, batch=64)
         whole.set_values(width=512, depth=100)
         assert whole.result.batch == 64
         with pytest.raises(ValueError, match="flop_budget: expected a positive number"):
-            vanishing_gradients(flop_budget=0)
+            gradients_explorer(flop_budget=0)
 
     @pytest.mark.parametrize("via, to", [("relu-he", "exploding"), ("exploding", "sigmoid-deep"),
                                          ("relu-narrow", "sigmoid-batchnorm"), ("exploding", "relu-he"),
@@ -488,33 +492,43 @@ class TestDashboard:
         """The dashboard moves its artists instead of rebuilding the figure; the picture must be the
         one a dashboard opened at that setting draws, pixel for pixel (nothing left over from the
         previous setting: an overflow message, a tick format, axis limits)."""
-        moved = vanishing_gradients(preset=via)
+        moved = gradients_explorer(preset=via)
         moved.set_values(init="normal", scale=1.0, width=64, depth=60, activation="relu")  # overflows
         assert moved.result.overflow_layer is not None
         moved.set_preset(to)
-        fresh = vanishing_gradients(preset=to)
+        fresh = gradients_explorer(preset=to)
         assert moved.image.value == fresh.image.value
 
     def test_static_figure_and_bad_preset(self):
-        dash = vanishing_gradients(preset="exploding")
+        dash = gradients_explorer(preset="exploding")
         fig = dash.static_figure()
         assert len(fig.axes) == 3 and "first / last = " in fig.axes[0].get_title()
         with pytest.raises(ValueError, match="preset: expected one of"):
-            vanishing_gradients(preset="nope")
+            gradients_explorer(preset="nope")
 
 
 def test_figures_for_the_notebook():
-    from nnlab.probe import TrainRecord
-    from nnlab.widgets import gradients as g
+    from matplotlib.figure import Figure
+
+    from nnlab.plots import gradients as g
 
     result = probe(DeepNet(5, 16, "sigmoid", "normal", 1.0), rng=np.random.default_rng(0), keep_dphi=(1, 5))
-    assert len(g.dphi_figure(result).axes) == 1
-    assert len(g.grad_norm_figure({"a": result, "b": result}).axes[0].lines) == 2
-    recs = {"learns": TrainRecord(loss=[0.7, 0.1], accuracy=[0.5, 1.0], grad_norm=[3.0, 1.0]),
-            "diverges": TrainRecord(loss=[5.0], grad_norm=[1e3, np.inf], diverged_epoch=2)}
-    titles = [ax.get_title() for ax in g.loss_figure(recs).axes]
-    assert titles == ["learns\naccuracy 100%", "diverges\ndiverged in epoch 2"]
-    assert len(g.clipping_figure(recs, 1.0).axes) == 2
+    ax = Figure().subplots()
+    g.plot_dphi(ax, result)
+    assert len(ax.patches) == 2  # one step histogram per kept layer
+    ax = Figure().subplots()
+    g.plot_grad_norms(ax, {"a": result, "b": result}, title="two")
+    assert len(ax.lines) == 2 and ax.get_title() == "two"
+    recs = {"learns": nl.History(loss=[0.7, 0.1], accuracy=[0.5, 1.0], grad_norm=[3.0, 1.0]),
+            "diverges": nl.History(loss=[5.0], grad_norm=[1e3, np.inf], diverged_epoch=2)}
+    fig = Figure(figsize=(7.2, 2.9))
+    g.plot_losses(fig, recs)
+    assert [ax.get_title() for ax in fig.axes] == ["learns\naccuracy 100%", "diverges\ndiverged in epoch 2"]
+    fig = Figure()
+    g.plot_clipping(fig, recs, 1.0)
+    assert len(fig.axes) == 2
+    fig = Figure()
+    g.plot_firing(fig, {"relu": np.array([0.0, 0.5, 1.0])})
+    assert fig.axes[0].get_title() == "relu\n1 of 3 units silent"
     with pytest.raises(ValueError, match="result: no phi'"):
-        g.dphi_figure(probe(DeepNet(2, 4), rng=np.random.default_rng(0)))
-
+        g.plot_dphi(Figure().subplots(), probe(DeepNet(2, 4), rng=np.random.default_rng(0)))

@@ -1,7 +1,8 @@
-"""Matplotlib figures for the notebooks. Each function draws on an ``ax`` it is given.
+"""The pictures every topic shares: class colours, points, decision boundaries, loss curves.
 
-The data behind a picture is computed by a separate function (``decision_grid``,
-``nnlab.layers.hidden_activations``) so tests can check the numbers, not only that a figure exists.
+Each ``plot_*`` function draws on the ``ax`` it is given and returns nothing. The numbers behind a
+picture come from a separate function (``decision_grid`` here; the topic modules elsewhere) so
+that tests check the numbers, not only that a figure exists.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 
-from .layers import Sequential, hidden_activations
+from ..layers import Sequential
 
 #: colours of class 0 and class 1, used for points and regions alike
 CLASS_COLORS = ("#1f77b4", "#d62728")
@@ -76,41 +77,6 @@ def plot_decision_boundary(ax: Axes, model: Sequential | ScoreFn, X: np.ndarray,
     ax.set(xlim=xlim, ylim=ylim, xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
     if title:
         ax.set_title(title)
-
-
-def plot_hidden_space(ax: Axes, model: Sequential, X: np.ndarray, y: np.ndarray, *,
-                      threshold: float = 0.0, lim: tuple[float, float] | None = None,
-                      annotate: bool = True) -> None:
-    """The points mapped through the first hidden layer of a 2-unit network, and the output
-    unit's separating line ``w1 h1 + w2 h2 + b = threshold`` in that plane.
-
-    The output unit is linear in (h1, h2): if the mapped classes fall on either side of a line,
-    the hidden layer has made the problem linearly separable.
-    """
-    H = hidden_activations(model, X)
-    if H.shape[1] != 2:
-        raise ValueError(f"model: expected 2 units in the first hidden layer, got {H.shape[1]}")
-    out = model.dense_layers[1]
-    if out.n_out != 1 or len(model.dense_layers) != 2:
-        raise ValueError("model: expected one hidden layer and one output unit")
-    (w1, w2), b = out.params["W"][:, 0], out.params["b"][0]
-    lo, hi = lim or (min(H.min(), 0) - 0.5, max(H.max(), 1) + 0.5)
-    hh = np.linspace(lo, hi, 200)
-    g1, g2 = np.meshgrid(hh, hh)
-    side = (w1 * g1 + w2 * g2 + b > threshold).astype(float)
-    ax.contourf(g1, g2, side, levels=[-0.5, 0.5, 1.5], cmap=REGION_CMAP)
-    if abs(w2) > 1e-12:
-        ax.plot(hh, (threshold - b - w1 * hh) / w2, color="black", lw=1.5, label="output unit's boundary")
-    elif abs(w1) > 1e-12:
-        ax.axvline((threshold - b) / w1, color="black", lw=1.5, label="output unit's boundary")
-    plot_points(ax, H, y, labels=False, size=160)
-    if annotate:  # one label per hidden point, naming every input that lands there
-        names: dict[tuple[float, float], list[str]] = {}
-        for x, h in zip(np.asarray(X), H):
-            names.setdefault((round(float(h[0]), 9), round(float(h[1]), 9)), []).append(f"({x[0]:g}, {x[1]:g})")
-        for h, labels in names.items():
-            ax.annotate(" and ".join(labels), h, textcoords="offset points", xytext=(8, 8), fontsize=9)
-    ax.set(xlim=(lo, hi), ylim=(lo, hi), xlabel="$h_1$", ylabel="$h_2$", aspect="equal")
 
 
 def plot_loss_curve(ax: Axes, losses: list[float] | np.ndarray, *, label: str | None = None,

@@ -38,7 +38,7 @@ def test_hidden_space_maps_xor_to_a_separable_picture():
     H = nl.hidden_activations(HAND, X)
     assert H.tolist() == [[0, 0], [1, 0], [1, 0], [2, 1]]
     fig, ax = plt.subplots()
-    nl.plots.plot_hidden_space(ax, HAND, X, y, threshold=0.5)
+    nl.plots.xor.plot_hidden_space(ax, HAND, X, y, threshold=0.5)
     drawn = np.concatenate([c.get_offsets() for c in ax.collections if type(c).__name__ == "PathCollection"])
     assert sorted(map(tuple, drawn.tolist())) == sorted(map(tuple, H.tolist()))
     line = ax.lines[0]
@@ -51,8 +51,8 @@ def test_hidden_space_maps_xor_to_a_separable_picture():
 
 def test_hidden_space_needs_two_hidden_units():
     model = nl.MLP([2, 3, 1], rng=np.random.default_rng(0))
-    with pytest.raises(ValueError, match="model: expected 2 units"):
-        nl.plots.plot_hidden_space(plt.gca(), model, *nl.data.xor())
+    with pytest.raises(ValueError, match=r"model: expected one hidden layer of 2 units, got sizes \[2, 3, 1\]"):
+        nl.plots.xor.plot_hidden_space(plt.gca(), model, *nl.data.xor())
     plt.close("all")
 
 
@@ -93,7 +93,7 @@ class TestExplorer:
     def test_a_failing_draw_shows_a_message_not_a_traceback(self):
         explorer = nl.widgets.xor_explorer()
         before = explorer.image.value
-        explorer.draw = lambda fig, **values: (_ for _ in ()).throw(ValueError("bad weights"))
+        explorer.view.update = lambda **values: (_ for _ in ()).throw(ValueError("bad weights"))
         explorer.controls["c"].value = 0.5
         assert "Cannot draw this setting: bad weights" in explorer.message.value
         assert explorer.image.value == before

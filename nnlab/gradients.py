@@ -19,8 +19,15 @@ The network (``DeepNet``): ``depth`` hidden layers of ``width`` units, then one 
     z = h_D beta,  L = mean over the batch of (y - z)^2   (the lecture's MSE)
 
 The probe feeds ``X ~ N(0, 1)`` of shape ``(batch, width)`` and targets ``y ~ N(0, 1)``.
-``DeepNet.build`` makes the same network from nnlab layers, for training and for checking the
-probe against ``Sequential.backward``.
+``DeepNet.build`` makes the same network from nnlab layers, for training (with ``nnlab.fit``) and
+for checking the probe against ``Sequential.backward``.
+
+The probe is a fast kernel of its own (it keeps the gradient at unit norm with its scale as a
+logarithm, so that vanishing and exploding gradients never underflow or overflow float32), but it
+takes every formula and constant from the canonical modules: the activations and their largest
+slopes from ``nnlab.activations`` (``value_and_grad``), the weights' scale from ``nnlab.init``
+(``weight_std``), batch norm's eps from ``nnlab.normalization``. The tests check it against
+nnlab's layers, PyTorch's autograd and central differences.
 """
 
 from __future__ import annotations
@@ -32,24 +39,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import check_array, check_positive, check_positive_int, check_rng
-from .activations import sigmoid_grad
+from ._validate import check_positive, check_positive_int, check_rng
+from .activations import ACTIVATIONS, LEAKY_SLOPE, MAX_SLOPE, sigmoid_grad, value_and_grad
+from .init import weight_std
 from .layers import Activation, Dense, Layer, Sequential
-from .losses import KERNELS, get_loss, prepare_targets
-from .normalization import BatchNorm, Residual
-from .optim import Optimizer, grad_norm
+from .normalization import EPS, BatchNorm, Residual
 
-#: the activations the probe knows (nnlab's defaults: slope 0.01, alpha 1)
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
-#: the initialisations: N(0, scale^2), Glorot (Var = 2 / (n_in + n_out)), He (Var = 2 / n_in)
-INITS = ("normal", "glorot", "he")
+#: the initialisations a ``DeepNet`` draws its Gaussian weights with (names of ``nnlab.init``):
+#: N(0, scale^2), Glorot (Var = 2 / (n_in + n_out)), He (Var = 2 / n_in)
+INITS = ("normal", "glorot_normal", "he_normal")
 #: a unit counts as saturated where phi'(q) is below this fraction of phi's largest slope. For the
 #: sigmoid it is sigma'(3) / sigma'(0) = 0.18, so "saturated" means |q| > 3, the lecture's threshold;
 #: for tanh it means |q| > 1.5 (tanh(q) = 2 sigma(2q) - 1).
-SATURATION = float(sigmoid_grad(np.array(3.0)) / 0.25)
-_MAX_SLOPE = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "leaky_relu": 1.0, "elu": 1.0}
-_SLOPE = 0.01  # leaky ReLU's slope (nnlab's default; nnlab's ELU has alpha = 1)
-_BN_EPS = 1e-5
+SATURATION = float(sigmoid_grad(np.array(3.0)) / MAX_SLOPE["sigmoid"])
 _BLOCK = 64  # the probe's weights are drawn in blocks of this size (see GradientProbe)
 
 
@@ -65,10 +67,11 @@ class DeepNet:
     width : int
         Units per hidden layer.
     activation : str
-        sigmoid, tanh, relu, leaky_relu or elu.
+        One of ``nnlab.ACTIVATIONS`` (sigmoid, tanh, relu, leaky_relu, elu, identity), with its
+        default parameters.
     init : str
-        ``"normal"``: W ~ N(0, scale^2); ``"glorot"``: N(0, 2 / (n_in + n_out));
-        ``"he"``: N(0, 2 / n_in). The output layer uses the same rule.
+        ``"normal"``: W ~ N(0, scale^2); ``"glorot_normal"``: N(0, 2 / (n_in + n_out));
+        ``"he_normal"``: N(0, 2 / n_in). The output layer uses the same rule.
     scale : float
         Standard deviation of the weights for ``init="normal"`` (ignored otherwise).
     batch_norm : bool
@@ -81,7 +84,7 @@ class DeepNet:
     depth: int
     width: int
     activation: str = "relu"
-    init: str = "he"
+    init: str = "he_normal"
     scale: float = 1.0
     batch_norm: bool = False
     residual: bool = False
@@ -90,7 +93,7 @@ class DeepNet:
         check_positive_int(self.depth, "depth")
         check_positive_int(self.width, "width")
         if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation: expected one of {list(ACTIVATIONS)}, got {self.activation!r}")
+            raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
         if self.init not in INITS:
             raise ValueError(f"init: expected one of {list(INITS)}, got {self.init!r}")
         check_positive(self.scale, "scale")
@@ -99,12 +102,8 @@ class DeepNet:
                 raise TypeError(f"{name}: expected True or False, got {getattr(self, name)!r}")
 
     def weight_std(self, n_in: int, n_out: int) -> float:
-        """The standard deviation of the weights of a layer ``n_in -> n_out``."""
-        if self.init == "normal":
-            return float(self.scale)
-        if self.init == "glorot":
-            return math.sqrt(2.0 / (n_in + n_out))
-        return math.sqrt(2.0 / n_in)
+        """The standard deviation of the weights of a layer ``n_in -> n_out`` (``nnlab.init.weight_std``)."""
+        return weight_std(self.init, n_in, n_out, std=self.scale)
 
     def shapes(self, n_in: int | None = None, n_out: int = 1) -> list[tuple[int, int]]:
         """Shapes of the ``depth + 1`` weight matrices, input to output (``n_in`` defaults to width)."""
@@ -154,7 +153,7 @@ class DeepNet:
         return Sequential(*layers)
 
     def __str__(self) -> str:
-        init = f"normal(std={self.scale:g})" if self.init == "normal" else self.init
+        init = {"normal": f"normal(std={self.scale:g})", "glorot_normal": "glorot", "he_normal": "he"}[self.init]
         extras = "".join([" + batch norm" if self.batch_norm else "", " + residual" if self.residual else ""])
         return f"{self.depth} x {self.width} {self.activation}, {init} init{extras}"
 
@@ -198,15 +197,17 @@ def gaussian_moments(activation: str, v: float) -> tuple[float, float, float]:
     Closed forms for relu and leaky_relu; a fine grid over z ~ N(0, 1), q = sqrt(v) z, otherwise.
     """
     if activation in ("relu", "leaky_relu"):
-        c = 0.0 if activation == "relu" else _SLOPE
+        c = 0.0 if activation == "relu" else LEAKY_SLOPE
         return (1 - c) * math.sqrt(v / (2 * math.pi)), v * (1 + c * c) / 2, (1 + c * c) / 2
+    if activation == "identity":
+        return 0.0, v, 1.0
     if not math.isfinite(v):
         return math.nan, math.nan, math.nan
-    if activation not in _MAX_SLOPE:
-        raise ValueError(f"activation: expected one of {list(ACTIVATIONS)}, got {activation!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {activation!r}")
     q = math.sqrt(v) * _Z_GRID
     with np.errstate(over="ignore", under="ignore"):
-        a, da = _activate(activation, q)  # the probe's own phi and phi', in one pass
+        a, da = value_and_grad(activation, q)  # the probe's own phi and phi', in one pass
     return float(_Z_WEIGHTS @ a), float(_Z_WEIGHTS @ (a * a)), float(_Z_WEIGHTS @ (da * da))
 
 
@@ -334,40 +335,6 @@ def _norm(x: np.ndarray) -> float:
     """Euclidean norm of all entries (one BLAS dot; the backward pass keeps its arrays near norm 1)."""
     flat = x.reshape(-1)
     return math.sqrt(max(float(np.dot(flat, flat)), 0.0))
-
-
-def _activate(name: str, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """phi(q) and phi'(q) for a float array, in few passes (the probe's hot loop)."""
-    if name == "relu":
-        dphi = (q > 0).astype(q.dtype)
-        return q * dphi, dphi
-    if name == "sigmoid":  # sigma(q) = (1 + tanh(q / 2)) / 2: no overflow, one transcendental
-        a = np.multiply(q, 0.5)
-        np.tanh(a, out=a)
-        a *= 0.5
-        a += 0.5
-        dphi = np.subtract(1.0, a, dtype=q.dtype)
-        dphi *= a
-        return a, dphi
-    if name == "tanh":
-        a = np.tanh(q)
-        dphi = np.multiply(a, a)
-        np.subtract(1.0, dphi, out=dphi)
-        return a, dphi
-    # arithmetic instead of np.where, which is several times slower on float32 arrays
-    one = q.dtype.type(1)
-    if name == "leaky_relu":  # phi' = 1 for q > 0, slope otherwise
-        dphi = (q > 0).astype(q.dtype)
-        dphi *= one - q.dtype.type(_SLOPE)
-        dphi += q.dtype.type(_SLOPE)
-        return q * dphi, dphi
-    # elu (alpha = 1): a = q for q > 0, e^q - 1 otherwise; phi' = 1, or e^q. With e = exp(min(q, 0)),
-    # which is 1 for q > 0: a = max(q, 0) + e - 1 and phi' = e
-    e = np.minimum(q, 0)
-    np.exp(e, out=e)
-    a = np.subtract(e, one)
-    a += np.maximum(q, 0)
-    return a, e
 
 
 _controller: list = []
@@ -503,7 +470,7 @@ class GradientProbe:
         stds = [net.weight_std(a, b) for a, b in shapes]
         D, n, N = net.depth, net.width, batch
         dt = self.dtype.type
-        thresh = dt(SATURATION * _MAX_SLOPE[net.activation])
+        thresh = dt(SATURATION * MAX_SLOPE[net.activation])
         nan = np.full(D, np.nan)
         preact_std, act_std, saturated, dead = nan.copy(), nan.copy(), nan.copy(), nan.copy()
         grad, dh = nan.copy(), nan.copy()
@@ -523,10 +490,10 @@ class GradientProbe:
             if net.batch_norm:
                 q -= q.mean(axis=0)
                 var = np.einsum("ij,ij->j", q, q) / N
-                inv = (1.0 / np.sqrt(var + _BN_EPS)).astype(self.dtype)
+                inv = (1.0 / np.sqrt(var + EPS)).astype(self.dtype)
                 q *= inv
             preact_std[d] = _mean_std(q)[1]
-            a, dphi = _activate(net.activation, q)
+            a, dphi = value_and_grad(net.activation, q)
             saturated[d] = np.count_nonzero(dphi < thresh) / dphi.size
             dead[d] = 1.0 - np.count_nonzero(dphi.any(axis=0)) / n if net.activation == "relu" else 0.0
             if d + 1 in keep_dphi:
@@ -663,126 +630,9 @@ def probe(net: DeepNet, *, rng: np.random.Generator, batch: int = 256, dtype: ty
     Examples
     --------
     >>> import numpy as np, nnlab as nl
-    >>> net = nl.probe.DeepNet(depth=30, width=16, activation="sigmoid", init="normal", scale=1.0)
-    >>> r = nl.probe.probe(net, rng=np.random.default_rng(0))
+    >>> net = nl.gradients.DeepNet(depth=30, width=16, activation="sigmoid", init="normal", scale=1.0)
+    >>> r = nl.gradients.probe(net, rng=np.random.default_rng(0))
     >>> r.grad_ratio < 1e-5          # the first layer's gradient has all but vanished
     True
     """
     return GradientProbe(rng=rng, batch=batch, dtype=dtype)(net, keep_dphi=keep_dphi)
-
-
-# --- training -------------------------------------------------------------------------------------
-def circles(n: int = 200, *, noise: float = 0.08, factor: float = 0.5,
-            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Two noisy concentric circles: a small task no straight line can solve.
-
-    (The same kind of data as scikit-learn's ``make_circles``, without importing scikit-learn,
-    which takes seconds.)
-
-    Parameters
-    ----------
-    n : int
-        Number of points; ``n // 2`` on the outer circle (radius 1, label 0), the rest on the
-        inner one (radius ``factor``, label 1).
-    noise : float
-        Standard deviation of the Gaussian noise added to each coordinate.
-    factor : float
-        Radius of the inner circle, in (0, 1).
-    rng : np.random.Generator
-
-    Returns
-    -------
-    X : array, shape (n, 2)
-    y : array of int, shape (n,)
-    """
-    n = check_positive_int(n, "n")
-    if not 0 < factor < 1:
-        raise ValueError(f"factor: expected a number in (0, 1), got {factor!r}")
-    if not noise >= 0:
-        raise ValueError(f"noise: expected a number >= 0, got {noise!r}")
-    check_rng(rng)
-    y = (np.arange(n) >= n // 2).astype(int)
-    angle = rng.uniform(0.0, 2 * np.pi, n)
-    radius = np.where(y == 1, factor, 1.0)
-    X = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)]) + rng.normal(0.0, noise, (n, 2))
-    return X, y
-
-
-@dataclass
-class TrainRecord:
-    """What ``train`` returns.
-
-    Attributes
-    ----------
-    loss : list of float
-        Mean training loss of every epoch (over its minibatches, as the weights change).
-    accuracy : list of float
-        Training accuracy of every epoch (classification losses only).
-    grad_norm : list of float
-        The joint norm of all gradients at every step, before any clipping.
-    diverged_epoch : int or None
-        The epoch (1-based) in which the loss became NaN or infinite; training stopped there.
-    """
-
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-    grad_norm: list[float] = field(default_factory=list)
-    diverged_epoch: int | None = None
-
-
-def train(model: Sequential, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer, epochs: int,
-          batch_size: int, rng: np.random.Generator, loss: str = "bce") -> TrainRecord:
-    """Train with minibatches and record the loss per epoch and the gradient norm per step.
-
-    Like ``nnlab.fit``, but a run that diverges is stopped and recorded (``diverged_epoch``)
-    instead of raising, so that a notebook can plot it next to runs that learn.
-
-    Parameters
-    ----------
-    model : Sequential
-    X : array, shape (N, n_in)
-    y : array, shape (N,) or (N, n_out)
-    optimizer : Optimizer
-        For example ``nl.SGD(0.1, momentum=0.9, clip_norm=1.0)``.
-    epochs, batch_size : int
-    rng : np.random.Generator
-        Shuffles the samples at every epoch.
-    loss : str
-        ``"bce"``, ``"softmax_ce"`` or ``"mse"``.
-    """
-    get_loss(loss)
-    kernel = KERNELS[loss]
-    X = check_array(X, "X", ndim=2, n_features=model.n_in, dtype=model.dtype)
-    n = X.shape[0]
-    n_out = model.dense_layers[-1].n_out if model.dense_layers else X.shape[1]
-    Y = prepare_targets(loss, np.zeros((n, n_out), model.dtype), np.asarray(y))
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer: expected an nnlab optimiser such as nl.SGD(0.1), "
-                        f"got {type(optimizer).__name__}")
-    epochs = check_positive_int(epochs, "epochs")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    check_rng(rng)
-    record = TrainRecord()
-    with np.errstate(over="ignore", invalid="ignore"):
-        for epoch in range(epochs):
-            order = rng.permutation(n)
-            total, correct = 0.0, 0
-            for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
-                out = model.forward(X[idx], check=False)
-                value, dout = kernel(out, Y[idx])
-                if not math.isfinite(value):
-                    record.diverged_epoch = epoch + 1
-                    return record
-                model.backward(dout, input_grad=False)
-                record.grad_norm.append(grad_norm(model))
-                optimizer.step(model)
-                total += value * len(idx)
-                if loss == "bce":
-                    correct += int(np.count_nonzero((out[:, 0] > 0) == (Y[idx, 0] > 0.5)))
-                elif loss == "softmax_ce":
-                    correct += int(np.count_nonzero(out.argmax(axis=1) == Y[idx].argmax(axis=1)))
-            record.loss.append(total / n)
-            if loss != "mse":
-                record.accuracy.append(correct / n)
-    return record

@@ -1,0 +1,159 @@
+"""The pictures of notebook 06 (vanishing and exploding gradients): gradient norms per layer, histograms of
+the local gradients, training curves, firing rates and clipping. Each ``plot_*`` function draws on the
+``ax`` or ``fig`` it is given, from a probe's results (``nnlab.gradients``) or ``nnlab.fit``'s histories."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+from ..gradients import SATURATION, ProbeResult
+from ..optim import History
+
+def positive(values: np.ndarray) -> np.ndarray:
+    """Values for a log axis: zeros and non-finite values become NaN (not drawn)."""
+    out = np.array(values, dtype=float)
+    out[~(np.isfinite(out) & (out > 0))] = np.nan
+    return out
+
+
+def log_ticks(ax: Axes) -> None:
+    """Plain tick labels (1, 2, 5, 10, ...) on a log axis spanning less than two decades."""
+    lo, hi = ax.get_ylim()
+    if lo > 0 and hi / lo < 100:
+        subs = (1.0, 2.0, 5.0) if hi / lo > 5 else (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
+        ax.yaxis.set_major_locator(LogLocator(subs=subs))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def log_limits(ax: Axes, lines: list) -> None:
+    """Fit a log axis to the finite values of ``lines`` (as autoscaling a new axes would), with
+    plain tick labels when it spans less than two decades."""
+    values = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in lines])
+    values = values[np.isfinite(values)]
+    ax.set_yscale("log")  # back to the default ticks, which _log_ticks may have replaced
+    if values.size:
+        lo, hi = values.min(), values.max()
+        pad = (hi / lo) ** 0.05 if hi > lo else 2.0  # 5% of the range on each side, like autoscaling
+        ax.set_ylim(lo / pad, hi * pad)
+    else:
+        ax.set_ylim(0.1, 10)
+    log_ticks(ax)
+
+
+def plot_grad_norms(ax: Axes, results: Mapping[str, ProbeResult], *, title: str | None = None) -> None:
+    """``||dL/dW_d||`` against the layer number d, one line per labelled result, on a log scale."""
+    for label, result in results.items():
+        ax.plot(result.layers, positive(result.grad_norm), marker="o", ms=3, label=label)
+    ax.set_yscale("log")
+    ax.set(xlabel="hidden layer d  (1 = next to the input)", ylabel=r"$\|\partial L / \partial W_d\|$")
+    ax.grid(True, which="major", alpha=0.3)
+    if len(results) > 1:
+        ax.legend(fontsize=9)
+    if results:
+        log_ticks(ax)
+    if title:
+        ax.set_title(title, fontsize=11)
+
+
+def plot_dphi(ax: Axes, result: ProbeResult) -> None:
+    """Histograms of the local gradients ``phi'(q)`` of the layers kept by the probe (log x axis)."""
+    if not result.dphi:
+        raise ValueError("result: no phi'(q) values kept; probe with keep_dphi=(1, 10, ...)")
+    top = 0.25 if result.net.activation == "sigmoid" else 1.0
+    bins = np.logspace(-8, np.log10(top) + 0.02, 45)
+    colors = plt.cm.viridis(np.linspace(0, 0.9, len(result.dphi)))
+    for color, (layer, values) in zip(colors, sorted(result.dphi.items())):
+        clipped = np.clip(values, bins[0], None)  # exact zeros go to the first bin
+        ax.hist(clipped, bins=bins, weights=np.full(len(values), 1 / len(values)), histtype="step",
+                lw=1.8, color=color, label=f"layer {layer}: mean {values.mean():.3f}")
+    ax.axvline(top, color="gray", ls=":")
+    ax.axvline(SATURATION * top, color="#ff7f0e", ls="--", label=f"saturated below ({SATURATION * top:.3f})")
+    ax.set_xscale("log")
+    ax.set(xlabel=r"local gradient $\varphi'(q)$ of one unit on one sample", ylabel="fraction of values",
+           title=f"where the local gradients lie: {result.net}")
+    ax.title.set_fontsize(10)
+    ax.legend(fontsize=8, loc="upper left")
+
+
+def plot_losses(fig: Figure, records: Mapping[str, History], *, columns: int = 3,
+                ylim: tuple[float, float] = (0.0, 1.2), ylabel: str = "training loss (BCE)") -> None:
+    """Training-loss curves side by side on ``fig``, one panel per run (``nnlab.fit``'s histories), on the
+    same axis limits. A run that diverged is marked in its panel; losses above ``ylim`` run off the top.
+    The figure is best ``3.6 * columns`` inches wide and ``2.9`` inches per row."""
+    rows = -(-len(records) // columns)
+    axes = np.atleast_1d(fig.subplots(rows, min(columns, len(records)), squeeze=False)).ravel()
+    for ax, (label, rec) in zip(axes, records.items()):
+        epochs = np.arange(1, len(rec.loss) + 1)
+        ax.plot(epochs, rec.loss, color="#1f77b4", marker="." if len(rec.loss) < 5 else None)
+        if rec.diverged_epoch is not None:
+            status = f"diverged in epoch {rec.diverged_epoch}"
+            first = f"\n(epoch 1: {rec.loss[0]:.1e})" if rec.loss and rec.loss[0] > ylim[1] else ""
+            ax.text(0.5, 0.5, "loss became\ninfinite or NaN" + first, transform=ax.transAxes, ha="center",
+                    va="center", color="#b00")
+        else:
+            status = f"accuracy {rec.accuracy[-1]:.0%}" if rec.accuracy else f"loss {rec.loss[-1]:.3f}"
+        ax.set_title(f"{label}\n{status}", fontsize=10)
+        ax.set(xlabel="epoch", ylim=ylim, xlim=(0, max(len(r.loss) for r in records.values()) + 1))
+        ax.grid(True, alpha=0.3)
+    for ax in axes[len(records):]:
+        ax.set_visible(False)
+    for ax in axes[::columns]:
+        ax.set_ylabel(ylabel)
+    height = fig.get_figheight()  # margins in inches, so one row or two look the same
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.5 / height, top=1 - 0.5 / height,
+                        wspace=0.25, hspace=0.6)
+
+
+def plot_firing(fig: Figure, rates: Mapping[str, np.ndarray]) -> None:
+    """For each network, the fraction of the data on which each hidden unit fires (bar per unit), one
+    panel each on ``fig``. Units that fire on no sample at all are marked with a red x: silent units."""
+    axes = np.atleast_1d(fig.subplots(1, len(rates), sharey=True))
+    for ax, (label, rate) in zip(axes, rates.items()):
+        units = np.arange(1, len(rate) + 1)
+        ax.bar(units, rate, color="#2ca02c")
+        silent = rate == 0
+        ax.plot(units[silent], np.zeros(silent.sum()), "x", color="#b00", ms=7, mew=2)
+        ax.set_title(f"{label}\n{int(silent.sum())} of {len(rate)} units silent", fontsize=10)
+        ax.set(xlabel="unit of hidden layer 1", ylim=(-0.05, 1.05), xticks=units[::3])
+        ax.grid(True, axis="y", alpha=0.3)
+    axes[0].set_ylabel("fraction of the data it fires on")
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.17, top=0.82, wspace=0.12)
+
+
+def plot_clipping(fig: Figure, records: Mapping[str, History], clip_norm: float, *, top: float = 1e8) -> None:
+    """Left: the loss per epoch; right: the gradient norm at every step (``fit(..., record_grad_norm=True)``),
+    with the clip level (log scales). Values above ``top`` are drawn at ``top`` (a diverging run's last
+    gradients reach 1e100 and more)."""
+    ax_l, ax_g = fig.subplots(1, 2)
+    finite = [v for rec in records.values() for v in [*rec.loss, *rec.grad_norm] if np.isfinite(v) and v > 0]
+    bottom = min(finite) / 2 if finite else 1e-3
+    for label, rec in records.items():
+        end = f" (diverged, epoch {rec.diverged_epoch})" if rec.diverged_epoch is not None else ""
+        loss = np.minimum(positive(rec.loss), top)
+        line, = ax_l.plot(np.arange(1, len(loss) + 1), loss, marker=".", label=label + end)
+        grads = np.array(rec.grad_norm, dtype=float)
+        grads[~np.isfinite(grads)] = np.inf  # NaN from an overflow: off the scale too
+        ax_g.plot(np.arange(1, len(grads) + 1), np.clip(grads, bottom, top), color=line.get_color(),
+                  label=label)
+        if (grads > top).any():
+            ax_g.annotate(f"off the scale: {np.nanmax(grads[np.isfinite(grads)]):.0e}, then overflow"
+                          if np.isfinite(grads).any() and np.nanmax(grads[np.isfinite(grads)]) > top
+                          else "off the scale", xy=(np.argmax(grads > top) + 1, top), xytext=(15, -25),
+                          textcoords="offset points", fontsize=8, color=line.get_color(),
+                          arrowprops=dict(arrowstyle="->", color=line.get_color()))
+    ax_g.axhline(clip_norm, color="black", ls="--", lw=1, label=f"clip_norm = {clip_norm:g}")
+    ax_l.set(xlabel="epoch", ylabel="training loss (mean over the epoch)", yscale="log", title="loss",
+             ylim=(bottom, top * 2))
+    ax_g.set(xlabel="step (minibatch)", ylabel="gradient norm before clipping", yscale="log",
+             title="gradient norm", ylim=(bottom, top * 2))
+    for ax in (ax_l, ax_g):
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.14, top=0.92, wspace=0.22)

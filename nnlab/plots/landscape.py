@@ -1,0 +1,196 @@
+"""The pictures of notebook 05 (non-convexity): the loss along a line with its chord, on a plane (contours
+and surface), training paths, final losses and sharpness. Each ``plot_*`` function draws on the ``ax``
+it is given, from numbers that a function of ``nnlab.landscape`` computes."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+
+from .._validate import check_positive, check_vector
+
+#: colours of training paths: bright enough to read on the dark and the light end of viridis
+PATH_COLORS = ("#ff7f0e", "#f0f0f0", "#e377c2", "#17becf", "#d62728")
+
+def plot_loss_along_line(ax: Axes, alphas: np.ndarray, losses: np.ndarray, *, chord: bool = True,
+                         mark: float | None = None, labels: tuple[str, str] = ("θ′", "θ")) -> None:
+    """The loss along a line (from ``loss_along_line``), the chord between its ends, and a marked point.
+
+    Parameters
+    ----------
+    ax : Axes
+    alphas, losses : arrays, shape (n,)
+        Must include alpha = 0 and alpha = 1 (the two ends).
+    chord : bool
+        Draw the straight segment from (0, L(theta')) to (1, L(theta)): a convex loss never
+        rises above it.
+    mark : float, optional
+        An alpha to mark with a dot on the curve and on the chord.
+    labels : (str, str)
+        Names of the ends at alpha = 0 and alpha = 1.
+    """
+    alphas, losses = check_vector(alphas, "alphas"), check_vector(losses, "losses")
+    if alphas.shape != losses.shape:
+        raise ValueError(f"losses: expected shape {alphas.shape} to match alphas, got {losses.shape}")
+    if not (alphas.min() <= 0 and alphas.max() >= 1):
+        raise ValueError("alphas: expected a range that includes 0 and 1, the two ends of the segment")
+    ends = np.interp([0.0, 1.0], alphas, losses)
+    ax.plot(alphas, losses, color="C0", lw=2, label="loss along the line")
+    if chord:
+        ax.plot([0, 1], ends, color="gray", ls="--", lw=1.5, label="chord (a convex loss stays below it)")
+    ax.scatter([0, 1], ends, color="black", zorder=3)
+    for x, value, text in zip([0, 1], ends, labels):
+        ax.annotate(text, (x, value), textcoords="offset points", xytext=(-12, 6), ha="center", fontsize=12)
+    if mark is not None:
+        value = float(np.interp(mark, alphas, losses))
+        ax.scatter([mark], [value], s=80, color="C3", zorder=4, label=f"α = {mark:.2f}: L = {value:.3f}")
+        if chord and 0 <= mark <= 1:
+            on_chord = (1 - mark) * ends[0] + mark * ends[1]
+            ax.scatter([mark], [on_chord], s=40, color="gray", zorder=4)
+            ax.vlines(mark, min(value, on_chord), max(value, on_chord), color="C3", lw=1, ls=":")
+    ax.set(xlabel="α   (α θ + (1 − α) θ′)", ylabel="loss")
+    ax.legend(loc="upper center", fontsize=8)
+
+
+def plot_plane(ax: Axes, a: np.ndarray, b: np.ndarray, Z: np.ndarray, *, levels: int | Sequence[float] = 20,
+               points: dict[str, Sequence[float]] | None = None, labels: tuple[str, str] = ("a", "b"),
+               colorbar: bool = True) -> None:
+    """Filled contours of a 2-D slice of the loss (from ``loss_on_plane``), with labelled points.
+
+    Parameters
+    ----------
+    ax : Axes
+    a, b : arrays, shapes (n_a,), (n_b,)
+    Z : array, shape (n_b, n_a)
+    levels : int or sequence of float
+        Contour levels.
+    points : dict of str to (a, b), optional
+        Points to mark, by name (for example the minima).
+    labels : (str, str)
+        Axis labels.
+    colorbar : bool
+        Add a colour bar.
+    """
+    a, b = check_vector(a, "a"), check_vector(b, "b")
+    Z = np.asarray(Z, dtype=float)
+    if Z.shape != (b.size, a.size):
+        raise ValueError(f"Z: expected shape ({b.size}, {a.size}) = (len(b), len(a)), got {Z.shape}")
+    filled = ax.contourf(a, b, Z, levels=levels, cmap="viridis", extend="max")
+    ax.contour(a, b, Z, levels=filled.levels, colors="white", linewidths=0.4, alpha=0.6)
+    if colorbar:
+        ax.figure.colorbar(filled, ax=ax, label="loss")
+    for name, (pa, pb) in (points or {}).items():
+        ax.scatter([pa], [pb], s=90, marker="*", color="#d62728", edgecolors="white", zorder=4)
+        ax.annotate(name, (pa, pb), textcoords="offset points", xytext=(6, 6), color="white", fontsize=11)
+    ax.set(xlabel=labels[0], ylabel=labels[1], aspect="auto")
+
+
+def plot_surface(ax: Axes, a: np.ndarray, b: np.ndarray, Z: np.ndarray, *, zlim: tuple[float, float] | None = None,
+                 view: tuple[float, float] | None = None) -> None:
+    """The same slice as ``plot_plane``, as a 3-D surface; ``ax`` must be a 3-D axes.
+
+    Parameters
+    ----------
+    ax : Axes3D
+        From ``fig.add_subplot(projection="3d")``.
+    a, b : arrays, shapes (n_a,), (n_b,)
+    Z : array, shape (n_b, n_a)
+    zlim : (float, float), optional
+        Clip the surface to this height range (a few tall walls otherwise flatten the rest).
+    view : (float, float), optional
+        Elevation and azimuth of the camera, in degrees (``ax.view_init``).
+    """
+    if not hasattr(ax, "plot_surface"):
+        raise TypeError("ax: expected a 3-D axes, from fig.add_subplot(projection='3d')")
+    a, b = check_vector(a, "a"), check_vector(b, "b")
+    Z = np.asarray(Z, dtype=float)
+    if Z.shape != (b.size, a.size):
+        raise ValueError(f"Z: expected shape ({b.size}, {a.size}) = (len(b), len(a)), got {Z.shape}")
+    if zlim is not None:
+        Z = np.clip(Z, *zlim)
+    A, B = np.meshgrid(a, b)
+    ax.plot_surface(A, B, Z, cmap="viridis", rstride=1, cstride=1, linewidth=0, antialiased=True)
+    ax.set(xlabel="a", ylabel="b", zlabel="loss")
+    if zlim is not None:
+        ax.set_zlim(*zlim)
+    if view is not None:
+        ax.view_init(*view)
+
+
+def plot_paths(ax: Axes, coords: np.ndarray, *, colors: Sequence[str] | None = None,
+               labels: Sequence[str] | None = None) -> None:
+    """Training paths drawn on a plane: lines from a start (circle) to an end (cross).
+
+    Parameters
+    ----------
+    ax : Axes
+    coords : array, shape (R, T, 2)
+        Plane coordinates of each run's records (from ``plane_coordinates``).
+    colors, labels : sequences of R strings, optional
+    """
+    coords = np.asarray(coords, dtype=float)
+    if coords.ndim != 3 or coords.shape[2] != 2:
+        raise ValueError(f"coords: expected shape (R, T, 2), got {coords.shape}")
+    outline = [patheffects.Stroke(linewidth=4, foreground="black"), patheffects.Normal()]
+    for r, path in enumerate(coords):
+        color = colors[r] if colors is not None else PATH_COLORS[r % len(PATH_COLORS)]
+        ax.plot(path[:, 0], path[:, 1], color=color, lw=2, label=None if labels is None else labels[r],
+                path_effects=outline, zorder=4)
+        ax.scatter(*path[0], color=color, marker="o", s=50, edgecolors="black", zorder=5)
+        ax.scatter(*path[-1], color=color, marker="X", s=90, edgecolors="black", zorder=5)
+
+
+def plot_final_losses(ax: Axes, losses: dict[str, np.ndarray] | np.ndarray, *, bins: int | np.ndarray = 40,
+                      log: bool = False) -> None:
+    """Histogram of the final losses of many runs: separate bars are separate minima.
+
+    Parameters
+    ----------
+    ax : Axes
+    losses : array, shape (R,), or dict of str to arrays
+        One histogram per group (for example gradient descent and SGD), with the same bins.
+    bins : int or array
+    log : bool
+        Logarithmic loss axis.
+    """
+    groups = losses if isinstance(losses, dict) else {"runs": losses}
+    values = np.concatenate([check_vector(v, "losses") for v in groups.values()])
+    if isinstance(bins, numbers.Integral):
+        lo, hi = values.min(), values.max()
+        bins = np.geomspace(lo * 0.9, hi * 1.1, bins + 1) if log else np.linspace(lo - 0.02 * (hi - lo + 1e-12),
+                                                                                  hi + 0.02 * (hi - lo + 1e-12),
+                                                                                  bins + 1)
+    for k, (name, v) in enumerate(groups.items()):
+        ax.hist(v, bins=bins, alpha=0.7 if len(groups) > 1 else 1.0, color=f"C{k}", label=name, edgecolor="white")
+    if log:
+        ax.set_xscale("log")
+    ax.set(xlabel="final training loss", ylabel="number of runs")
+    if len(groups) > 1:
+        ax.legend()
+
+
+def plot_sharpness(ax: Axes, groups: dict[str, tuple[np.ndarray, np.ndarray]], *, lr: float | None = None) -> None:
+    """Final loss against sharpness for groups of runs, with the 2 / lr stability limit.
+
+    Parameters
+    ----------
+    ax : Axes
+    groups : dict of str to (losses, sharpness)
+        Two arrays of shape (R,) per group.
+    lr : float, optional
+        Draw the vertical line at sharpness 2 / lr, beyond which gradient descent with this
+        learning rate cannot settle.
+    """
+    for k, (name, (loss, sharp)) in enumerate(groups.items()):
+        loss, sharp = check_vector(loss, "losses"), check_vector(sharp, "sharpness")
+        if loss.shape != sharp.shape:
+            raise ValueError(f"groups[{name!r}]: expected losses and sharpness of the same shape")
+        ax.scatter(sharp, loss, s=45, alpha=0.75, color=f"C{k}", edgecolors="white", label=name)
+    if lr is not None:
+        ax.axvline(2 / check_positive(lr, "lr"), color="gray", ls="--", lw=1.2, label=f"2 / lr = {2 / lr:g}")
+    ax.set(xlabel="sharpness (largest Hessian eigenvalue)", ylabel="final training loss")
+    ax.legend()

@@ -1,0 +1,42 @@
+"""The pictures of notebook 01 (XOR) beyond the shared ones: the hidden space of a 2-2-1 network."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from ..layers import Sequential, check_mlp, hidden_activations
+from .base import REGION_CMAP, plot_points
+
+
+def plot_hidden_space(ax: Axes, model: Sequential, X: np.ndarray, y: np.ndarray, *,
+                      threshold: float = 0.0, lim: tuple[float, float] | None = None,
+                      annotate: bool = True) -> None:
+    """The points mapped through the first hidden layer of a 2-unit network, and the output
+    unit's separating line ``w1 h1 + w2 h2 + b = threshold`` in that plane.
+
+    The output unit is linear in (h1, h2): if the mapped classes fall on either side of a line,
+    the hidden layer has made the problem linearly separable.
+    """
+    dense, acts = check_mlp(model, n_out=1, min_hidden=1)
+    if len(acts) != 1 or dense[0].n_out != 2:
+        raise ValueError(f"model: expected one hidden layer of 2 units, got sizes {model.sizes}")
+    H = hidden_activations(model, X)
+    (w1, w2), b = dense[1].params["W"][:, 0], dense[1].params["b"][0]
+    lo, hi = lim or (min(H.min(), 0) - 0.5, max(H.max(), 1) + 0.5)
+    hh = np.linspace(lo, hi, 200)
+    g1, g2 = np.meshgrid(hh, hh)
+    side = (w1 * g1 + w2 * g2 + b > threshold).astype(float)
+    ax.contourf(g1, g2, side, levels=[-0.5, 0.5, 1.5], cmap=REGION_CMAP)
+    if abs(w2) > 1e-12:
+        ax.plot(hh, (threshold - b - w1 * hh) / w2, color="black", lw=1.5, label="output unit's boundary")
+    elif abs(w1) > 1e-12:
+        ax.axvline((threshold - b) / w1, color="black", lw=1.5, label="output unit's boundary")
+    plot_points(ax, H, y, labels=False, size=160)
+    if annotate:  # one label per hidden point, naming every input that lands there
+        names: dict[tuple[float, float], list[str]] = {}
+        for x, h in zip(np.asarray(X), H):
+            names.setdefault((round(float(h[0]), 9), round(float(h[1]), 9)), []).append(f"({x[0]:g}, {x[1]:g})")
+        for h, labels in names.items():
+            ax.annotate(" and ".join(labels), h, textcoords="offset points", xytext=(8, 8), fontsize=9)
+    ax.set(xlim=(lo, hi), ylim=(lo, hi), xlabel="$h_1$", ylabel="$h_2$", aspect="equal")
