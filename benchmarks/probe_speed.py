@@ -23,18 +23,19 @@ from __future__ import annotations
 
 import argparse
 import time
+from functools import partial
 
 import numpy as np
 
 import nnlab as nl
-from nnlab.probe import DeepNet, GradientProbe, probe_flops
+from nnlab.gradients import DeepNet, GradientProbe, probe_flops
 
 BATCH = 256
 SIZES = [(50, 256), (100, 512)]  # (depth, width): the issue's reference point, and the dashboard's maximum
 NETWORKS = {
-    "relu, He": dict(activation="relu", init="he"),
-    "sigmoid, Glorot": dict(activation="sigmoid", init="glorot"),
-    "relu, He, batch norm": dict(activation="relu", init="he", batch_norm=True),
+    "relu, He": dict(activation="relu", init="he_normal"),
+    "sigmoid, Glorot": dict(activation="sigmoid", init="glorot_normal"),
+    "relu, He, batch norm": dict(activation="relu", init="he_normal", batch_norm=True),
 }
 
 
@@ -120,9 +121,9 @@ def matmul_peak(threads: int, n: int = 2048, repeat: int = 3) -> float:
 
 def dashboard_table(repeat: int) -> None:
     """The dashboard at 100 x 512: its probe (on the batch it chooses), the full-batch probe, a redraw."""
-    from nnlab.widgets.gradients import dashboard_batch, vanishing_gradients
+    from nnlab.widgets.gradients import dashboard_batch, gradients_explorer
 
-    dash = vanishing_gradients(preset=None)  # one BLAS thread, as in the notebook
+    dash = gradients_explorer(preset=None)  # one BLAS thread, as in the notebook
     net0 = DeepNet(100, 512)
     start = time.perf_counter()
     dash.probe.standard_weights(net0)
@@ -139,7 +140,7 @@ def dashboard_table(repeat: int) -> None:
         dash.set_values(width=512, depth=100, activation=kwargs["activation"], init=kwargs["init"],
                         batch_norm=kwargs.get("batch_norm", False), residual=False)
         assert dash.result.batch == batch
-        peers = {"full": lambda: dash.probe(net), "dashboard": lambda: dash.probe(net, batch=batch),
+        peers = {"full": partial(dash.probe, net), "dashboard": partial(dash.probe, net, batch=batch),
                  "redraw": dash.redraw}
         times = {name: float("inf") for name in peers}
         for _ in range(repeat):
@@ -205,14 +206,14 @@ def main() -> None:
                       f"a layer's gradient norm: nnlab probe {off_probe:.1%}, plain loop {off_plain:.1%})")
             gp_all = GradientProbe(rng=np.random.default_rng(0), batch=BATCH, threads=None)
             gp_all(net)
-            peers = {"nnlab probe": lambda: gp(net),  # one BLAS thread, the probe's default
-                     "nnlab, BLAS thr": lambda: gp_all(net),  # the BLAS library's own thread count
-                     "plain numpy": lambda: plain_numpy_probe(net, X, y, weights),
-                     "plain np, 1 thr": on_one_thread(lambda: plain_numpy_probe(net, X, y, weights))}
+            peers = {"nnlab probe": partial(gp, net),  # one BLAS thread, the probe's default
+                     "nnlab, BLAS thr": partial(gp_all, net),  # the BLAS library's own thread count
+                     "plain numpy": partial(plain_numpy_probe, net, X, y, weights),
+                     "plain np, 1 thr": on_one_thread(partial(plain_numpy_probe, net, X, y, weights))}
             if torch is not None:
                 tX, ty = torch.from_numpy(X), torch.from_numpy(y)
                 tW = [torch.from_numpy(W).requires_grad_(True) for W in weights]
-                peers["pytorch-cpu"] = lambda: torch_probe(torch, net, tX, ty, tW)
+                peers["pytorch-cpu"] = partial(torch_probe, torch, net, tX, ty, tW)
             times = {name: float("inf") for name in peers}
             for _ in range(args.repeat):  # interleaved, so a slow spell of the machine hits every peer
                 for name, fn in peers.items():

@@ -28,6 +28,7 @@ import pickle
 import sys
 import zipfile
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -41,7 +42,7 @@ EXPECTED_COUNTS = {"train": (6131, 5851), "test": (1010, 974)}  # (threes, eight
 class _ArraysOnly(pickle.Unpickler):
     """Unpickle numpy arrays and nothing else."""
 
-    ALLOWED = {
+    ALLOWED: ClassVar[dict] = {
         ("numpy.core.multiarray", "_reconstruct"): np.ndarray.__reduce__(np.zeros(1))[0],
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): np.dtype,

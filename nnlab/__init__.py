@@ -25,8 +25,8 @@ __all__ = [
     "ACTIVATIONS", "MLP", "SGD", "Activation", "Adam", "Dense", "History", "Layer", "Sequential",
     "accuracy", "activations", "binary_cross_entropy", "check_backward", "check_layer", "check_mlp", "check_model",
     "clip_grad_norm", "data", "dead_units", "elu", "evaluate", "fit", "gradcheck", "hidden_activations", "identity",
-    "init", "layers", "leaky_relu", "load_mnist38", "losses", "mse", "numerical_gradient", "optim", "predict_labels", "rel_error",
-    "relu", "sigmoid", "softmax", "softmax_cross_entropy", "tanh",
+    "init", "layers", "leaky_relu", "load_mnist38", "losses", "mse", "numerical_gradient", "optim", "predict_labels",
+    "rel_error", "relu", "sigmoid", "softmax", "softmax_cross_entropy", "tanh",
 ]
 
 

@@ -34,7 +34,8 @@ from .layers import MLP, Activation, Dense, Sequential, check_mlp
 from .losses import mse
 
 __all__ = [
-    "FLOW_EXAMPLES", "BackpropTrace", "FlowPattern", "chain_multiplications", "check_network", "check_trace", "example_network", "flow_pattern", "flow_patterns",
+    "FLOW_EXAMPLES", "BackpropTrace", "FlowPattern", "chain_multiplications", "check_network", "check_trace",
+    "example_network", "flow_pattern", "flow_patterns",
     "format_array", "lecture_names", "multiply_chain", "numerical_trace", "pass_multiplications",
     "replace_derivative", "show", "trace",
 ]
@@ -258,7 +259,7 @@ def numerical_trace(model: Sequential, x: np.ndarray, y: np.ndarray | float,
     dict
         ``{name: gradient}`` with the names and shapes of ``trace(model, x, y).gradients``.
     """
-    dense, acts = _check_mlp(model)
+    _, acts = _check_mlp(model)
     x, y = _one_example(model, x, y)
     check_positive(h, "h")
     D = len(acts)

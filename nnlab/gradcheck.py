@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._format import ERROR_FLOOR, format_error, num
+from ._format import ERROR_FLOOR as ERROR_FLOOR  # printed as "< 1e-08": round-off, whose digits differ
+from ._format import format_error, num
 from ._validate import check_positive, check_positive_int, check_rng
 from .activations import ACTIVATIONS
 from .layers import Layer, Sequential

@@ -407,7 +407,7 @@ class GradientProbe:
         """The top-left ``rows x cols`` corner of layer ``layer``'s draws, drawing missing blocks."""
         have = self._draws.get(layer, np.empty((0, 0), dtype=self.dtype))
         R, C = (-(-rows // _BLOCK) * _BLOCK, -(-cols // _BLOCK) * _BLOCK)
-        if R > have.shape[0] or C > have.shape[1]:
+        if have.shape[0] < R or have.shape[1] < C:
             grown = np.empty((max(R, have.shape[0]), max(C, have.shape[1])), dtype=self.dtype)
             grown[:have.shape[0], :have.shape[1]] = have
             for i in range(0, grown.shape[0], _BLOCK):

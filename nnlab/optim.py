@@ -295,7 +295,7 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str,
         # each minibatch is gathered into the same two buffers: a fresh array per batch would make
         # training several times slower (new memory every step), and gathering right before use
         # keeps the batch in the cache for the first layer
-        X_buf, Y_buf = np.empty((batch_size, X.shape[1]), X.dtype), np.empty((batch_size,) + Y.shape[1:], Y.dtype)
+        X_buf, Y_buf = np.empty((batch_size, X.shape[1]), X.dtype), np.empty((batch_size, *Y.shape[1:]), Y.dtype)
         for epoch in range(epochs):
             order = rng.permutation(n) if batch_size < n else None  # one full batch needs no shuffling
             total_loss, total_correct = 0.0, 0.0

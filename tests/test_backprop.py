@@ -412,8 +412,7 @@ def test_patterns_agree_with_finite_differences(gate, rng):
         v, u = rng.standard_normal(n_in), rng.standard_normal(n_out)
         p = bp.flow_pattern(gate, v, u)
         np.testing.assert_allclose(p.outputs, GATES[gate](v))
-        f = lambda w: float(np.dot(u, GATES[gate](w)))  # noqa: E731
-        (numeric,) = central_differences(f, [v])
+        (numeric,) = central_differences(lambda w, u=u: float(np.dot(u, GATES[gate](w))), [v])
         np.testing.assert_allclose(p.downstream, numeric, atol=1e-8)
 
 

@@ -131,7 +131,7 @@ class TestTheLecturesClaims:
     def test_the_sigmoids_slope_is_at_most_a_quarter(self):
         q = np.linspace(-10, 10, 100_001)
         assert nl.activations.sigmoid_grad(q).max() == pytest.approx(0.25)
-        assert SATURATION == pytest.approx(4 * nl.sigmoid(np.array(3.0)) * (1 - nl.sigmoid(np.array(3.0))))
+        assert pytest.approx(4 * nl.sigmoid(np.array(3.0)) * (1 - nl.sigmoid(np.array(3.0)))) == SATURATION
         assert 0.180 < SATURATION < 0.181
 
     def test_sigmoid_with_glorot_shrinks_by_the_predicted_factor(self):
@@ -200,7 +200,8 @@ class TestTheNotebooksNumbers:
         X, y = nl.data.circles(200, rng=np.random.default_rng(0))
         nets = {"sigmoid": DeepNet(16, 32, "sigmoid", "glorot_normal"),
                 "sigmoid+bn": DeepNet(16, 32, "sigmoid", "glorot_normal", batch_norm=True),
-                "relu-glorot": DeepNet(16, 32, "relu", "glorot_normal"), "relu-he": DeepNet(16, 32, "relu", "he_normal"),
+                "relu-glorot": DeepNet(16, 32, "relu", "glorot_normal"),
+                "relu-he": DeepNet(16, 32, "relu", "he_normal"),
                 "residual": DeepNet(16, 32, "relu", "he_normal", residual=True),
                 "residual+bn": DeepNet(16, 32, "relu", "he_normal", batch_norm=True, residual=True)}
         rec = {name: nl.fit(net.build(rng=np.random.default_rng(0), n_in=2), X, y, loss="bce",
@@ -370,7 +371,8 @@ class TestProbe:
             DeepNet(0, 8)
         with pytest.raises(ValueError, match=r"activation: expected one of \['elu', 'identity', .*got 'swish'"):
             DeepNet(3, 8, "swish")
-        with pytest.raises(ValueError, match=r"init: expected one of \['normal', 'glorot_normal', 'he_normal'\], got 'xav"):
+        with pytest.raises(ValueError,
+                           match=r"init: expected one of \['normal', 'glorot_normal', 'he_normal'\], got 'xav"):
             DeepNet(3, 8, "relu", "xavier")
         with pytest.raises(ValueError, match="scale: expected a positive number"):
             DeepNet(3, 8, "relu", "normal", -1.0)

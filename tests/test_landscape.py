@@ -232,7 +232,7 @@ def test_the_objective_never_changes_the_model(rng):
 
 
 def test_the_plots_draw_what_they_are_given(two_point):
-    objective, model, theta, theta_prime = two_point
+    objective, _, theta, theta_prime = two_point
     alphas = np.linspace(-0.25, 1.25, 31)
     fig = plt.figure()
     ax = fig.add_subplot(1, 3, 1)

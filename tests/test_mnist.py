@@ -111,7 +111,7 @@ def test_scale_pixels():
     assert Xs.dtype == np.float32
     np.testing.assert_allclose(Xs, [[0.0, 0.2, 1.0]], rtol=1e-7)
     assert mnist.scale_pixels(X, np.float64).dtype == np.float64
-    with pytest.raises(ValueError, match="X: expected pixel values 0..255"):
+    with pytest.raises(ValueError, match=r"X: expected pixel values 0\.\.255"):
         mnist.scale_pixels(np.array([[300.0]]))
     with pytest.raises(ValueError, match="dtype"):
         mnist.scale_pixels(X, np.int32)
@@ -301,7 +301,7 @@ def test_explorer_caches_models_and_never_shows_a_traceback(data):
 
     explorer = mnist_explorer(data=data)
     assert list(explorer.models) == [(4, 0)] and explorer.image.value
-    net, train_err, test_err = explorer.models[(4, 0)]
+    _, train_err, test_err = explorer.models[(4, 0)]
     assert train_err < 0.05 and test_err < 0.05
     draws = explorer.n_draws
     explorer.controls["digit"].value = 7  # a new digit: no training

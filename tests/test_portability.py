@@ -46,7 +46,8 @@ def test_the_check_fails_when_an_output_differs(tmp_path):
     check must fail on that cell (and the variables must reach the kernel)."""
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell('import os\nprint(os.environ["OPENBLAS_CORETYPE"])', execution_count=1)
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Haswell, on the machine it was recorded on\n")]
+    recorded = "Haswell, on the machine it was recorded on\n"
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=recorded)]
     nb.cells = [cell]
     path = tmp_path / "99_differs.ipynb"
     nbformat.write(nb, path)

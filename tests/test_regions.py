@@ -207,7 +207,7 @@ def test_random_networks_use_few_of_the_possible_regions():
 def test_three_lines_in_general_position_make_seven_regions():
     # joints x1 = 0, x2 = 0 and x1 + x2 = 0.5; all three crossings inside [-1, 1]^2
     net = R.shallow_network([[0, 1, 0], [0, 0, 1], [-0.5, 1, 1]], [0, 1, 1, 1])
-    xx, yy, labels = R.region_grid(net, (-1, 1), (-1, 1), n=201)
+    _, _, labels = R.region_grid(net, (-1, 1), (-1, 1), n=201)
     assert labels.shape == (201, 201)
     assert labels.max() + 1 == 7 == R.max_regions_shallow(3, 2)
     assert labels[0, 0] == 0   # numbered in order of first appearance

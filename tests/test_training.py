@@ -18,7 +18,7 @@ def test_two_moons_reach_97_percent(moons, optimizer):
     rng = np.random.default_rng(0)
     model = nl.MLP([2, 16, 16, 1], "relu", rng=rng)
     hist = nl.fit(model, X, y, loss="bce", optimizer=optimizer, epochs=150, batch_size=32, rng=rng)
-    loss, acc = nl.evaluate(model, X, y, "bce")
+    _, acc = nl.evaluate(model, X, y, "bce")
     assert acc >= 0.97
     assert hist.epochs == 150 and len(hist.accuracy) == 150
     assert hist.loss[-1] < 0.2 * hist.loss[0]

@@ -57,8 +57,8 @@ class Config:
 
 
 CONFIGS = (
-    Config("generic", "an x86-64 CPU without AVX (OpenBLAS's generic SSE kernels), one thread", "Prescott", 1, "all", (),
-           ("prescott", "katmai", "core2")),
+    Config("generic", "an x86-64 CPU without AVX (OpenBLAS's generic SSE kernels), one thread", "Prescott", 1,
+           "all", (), ("prescott", "katmai", "core2")),
     Config("avx", "a 2011-2013 processor with AVX but not AVX2, two threads", "Sandybridge", 2, "avx2",
            ("avx",), ("sandybridge",), in_make_test=False),
     Config("avx2", "a laptop with AVX2 and FMA (2013 onwards), two threads", "Haswell", 2, "avx512",
@@ -132,7 +132,8 @@ try:
 except ImportError:
     from numpy.core import _multiarray_umath as m
 blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
-print(json.dumps({"kernel": blas[0].get("architecture", "") if blas else "", "threads": blas[0]["num_threads"] if blas else 0,
+print(json.dumps({"kernel": blas[0].get("architecture", "") if blas else "",
+                  "threads": blas[0]["num_threads"] if blas else 0,
                   "active": [t for t in m.__cpu_dispatch__ if m.__cpu_features__.get(t)]}))
 """
 

@@ -15,6 +15,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from ..gradients import SATURATION, ProbeResult
 from ..optim import History
 
+
 def positive(values: np.ndarray) -> np.ndarray:
     """Values for a log axis: zeros and non-finite values become NaN (not drawn)."""
     out = np.array(values, dtype=float)

@@ -12,7 +12,16 @@ from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 from .._validate import check_positive_int, check_rng
 from ..data import CLASS_NAMES, N_PIXELS, SIDE
 from ..layers import Sequential
-from ..mnist import HiddenSpace3D, as_images, digit_mosaic, grid_shape, plane_in_box, unit_images, unit_mosaic, unit_titles
+from ..mnist import (
+    HiddenSpace3D,
+    as_images,
+    digit_mosaic,
+    grid_shape,
+    plane_in_box,
+    unit_images,
+    unit_mosaic,
+    unit_titles,
+)
 from .base import CLASS_COLORS
 
 #: diverging colormap for weights: red = positive (pushes the unit on), blue = negative (off)

@@ -13,8 +13,19 @@ from matplotlib.colors import hsv_to_rgb
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from ..layers import Sequential
-from ..regions import (Interval, Pieces, check_interval, compose_networks, composition_labels, count_params,
-                       linear_pieces, max_regions_curve, max_regions_deep, monotone_segments, region_grid)
+from ..regions import (
+    Interval,
+    Pieces,
+    check_interval,
+    compose_networks,
+    composition_labels,
+    count_params,
+    linear_pieces,
+    max_regions_curve,
+    max_regions_deep,
+    monotone_segments,
+    region_grid,
+)
 
 #: colours for the pieces of the second network (and for inputs mapped into them)
 PIECE_COLORS = ("#9e9e9e", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
@@ -163,7 +174,7 @@ def plot_regions_2d(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), y
     int
         The number of regions seen on the grid (the same as ``count_regions_grid``).
     """
-    xx, yy, labels = region_grid(model, xlim, ylim, n)
+    _, _, labels = region_grid(model, xlim, ylim, n)
     ax.imshow(region_colors(labels), origin="lower", extent=(*xlim, *ylim), interpolation="nearest",
               aspect="auto")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal")

@@ -23,9 +23,10 @@ from typing import Any, Protocol
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from PIL import Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
+
 
 class View(Protocol):
     """What a dashboard draws with: built on a figure once, then updated to new control values."""
@@ -126,9 +127,9 @@ class Dashboard:
     def _on_change(self, change: dict) -> None:
         if self._holding:
             return
-        if self.presets and self.preset_picker.value in self.presets:
-            if not self._matches(self.presets[self.preset_picker.value]):
-                self._show_preset("(custom)")  # a control moved away from the preset
+        if (self.presets and self.preset_picker.value in self.presets
+                and not self._matches(self.presets[self.preset_picker.value])):
+            self._show_preset("(custom)")  # a control moved away from the preset
         self.redraw()
 
     def _matches(self, preset: Mapping[str, Any]) -> bool:

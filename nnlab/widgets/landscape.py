@@ -141,4 +141,5 @@ def nonconvexity_explorer(preset: str | None = "midpoint") -> Dashboard:
         "alpha": slider(0.5, *ALPHA_RANGE, 0.05, "α (θ′ → θ)"),
         "c": slider(1.0, 0.1, 10.0, 0.1, "rescaling c"),
     }
-    return Dashboard(NonconvexityView, controls, figsize=(13, 4.2), presets=NONCONVEXITY_PRESETS, preset=preset, columns=2)
+    return Dashboard(NonconvexityView, controls, figsize=(13, 4.2), presets=NONCONVEXITY_PRESETS, preset=preset,
+                     columns=2)

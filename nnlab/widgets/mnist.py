@@ -81,8 +81,8 @@ class MnistExplorer(Dashboard):
                                        description="test digit #", style={"description_width": "initial"},
                                        layout=widgets.Layout(width="420px")),
         }
-        super().__init__(lambda fig: MnistView(fig, self), controls, figsize=(11, 5.2), presets=MNIST_PRESETS, preset=preset,
-                         columns=2)
+        super().__init__(lambda fig: MnistView(fig, self), controls, figsize=(11, 5.2), presets=MNIST_PRESETS,
+                         preset=preset, columns=2)
 
     def model(self, units: int, second: int) -> tuple[MLP, float, float]:
         """The trained network 784-units-(second)-1, with its training and test error (cached)."""

@@ -7,8 +7,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import regions
-from ..plots.regions import plot_composition, plot_fold, plot_folded_axis, plot_pieces, plot_regions_2d
 from ..layers import MLP
+from ..plots.regions import plot_composition, plot_fold, plot_folded_axis, plot_pieces, plot_regions_2d
 from .base import Dashboard, slider
 
 #: network 2 of the notebook, the second network of every composition: 3 linear pieces on [-1, 1]

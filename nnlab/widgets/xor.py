@@ -6,9 +6,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..data import xor
+from ..layers import MLP
 from ..plots import plot_decision_boundary
 from ..plots.xor import plot_hidden_space
-from ..layers import MLP
 from .base import Dashboard, slider
 
 #: the hand-set solution of the lecture: h1 = relu(x1 + x2), h2 = relu(x1 + x2 - 1), y = h1 - 2 h2

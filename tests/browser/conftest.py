@@ -11,6 +11,7 @@ CI (the CI environment variable is set), where they fail.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -118,10 +119,8 @@ class LabServer:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=15)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.log.close()
 
 

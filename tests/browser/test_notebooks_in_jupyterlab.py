@@ -124,7 +124,8 @@ def test_notebook_runs_and_its_widgets_work(name, lab, browser, artifacts):
             for k in range(handles.count()):
                 handle = handles.nth(k)
                 label = handle.get_attribute("aria-valuetext") or k
-                assert _move_and_wait(page, handle, image), f"cell {index}: slider {k} ({label}) did not change the plot"
+                assert _move_and_wait(page, handle, image), \
+                    f"cell {index}: slider {k} ({label}) did not change the plot"
             cell.screenshot(path=str(artifacts / f"{Path(name).stem}-cell{index}-moved.png"))
 
         widget_errors = [e for e in console_errors if "widget" in e.lower() or "ipywidgets" in e.lower()]
