@@ -34,7 +34,7 @@ import numpy as np
 
 from ._validate import check_array, check_positive, check_positive_int, check_rng, check_vector
 from .activations import get_activation
-from .layers import MLP, Activation, Dense, Layer, Sequential
+from .layers import MLP, Activation, Dense, Layer, Sequential, check_mlp, dense_backward, dense_forward
 from .losses import KERNELS, get_loss, prepare_targets
 
 __all__ = [
@@ -430,14 +430,10 @@ def sharpness(objective: Objective, theta: np.ndarray, *, method: str = "hessian
 # --- changing the parameters without changing the function ---------------------------------------
 def _hidden_pair(model: Sequential, layer: int) -> tuple[int, int, Activation]:
     """Positions in ``model.layers`` of hidden layer ``layer``'s Dense, its activation and the next Dense."""
-    dense_at = [i for i, lay in enumerate(model.layers) if isinstance(lay, Dense)]
-    if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not 1 <= layer < len(dense_at):
-        raise ValueError(f"layer: expected a hidden layer from 1 to {len(dense_at) - 1}, got {layer!r}")
-    first, second = dense_at[layer - 1], dense_at[layer]
-    acts = [lay for lay in model.layers[first + 1:second] if isinstance(lay, Activation)]
-    if second - first != 2 or len(acts) != 1:
-        raise ValueError(f"model: expected Dense, Activation, Dense around hidden layer {layer}")
-    return first, second, acts[0]
+    _, acts = check_mlp(model)
+    if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not 1 <= layer <= len(acts):
+        raise ValueError(f"layer: expected a hidden layer from 1 to {len(acts)}, got {layer!r}")
+    return 2 * layer - 2, 2 * layer, acts[layer - 1]
 
 
 def _views(model: Sequential, theta: np.ndarray) -> dict[tuple[int, str], np.ndarray]:
@@ -603,12 +599,17 @@ class Runs:
         return f"Runs({len(self.paths)} runs, {self.epochs[-1]} epochs, best loss {self.losses.min():.4g})"
 
 
-def _check_one_hidden_layer_mse(objective: Objective) -> tuple[list[tuple[int, ...]], str]:
+def _check_one_hidden_layer_mse(objective: Objective) -> tuple[list[tuple[int, ...]], Activation]:
+    """The parameter shapes (W1, b1, W2, b2) and the activation of a one-hidden-layer MLP trained on MSE."""
     model = objective.model
-    if not isinstance(model, MLP) or len(model.sizes) != 3 or model.sizes[-1] != 1 or objective.loss != "mse":
-        raise ValueError("objective: train_many expects an MLP with one hidden layer and one output, "
+    try:
+        dense, acts = check_mlp(model, "objective", n_out=1)
+    except (TypeError, ValueError):
+        dense, acts = [], []
+    if len(acts) != 1 or not all(d.bias for d in dense) or objective.loss != "mse":
+        raise ValueError("objective: train_many expects an MLP with one hidden layer (with biases) and one output, "
                          f"and loss='mse'; got {model!r} with loss={objective.loss!r}")
-    return [shape for _, _, _, shape in _slices(model)], model.activation
+    return [shape for _, _, _, shape in _slices(model)], acts[0]
 
 
 def train_many(objective: Objective, thetas: np.ndarray, *, lr: float, epochs: int,
@@ -653,16 +654,17 @@ def train_many(objective: Objective, thetas: np.ndarray, *, lr: float, epochs: i
     X, Y = objective.X.astype(np.float64), objective.Y.astype(np.float64)[:, 0]
     n = len(X)
     batch_size = n if batch_size is None else check_positive_int(batch_size, "batch_size")
-    f, f_grad = get_activation(activation, **objective.model.activation_params)
+    f, f_grad = get_activation(activation.name, **activation.activation_params)
 
     R = len(thetas)
     bounds = np.cumsum([0, *[int(np.prod(s)) for s in shapes]])
-    # the parameters of all runs, stacked: W1 (R, n_in, H), b1 (R, H), W2 (R, H) (its one column), b2 (R, 1)
+    # the parameters of all runs, stacked for nnlab's dense-layer math (``dense_forward``, ``dense_backward``):
+    # W1 (R, n_in, H), b1 (R, 1, H), W2 (R, H, 1), b2 (R, 1, 1)
     W1, b1, W2, b2 = (thetas[:, bounds[k]:bounds[k + 1]].copy() for k in range(4))
-    W1 = W1.reshape(R, *shapes[0])
+    W1, b1, W2, b2 = W1.reshape(R, *shapes[0]), b1[:, None, :], W2[:, :, None], b2[:, None, :]
 
     def flat() -> np.ndarray:
-        return np.concatenate([W1.reshape(R, -1), b1, W2, b2], axis=1)
+        return np.concatenate([W1.reshape(R, -1), b1[:, 0], W2[:, :, 0], b2[:, 0]], axis=1)
 
     records, record_epochs = [flat()], [0]
     X_epoch, Y_epoch = np.broadcast_to(X, (R, *X.shape)), np.broadcast_to(Y, (R, n))
@@ -674,22 +676,19 @@ def train_many(objective: Objective, thetas: np.ndarray, *, lr: float, epochs: i
                 X_epoch, Y_epoch = X[order], Y[order]  # (R, n, n_in), (R, n)
             for start in range(0, n, batch_size):
                 Xb, Yb = X_epoch[:, start:start + batch_size], Y_epoch[:, start:start + batch_size]
-                # forward, as Dense -> Activation -> Dense, for every run at once
-                z = Xb @ W1 + b1[:, None, :]  # (R, B, n_in) @ (R, n_in, H) -> (R, B, H)
+                # forward, Dense -> Activation -> Dense, every run at once
+                z = dense_forward(Xb, W1, b1)  # (R, B, H)
                 a = f(z)
-                y_hat = (a @ W2[:, :, None])[:, :, 0] + b2  # (R, B)
-                # backward: dL/dy_hat of the mean squared error, then the chain rule layer by layer
+                y_hat = dense_forward(a, W2, b2)[:, :, 0]  # (R, B)
+                # backward: the gradient of each run's mean squared error (nnlab.mse), then the layers' own math
                 dy = (2.0 / Yb.shape[1]) * (y_hat - Yb)  # (R, B)
-                gW2 = (dy[:, None, :] @ a)[:, 0]  # sum over the batch of dy * a: (R, H)
-                gb2 = dy.sum(axis=1, keepdims=True)
-                da_dz = 1 - a * a if activation == "tanh" else f_grad(z)  # tanh' = 1 - tanh^2, reusing a
-                dz = da_dz * (dy[:, :, None] * W2[:, None, :])  # (R, B, H)
-                gW1 = Xb.transpose(0, 2, 1) @ dz  # (R, n_in, H)
-                gb1 = dz.sum(axis=1)
+                da, gW2, gb2 = dense_backward(a, W2, dy[:, :, None])
+                dz = da * f_grad(z)  # the activation's derivative from nnlab's table
+                _, gW1, gb1 = dense_backward(Xb, W1, dz, input_grad=False)
                 W1 -= lr * gW1
-                b1 -= lr * gb1
+                b1 -= lr * gb1[:, None, :]
                 W2 -= lr * gW2
-                b2 -= lr * gb2
+                b2 -= lr * gb2[:, None, :]
             if epoch % record_every == 0 or epoch == epochs:
                 records.append(flat())
                 record_epochs.append(epoch)

@@ -45,6 +45,33 @@ class Layer:
         raise NotImplementedError
 
 
+def dense_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """z = X W + b: X (N, n_in), W (n_in, n_out), b (n_out,) -> z (N, n_out); ``b=None`` for no bias.
+
+    The math of ``Dense.forward``, for stacks too (``X`` (R, N, n_in) with ``W`` (R, n_in, n_out) and ``b``
+    (R, 1, n_out): R networks side by side, as ``nnlab.landscape.train_many`` trains them).
+    """
+    return X @ W if b is None else X @ W + b
+
+
+def dense_backward(X: np.ndarray, W: np.ndarray, dout: np.ndarray,
+                   input_grad: bool = True) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """The gradients of z = X W + b from the upstream gradient ``dout = dL/dz`` (N, n_out).
+
+    ``z_nk = sum_j X_nj W_jk + b_k``, so ``dz_nk / dW_jk = X_nj`` and ``dL/dW_jk = sum_n X_nj dout_nk``: the local
+    gradient X times the upstream gradient, ``dL/dW = X^T dout`` (n_in, n_out); ``dz_nk / db_k = 1``, so ``dL/db``
+    sums ``dout`` over the samples (n_out,); ``dz_nk / dX_nj = W_jk``, so ``dL/dX = dout W^T`` (N, n_in), skipped
+    with ``input_grad=False``. Stacks as in ``dense_forward`` (the sums run over the sample axis, -2).
+
+    Returns
+    -------
+    dX, dW, db : arrays
+    """
+    dW = X.swapaxes(-1, -2) @ dout
+    db = dout.sum(axis=-2)
+    return (dout @ W.swapaxes(-1, -2) if input_grad else None), dW, db
+
+
 class Dense(Layer):
     """Fully connected layer ``z = X @ W + b`` (or ``z = X @ W`` with ``bias=False``).
 
@@ -113,21 +140,21 @@ class Dense(Layer):
     def forward(self, X: np.ndarray) -> np.ndarray:
         """X: (N, n_in) -> z: (N, n_out); keeps ``self.X = X``."""
         self.X = X
-        return X @ self.params["W"] + self.params["b"] if self.bias else X @ self.params["W"]
+        return dense_forward(X, self.params["W"], self.params["b"] if self.bias else None)
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """dout = dL/dz: (N, n_out) -> dL/dX: (N, n_in); fills grads W (n_in, n_out) and b (n_out,).
 
         dL/dW = X^T dout (local gradient X times upstream gradient), dL/db = sum over samples
-        of dout, dL/dX = dout W^T. With ``input_grad=False`` the last product is skipped
-        (the first layer of a network never needs it during training).
+        of dout, dL/dX = dout W^T (derived in ``dense_backward``). With ``input_grad=False`` the
+        last product is skipped (the first layer of a network never needs it during training).
         """
         if self.X is None:
             raise RuntimeError("backward called before forward")
-        self.grads["W"] = self.X.T @ dout
+        dX, self.grads["W"], db = dense_backward(self.X, self.params["W"], dout, input_grad)
         if self.bias:
-            self.grads["b"] = dout.sum(axis=0)
-        return dout @ self.params["W"].T if input_grad else None
+            self.grads["b"] = db
+        return dX
 
     def __repr__(self) -> str:
         return f"Dense({self.n_in} -> {self.n_out}{'' if self.bias else ', no bias'})"
