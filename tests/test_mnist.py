@@ -308,8 +308,10 @@ def test_explorer_caches_models_and_never_shows_a_traceback(data):
     assert list(explorer.models) == [(4, 0)] and explorer.n_draws == draws + 1
     explorer.set_preset("two layers (4, 3): layer 2")
     assert (4, 3) in explorer.models and explorer.message.value == ""
+    picture = explorer.image.value
     explorer.set_values(second=0, layer=2)  # no second layer: a message, not a traceback
     assert "one hidden layer" in explorer.message.value
+    assert explorer.image.value == picture  # and the last picture stays
     assert set(PRESETS) >= {"lecture: 4 units", "two layers (4, 3): layer 2"}
 
 
@@ -320,6 +322,95 @@ def test_explorer_networks_do_not_depend_on_the_order_of_visits(data):
     b = MnistExplorer(data, preset="lecture: 4 units")
     b.set_preset("one unit")
     np.testing.assert_array_equal(a.models[(1, 0)][0].weights[0], b.models[(1, 0)][0].weights[0])
+
+
+@pytest.fixture
+def shared_networks(monkeypatch):
+    """Explorers that share one cache of trained networks (across the tests of this module), so that
+    a pixel test trains each setting once. Sharing is safe: a setting's network does not depend on
+    the explorer or the order of visits (the test above)."""
+    from nnlab.widgets.mnist import MnistExplorer
+
+    trained = _SHARED_NETWORKS
+    train = MnistExplorer.model
+
+    def model(self, units, second):
+        key = (int(units), int(second))
+        if key not in trained:
+            trained[key] = train(self, units, second)
+        self.models[key] = trained[key]
+        return trained[key]
+
+    monkeypatch.setattr(MnistExplorer, "model", model)
+    return MnistExplorer
+
+
+_SHARED_NETWORKS: dict = {}
+
+
+def _fresh_view_png(explorer) -> bytes:
+    """The explorer's current values drawn by a new view on a new figure of the same size."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from nnlab.widgets.base import png_bytes
+    from nnlab.widgets.mnist import MnistView
+
+    fig = Figure(figsize=explorer.figsize, dpi=explorer.dpi)
+    FigureCanvasAgg(fig)
+    MnistView(fig, explorer).update(**explorer.values)
+    return png_bytes(fig)
+
+
+#: unusual settings to pass through: the most units of both layers, 10 units in two rows without
+#: "unit " in their titles (and the refused layer 2 of a one-layer network)
+_DETOURS = [dict(units=16, second=6, layer=2, digit=100), dict(units=10, second=0, layer=1, digit=7)]
+
+
+@pytest.mark.parametrize("via, to", [("16 units", "one unit"), ("two layers (4, 3): layer 2", "lecture: 4 units"),
+                                     ("one unit", "16 units"), ("a loopy 3", "two layers (4, 3): layer 2"),
+                                     ("16 units", "two layers (4, 3): layer 1")])
+def test_explorer_updating_in_place_draws_what_a_new_explorer_draws(data, shared_networks, via, to):
+    """The view moves its artists instead of rebuilding the figure; the picture must be the one an
+    explorer opened at that setting draws, pixel for pixel (no bar, title or frame left over from
+    more units, no limits of a wider mosaic)."""
+    moved = shared_networks(data, preset=via)
+    for detour in _DETOURS:
+        moved.set_values(**detour)
+    moved.set_values(second=0, layer=2)  # refused: the message, and the figure untouched
+    assert "one hidden layer" in moved.message.value
+    moved.set_preset(to)
+    fresh = shared_networks(data, preset=to)
+    assert moved.message.value == fresh.message.value == ""
+    assert len(moved.figure.axes) == 3
+    assert moved.image.value == fresh.image.value
+
+
+@pytest.mark.parametrize("to", [dict(units=7, second=2, layer=2, digit=3), dict(units=12, second=2, layer=1,
+                                                                             digit=1983)])
+def test_explorer_updating_in_place_to_a_custom_setting(data, shared_networks, to):
+    """The same for settings that are not presets: compared with a new view on a new figure."""
+    moved = shared_networks(data, preset="16 units")
+    for detour in _DETOURS:
+        moved.set_values(**detour)
+    moved.set_values(**to)
+    assert moved.message.value == ""
+    assert moved.image.value == _fresh_view_png(moved)
+
+
+def test_explorer_static_figure_draws_the_current_values(data, shared_networks):
+    from nnlab.widgets.base import png_bytes
+
+    explorer = shared_networks(data, preset="16 units")
+    explorer.set_values(units=4, second=3, layer=2, digit=21)
+    fig = explorer.static_figure()
+    ax_digit, ax_bars, ax_units = fig.axes
+    assert ax_digit.get_title().startswith("test digit #21: an 8")
+    assert ax_bars.get_title() == "layer-2 activations"
+    assert sum(bar.get_visible() for bar in ax_bars.patches) == 3
+    titles = [t.get_text() for t in ax_units.texts if t.get_visible()]
+    assert len(titles) == 3 and titles[0].startswith("unit 1: a = ") and "β = " in titles[0]
+    assert fig._suptitle.get_text().startswith("784-4-3-1 ReLU network")
+    assert png_bytes(fig) == explorer.image.value
 
 
 # --- the lecture's scikit-learn calls, run to convergence (the numbers the notebook quotes; ~10 s) -----

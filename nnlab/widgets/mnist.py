@@ -15,15 +15,24 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from .. import mnist
 from .._validate import check_positive_int
 from ..activations import sigmoid
-from ..data import CLASS_NAMES, MNIST38, N_PIXELS, load_mnist38
+from ..data import CLASS_NAMES, MNIST38, N_PIXELS, SIDE, load_mnist38
 from ..layers import MLP, hidden_activations
 from ..losses import accuracy
 from ..optim import Adam, fit
-from ..plots.mnist import plot_activations, plot_unit_mosaic
+from ..plots.mnist import (
+    ACTIVE_COLOR,
+    OFF_COLOR,
+    WEIGHT_CMAP,
+    mosaic_frame_style,
+    mosaic_frame_xy,
+    mosaic_title_size,
+    mosaic_title_xy,
+)
 from .base import Dashboard
 
 MAX_UNITS = 16
@@ -98,54 +107,123 @@ class MnistExplorer(Dashboard):
             self.models[key] = (net, *errors)
         return self.models[key]
 
-    def draw_units(self, fig: Figure, units: int, second: int, layer: int, digit: int) -> None:
-        """The test digit and its activations (left), the layer's unit images (right)."""
-        if layer == 2 and second == 0:
-            raise ValueError("layer: this network has one hidden layer; set the layer-2 units above 0 "
-                             "to show a second layer")
-        net, train_err, test_err = self.model(units, second)
-        x = self.X_test[digit:digit + 1]
-        a = hidden_activations(net, x, layer)[0]
-        p8 = float(sigmoid(net.forward(x)[0, 0]))
-        truth = CLASS_NAMES[int(self.y_test[digit])]
-        verdict = CLASS_NAMES[int(p8 > 0.5)]
 
+class MnistView:
+    """The explorer's picture, built once and updated in place.
+
+    Left, the test digit (an image) with the verdict in its title, and a bar per unit with its
+    activation on that digit (a pool of bars, the unused ones hidden); right, every unit's weight
+    image in one mosaic image (``nnlab.mnist.unit_mosaic``) with pools of titles and frames, shown
+    or hidden as the number of units changes. ``update`` moves data, texts, limits and ticks; it
+    never builds an axes.
+
+    Parameters
+    ----------
+    fig : Figure
+        An empty figure; the view adds three axes to it.
+    explorer : MnistExplorer
+        Its data and its cache of trained networks.
+    """
+
+    def __init__(self, fig: Figure, explorer: MnistExplorer) -> None:
+        self.fig, self.explorer = fig, explorer
         outer = fig.add_gridspec(1, 2, width_ratios=[1, 2.4], wspace=0.08, left=0.06, right=0.99, top=0.80,
                                  bottom=0.08)
         left = outer[0].subgridspec(2, 1, height_ratios=[1.25, 1], hspace=0.45)
-        ax_digit = fig.add_subplot(left[0])
-        ax_digit.imshow(mnist.as_images(x[0]), cmap="gray_r", vmin=0, vmax=1)
-        ax_digit.set_xticks([])
-        ax_digit.set_yticks([])
+        # titles at a fixed height (y=1.0): placing them by the axes' decorations costs a pass per redraw
+        self.ax_digit = fig.add_subplot(left[0])
+        self.digit = self.ax_digit.imshow(np.zeros((SIDE, SIDE)), cmap="gray_r", vmin=0, vmax=1)
+        self.ax_digit.set(xticks=[], yticks=[])
+        self.ax_digit.set_title("", fontsize=10, y=1.0)
+
+        self.ax_bars = fig.add_subplot(left[1])
+        n_pool = max(MAX_UNITS, MAX_SECOND)
+        self.bars = list(self.ax_bars.bar(np.arange(1, n_pool + 1), np.zeros(n_pool), color=OFF_COLOR))
+        self.ax_bars.set(xlabel="unit", ylabel="activation")
+        self.ax_bars.set_title("", fontsize=10, y=1.0)
+        # fixed label places: by default they move with the width of the tick labels ("5" or "12.5")
+        self.ax_bars.xaxis.set_label_coords(0.5, -0.22)
+        self.ax_bars.yaxis.set_label_coords(-0.14, 0.5)
+
+        self.ax_units = fig.add_subplot(outer[1])
+        self.mosaic = self.ax_units.imshow(np.full((1, 1), np.nan), cmap=WEIGHT_CMAP, vmin=-1, vmax=1,
+                                           interpolation="nearest")
+        self.ax_units.set_axis_off()
+        self.ax_units.set(xlim=(-0.5, 0.5), ylim=(0.5, -0.5))  # set by every update; no autoscaling
+        self.unit_titles = [self.ax_units.text(0, 0, "", ha="center", va="bottom", visible=False)
+                            for _ in range(n_pool)]
+        self.frames = [self.ax_units.add_patch(Rectangle((0, 0), SIDE, SIDE, fill=False, visible=False))
+                       for _ in range(n_pool)]
+        self.title = fig.suptitle("", fontsize=11)
+
+    def update(self, units: int, second: int, layer: int, digit: int) -> None:
+        """Show the network of ``(units, second)`` (trained now if it is new) on test digit ``digit``."""
+        if layer == 2 and second == 0:  # refused before anything moves: the figure keeps its last picture
+            raise ValueError("layer: this network has one hidden layer; set the layer-2 units above 0 "
+                             "to show a second layer")
+        explorer = self.explorer
+        net, train_err, test_err = explorer.model(units, second)
+        x = explorer.X_test[digit:digit + 1]
+        a = hidden_activations(net, x, layer)[0].astype(np.float64)
+        p8 = float(sigmoid(net.forward(x)[0, 0]))
+        truth = CLASS_NAMES[int(explorer.y_test[digit])]
+        verdict = CLASS_NAMES[int(p8 > 0.5)]
+
+        self.digit.set_data(mnist.as_images(x[0]))
         mark = "right" if verdict == truth else "WRONG"
         article = "an" if truth == "8" else "a"
-        ax_digit.set_title(f"test digit #{digit}: {article} {truth}\n"
-                           f"P(8) = {p8:.3f}, says {verdict} ({mark})", fontsize=10)
-        plot_activations(fig.add_subplot(left[1]), a, title=f"layer-{layer} activations")
+        self.ax_digit.title.set_text(f"test digit #{digit}: {article} {truth}\n"
+                                     f"P(8) = {p8:.3f}, says {verdict} ({mark})")
+        self._show_activations(a, layer)
 
         prefix = "unit " if len(a) <= 8 else ""
         titles = [f"{prefix}{k + 1}: a = {value:.2f}" for k, value in enumerate(a)]
         if layer == len(net.dense_layers) - 1:  # the last hidden layer: say how each unit votes
             titles = [f"{t}\nβ = {b:+.2f}" for t, b in zip(titles, mnist.output_weights(net))]
         n_cols = len(a) if len(a) <= 6 else -(-len(a) // 2)  # one row, or two
-        plot_unit_mosaic(fig.add_subplot(outer[1]), mnist.unit_images(net, layer), titles,
-                               n_cols=n_cols, highlight=a > 0, row_gap=14)
+        self._show_units(mnist.unit_images(net, layer), titles, a > 0, n_cols)
+
         arch = f"784-{units}" + (f"-{second}" if second else "") + "-1"
         kind = "weights" if layer == 1 else "effective images (W1 @ W2)"
-        fig.suptitle(f"{arch} ReLU network, {self.epochs} epochs: training error {100 * train_err:.2f}%, "
-                     f"test error {100 * test_err:.2f}%\nright: layer-{layer} {kind}; red = on, blue = off; "
-                     "a green frame = active on this digit; β > 0 votes 8", fontsize=11)
+        self.title.set_text(f"{arch} ReLU network, {explorer.epochs} epochs: training error "
+                            f"{100 * train_err:.2f}%, test error {100 * test_err:.2f}%\n"
+                            f"right: layer-{layer} {kind}; red = on, blue = off; "
+                            "a green frame = active on this digit; β > 0 votes 8")
 
+    def _show_activations(self, a: np.ndarray, layer: int) -> None:
+        """The first ``len(a)`` bars at the activations (green when on), the others hidden."""
+        n = len(a)
+        for k, bar in enumerate(self.bars):
+            bar.set_visible(k < n)
+            bar.set_height(a[k] if k < n else 0.0)
+            bar.set_facecolor(ACTIVE_COLOR if k < n and a[k] > 0 else OFF_COLOR)
+        self.ax_bars.set_xticks(np.arange(1, n + 1))
+        self.ax_bars.set_xlim(0.4, n + 0.6)
+        top = float(a.max())
+        self.ax_bars.set_ylim(0, 1.05 * top if top > 0 else 1.0)  # matplotlib's margin above the highest bar
+        self.ax_bars.title.set_text(f"layer-{layer} activations")
 
-class MnistView:
-    """The explorer's picture (rebuilt at every update for now)."""
-
-    def __init__(self, fig: Figure, explorer: MnistExplorer) -> None:
-        self.fig, self.explorer = fig, explorer
-
-    def update(self, **values) -> None:
-        self.fig.clear()
-        self.explorer.draw_units(self.fig, **values)
+    def _show_units(self, images: np.ndarray, titles: list[str], active: np.ndarray, n_cols: int) -> None:
+        """The mosaic of ``images``, a title above each and a frame around it (green when active)."""
+        mosaic, origins = mnist.unit_mosaic(images, n_cols, row_gap=14)
+        height, width = mosaic.shape
+        self.mosaic.set_data(mosaic)
+        self.mosaic.set_extent((-0.5, width - 0.5, height - 0.5, -0.5))
+        self.ax_units.set_xlim(-0.5, width - 0.5)
+        self.ax_units.set_ylim(height - 0.5, -0.5)
+        fontsize = mosaic_title_size(n_cols)
+        for k, (text, frame) in enumerate(zip(self.unit_titles, self.frames)):
+            shown = k < len(origins)
+            text.set_visible(shown)
+            frame.set_visible(shown)
+            if shown:
+                text.set_position(mosaic_title_xy(origins[k]))
+                text.set_text(titles[k])
+                text.set_fontsize(fontsize)
+                frame.set_xy(mosaic_frame_xy(origins[k]))
+                style = mosaic_frame_style(bool(active[k]))
+                frame.set_linewidth(style["linewidth"])
+                frame.set_edgecolor(style["edgecolor"])
 
 
 def mnist_explorer(preset: str | None = "lecture: 4 units", *,
