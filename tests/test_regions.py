@@ -372,12 +372,74 @@ def test_composition_explorer_presets_and_redraw():
 
 
 def test_composition_explorer_titles_show_the_counts():
-    from nnlab.widgets.regions import COMPOSITION_PRESETS, draw_composition
-    expected = {"book (3 x 3 = 9)": 9, "four folds (4 x 4 = 16)": 16, "no fold": 3, "shallow folds": 6}
-    for name, n in expected.items():
-        fig = Figure()
-        draw_composition(fig, **COMPOSITION_PRESETS[name])
-        assert fig.axes[2].get_title() == f"composition: {n} linear regions on [-1, 1]"
+    from nnlab.widgets.regions import COMPOSITION_PRESETS, CompositionView
+    expected = {"book (3 x 3 = 9)": (9, "3 linear pieces, 3 folds"),
+                "four folds (4 x 4 = 16)": (16, "4 linear pieces, 4 folds"),
+                "no fold": (3, "1 linear piece, 1 fold"),
+                "shallow folds": (6, "3 linear pieces, 3 folds")}
+    view = CompositionView(Figure())
+    for name, (n, network_1) in expected.items():  # one view, updated from preset to preset
+        view.update(**COMPOSITION_PRESETS[name])
+        assert view.ax_comp.get_title() == f"composition: {n} linear regions on [-1, 1]"
+        assert view.ax_fold.get_title() == f"network 1: {network_1}"
+
+
+# not a preset: four folds, all above network 2's joints (y from 9.9 to 18), so 4 regions only
+ODD_COMPOSITION = dict(t10=0.8, t11=-1.3, t20=1.8, t21=2.1, t30=-0.7, t31=1.7, p0=-4.6, p1=7.6, p2=7.6, p3=-7.0)
+# not a preset either: network 1 constant (one fold of zero length, a flat composition)
+FLAT_COMPOSITION = dict(t10=1.0, t11=1.0, t20=0.5, t21=1.0, t30=-0.5, t31=1.0, p0=0.0, p1=0.0, p2=0.0, p3=0.0)
+
+
+def test_composition_view_moves_its_artists():
+    """Each panel keeps its artists; the pool of fold arrows and labels shows one pair per fold."""
+    from nnlab.widgets.regions import COMPOSITION_PRESETS, composition_explorer
+    dash = composition_explorer("four folds (4 x 4 = 16)")
+    view, axes = dash.view, list(dash.figure.axes)
+    artists = [list(ax.get_children()) for ax in axes]
+    shown = [label.get_text() for label in view.fold_labels if label.get_visible()]
+    assert shown == ["x ∈ [-1.00, -0.70]", "x ∈ [-0.70, -0.40]", "x ∈ [-0.40, 0.20]", "x ∈ [0.20, 1.00]"]
+    assert len(view.comp_lines.get_segments()) == 16
+    for values in (COMPOSITION_PRESETS["no fold"], ODD_COMPOSITION, FLAT_COMPOSITION):
+        dash.set_values(**values)
+        assert dash.message.value == "" and dash.view is view and dash.figure.axes == axes
+        assert [list(ax.get_children()) for ax in axes] == artists
+    assert sum(arrow.get_visible() for arrow in view.arrows) == 1  # the constant network: one fold
+    assert view.ax_comp.get_title() == "composition: 1 linear regions on [-1, 1]"
+    dash.set_preset("book (3 x 3 = 9)")
+    assert sum(label.get_visible() for label in view.fold_labels) == 3 and len(view.bands.get_paths()) == 5
+
+
+@pytest.mark.parametrize("via, odd, to", [
+    ("book (3 x 3 = 9)", "odd", "four folds (4 x 4 = 16)"),
+    ("four folds (4 x 4 = 16)", "odd", "book (3 x 3 = 9)"),
+    ("four folds (4 x 4 = 16)", "flat", "no fold"),
+    ("no fold", "odd", "shallow folds"),
+    ("shallow folds", "flat", "four folds (4 x 4 = 16)"),
+])
+def test_composition_explorer_updating_in_place_draws_what_a_new_dashboard_draws(via, odd, to):
+    """Moved from one preset through a setting that is none (a different number of folds, pieces
+    and labels, other limits) to another, the picture is the one a new dashboard draws there, pixel
+    for pixel: no arrow, label, band or tick left over."""
+    from nnlab.widgets.regions import composition_explorer
+    moved = composition_explorer(via)
+    moved.set_values(**(ODD_COMPOSITION if odd == "odd" else FLAT_COMPOSITION))
+    assert moved.message.value == ""
+    moved.set_preset(to)
+    fresh = composition_explorer(to)
+    assert moved.image.value == fresh.image.value
+
+
+@pytest.mark.parametrize("values", [ODD_COMPOSITION, FLAT_COMPOSITION])
+def test_composition_explorer_static_figure_draws_the_current_values(values):
+    """``static_figure`` (a fresh view on a new figure) draws what the moved dashboard shows, also at
+    a setting that is not a preset."""
+    from nnlab.widgets.base import png_bytes
+    from nnlab.widgets.regions import composition_explorer
+    dash = composition_explorer("four folds (4 x 4 = 16)")
+    dash.set_values(**values)
+    fig = dash.static_figure()
+    assert len(fig.axes) == 3 and fig.axes[2].get_title() == dash.figure.axes[2].get_title()
+    assert png_bytes(fig) == dash.image.value
 
 
 def test_random_network_explorer_presets_and_redraw():
@@ -395,3 +457,49 @@ def test_random_network_explorer_presets_and_redraw():
     dash.set_preset("shallow, 6 units")
     assert dash.values == {"depth": 1, "width": 6, "seed": 0}
     assert dash.figure.axes[0].get_title().startswith("1 input: 7 linear regions")
+
+
+def test_random_network_view_moves_its_artists():
+    from nnlab.widgets import random_network_explorer
+    dash = random_network_explorer("shallow, 6 units")
+    view, axes = dash.view, list(dash.figure.axes)
+    artists = [list(ax.get_children()) for ax in axes]
+    image = view.image
+    assert dash.figure.axes[0].get_title().startswith("1 input: 7 linear regions on the real line (6 here)")
+    assert len(view.curve.get_xdata()) == 7 and len(view.marks.get_xdata()) == 5  # 6 pieces in view: 5 joints
+    assert len(view.bands.get_paths()) == 3  # pieces 1, 3, 5 of the 6 are shaded
+    assert dash.figure.axes[1].get_title() == "2 inputs: 20 regions seen on a 200x200 grid\nmost possible: 22"
+    dash.set_values(depth=3, width=5, seed=7)
+    assert dash.message.value == "" and dash.view is view and dash.figure.axes == axes
+    assert [list(ax.get_children()) for ax in axes] == artists and view.image is image
+    assert dash.figure.axes[1].get_title().endswith("grid\n")  # an odd width: no bound for two inputs
+    assert view.image.get_array().shape == (200, 200, 3)
+
+
+@pytest.mark.parametrize("via, to", [
+    ("the book's K=5, D=10", "shallow, 6 units"),
+    ("shallow, 6 units", "deep and narrow"),
+    ("deep and narrow", "wide and shallow"),
+    ("wide and shallow", "the book's K=5, D=10"),
+])
+def test_random_network_explorer_updating_in_place_draws_what_a_new_dashboard_draws(via, to):
+    """Through a setting that is no preset (odd width, no bound in the title), then to a preset: the
+    picture is the one a new dashboard draws there, pixel for pixel."""
+    from nnlab.widgets import random_network_explorer
+    moved = random_network_explorer(via)
+    moved.set_values(depth=3, width=5, seed=7)
+    moved.set_values(depth=6, width=1, seed=3)
+    assert moved.message.value == ""
+    moved.set_preset(to)
+    fresh = random_network_explorer(to)
+    assert moved.image.value == fresh.image.value
+
+
+def test_random_network_explorer_static_figure_draws_the_current_values():
+    from nnlab.widgets import random_network_explorer
+    from nnlab.widgets.base import png_bytes
+    dash = random_network_explorer("the book's K=5, D=10")
+    dash.set_values(depth=3, width=5, seed=7)
+    fig = dash.static_figure()
+    assert len(fig.axes) == 2 and fig.axes[0].get_title() == dash.figure.axes[0].get_title()
+    assert png_bytes(fig) == dash.image.value

@@ -5,6 +5,7 @@ that a function of ``nnlab.regions`` computes (and the tests check)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -30,6 +31,8 @@ from ..regions import (
 #: colours for the pieces of the second network (and for inputs mapped into them)
 PIECE_COLORS = ("#9e9e9e", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
 SHADES = ("#f2f2f2", "#ffffff")
+#: the arrow of one fold in ``plot_folded_axis``
+FOLD_ARROW = dict(arrowstyle="->", color="black", lw=1.2)
 
 
 def piece_color(i: int) -> str:
@@ -37,8 +40,9 @@ def piece_color(i: int) -> str:
     return PIECE_COLORS[int(i) % len(PIECE_COLORS)]
 
 
-def _curve(model: Sequential, xlim: tuple[float, float], pieces: Pieces) -> tuple[np.ndarray, np.ndarray]:
-    """The exact polyline of a piecewise linear function over ``xlim``: its corners and ends."""
+def polyline(model: Sequential, xlim: tuple[float, float], pieces: Pieces) -> tuple[np.ndarray, np.ndarray]:
+    """The exact polyline of a one-input network over ``xlim``: its corners and ends, ``x`` and ``y``
+    (the first output), from its ``linear_pieces`` (over ``xlim`` or more)."""
     inner = pieces.joints[(pieces.joints > xlim[0]) & (pieces.joints < xlim[1])]
     x = np.concatenate([[xlim[0]], inner, [xlim[1]]])
     return x, model.forward(x[:, None])[:, 0]
@@ -63,7 +67,7 @@ def plot_pieces(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), *,
     """
     xlim = check_interval(xlim, "xlim")
     pieces = linear_pieces(model, interval if interval is not None else xlim)
-    x, y = _curve(model, xlim, pieces)
+    x, y = polyline(model, xlim, pieces)
     if shade:
         edges = np.clip(pieces.edges, *xlim)
         for i, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
@@ -75,19 +79,74 @@ def plot_pieces(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), *,
     ax.set_xlim(*xlim)
 
 
-def _segments_by_label(ax: Axes, model: Sequential, edges: np.ndarray, labels: np.ndarray,
-                       xlim: tuple[float, float], lw: float = 2.5) -> None:
-    """Draw a one-input model piece by piece, piece ``i`` in the colour of ``labels[i]``."""
+def label_segments(model: Sequential, edges: np.ndarray, labels: np.ndarray,
+                   xlim: tuple[float, float]) -> tuple[np.ndarray, list[str]]:
+    """A one-input model's pieces as line segments, piece ``i`` in the colour of ``labels[i]``.
+
+    Parameters
+    ----------
+    model : Sequential
+        One input; the first output is drawn.
+    edges : array, shape (P + 1,)
+        Where the pieces start and end (such as ``composition_labels``' edges).
+    labels : array of int, shape (P,)
+        The colour number of each piece (``piece_color``).
+    xlim : (lo, hi)
+        The pieces are clipped to it; those outside are left out.
+
+    Returns
+    -------
+    segments : array, shape (S, 2, 2)
+        ``[(x_start, y_start), (x_end, y_end)]`` of each piece drawn (a ``LineCollection``'s segments).
+    colors : list of str, length S
+    """
     a, b = np.maximum(edges[:-1], xlim[0]), np.minimum(edges[1:], xlim[1])
     show = b > a
     a, b, labels = a[show], b[show], np.asarray(labels)[show]
     ya = model.forward(a[:, None])[:, 0]
     yb = model.forward(b[:, None])[:, 0]
     segments = np.stack([np.column_stack([a, ya]), np.column_stack([b, yb])], axis=1)
-    ax.add_collection(LineCollection(segments, colors=[piece_color(i) for i in labels], linewidths=lw,
-                                     capstyle="round"))
+    return segments, [piece_color(i) for i in labels]
+
+
+def _segments_by_label(ax: Axes, model: Sequential, edges: np.ndarray, labels: np.ndarray,
+                       xlim: tuple[float, float], lw: float = 2.5) -> None:
+    """Draw a one-input model piece by piece, piece ``i`` in the colour of ``labels[i]``."""
+    segments, colors = label_segments(model, edges, labels, xlim)
+    ax.add_collection(LineCollection(segments, colors=colors, linewidths=lw, capstyle="round"))
     ax.update_datalim(segments.reshape(-1, 2))
     ax.autoscale_view()
+
+
+def shaded_bands(edges: np.ndarray, xlim: tuple[float, float]) -> np.ndarray:
+    """The grey bands behind ``plot_pieces`` and ``plot_composition`` as polygons: regions 0, 2, 4, ...
+    (the others are white, the colour of the axes), clipped to ``xlim``.
+
+    Returns
+    -------
+    array, shape (B, 4, 2)
+        The corners of each band, ``x`` in data and ``y`` in axes coordinates (0 at the bottom, 1 at
+        the top): the vertices of a ``PolyCollection`` drawn with ``ax.get_xaxis_transform()``.
+    """
+    edges = np.clip(np.asarray(edges, dtype=float), *xlim)
+    a, b = edges[:-1][::2], edges[1:][::2]
+    a, b = a[b > a], b[b > a]
+    zero, one = np.zeros(len(a)), np.ones(len(a))
+    return np.stack([np.column_stack(c) for c in ((a, zero), (b, zero), (b, one), (a, one))], axis=1)
+
+
+def padded_limits(values: np.ndarray, margin: float = 0.05) -> tuple[float, float]:
+    """Axis limits around ``values`` as matplotlib's autoscaling picks them: ``margin`` of the range
+    on each side, and a constant widened by 5% of its size (or to +-0.05 around 0) first."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return -1.0, 1.0
+    lo, hi = float(values.min()), float(values.max())
+    if hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1e-300):
+        lo, hi = (lo - 0.05 * abs(lo), hi + 0.05 * abs(hi)) if lo != 0 else (-0.05, 0.05)
+    pad = margin * (hi - lo)
+    return lo - pad, hi + pad
 
 
 def plot_fold(ax: Axes, net1: Sequential, net2: Sequential, interval: Interval = (-1.0, 1.0)) -> None:
@@ -104,6 +163,67 @@ def plot_fold(ax: Axes, net1: Sequential, net2: Sequential, interval: Interval =
     ax.set(xlim=(lo, hi), xlabel="$x$", ylabel="$y = f_1(x)$")
 
 
+class FoldedAxis(NamedTuple):
+    """Where ``plot_folded_axis`` puts everything, in data coordinates (``folded_axis_layout``)."""
+
+    #: network 2's pieces over the stretch of ``y`` drawn, shape (P, 2, 2), and their colours
+    curve: np.ndarray
+    curve_colors: list[str]
+    #: network 1's folds (``monotone_segments``), one row ``(x_start, x_end, y_start, y_end)`` each
+    folds: np.ndarray
+    #: the height of each fold's arrow, shape (S,)
+    levels: np.ndarray
+    #: the folds cut at network 2's joints, shape (B, 2, 2), coloured by the piece each part falls in
+    bars: np.ndarray
+    bar_colors: list[str]
+    #: network 2's joints inside the stretch drawn (the dotted lines)
+    joints: np.ndarray
+    #: where the labels ``x in [x_start, x_end]`` of the folds start (their height is ``levels``)
+    label_x: float
+    #: where the heading "the folds of the x axis:" starts
+    heading: tuple[float, float]
+    yticks: np.ndarray
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+
+
+def fold_label(x_start: float, x_end: float) -> str:
+    """The label of one fold of the input axis in ``plot_folded_axis``."""
+    return f"x ∈ [{x_start:.2f}, {x_end:.2f}]"
+
+
+def folded_axis_layout(net1: Sequential, net2: Sequential, interval: Interval = (-1.0, 1.0)) -> FoldedAxis:
+    """The layout of ``plot_folded_axis``: network 2 over the outputs of network 1, and below it
+    one arrow per fold of the input axis, one under the other."""
+    lo, hi = check_interval(interval)
+    folds = monotone_segments(net1, (lo, hi))
+    p2 = linear_pieces(net2)
+    ys = np.concatenate([folds[:, 2:].ravel(), p2.joints])
+    pad = 0.08 * max(float(ys.max() - ys.min()), 1.0)
+    span = (float(ys.min()) - pad, float(ys.max()) + pad)
+    curve, curve_colors = label_segments(net2, np.clip(p2.edges, *span), np.arange(p2.n_pieces), span)
+    f2_span = net2.forward(np.clip(np.concatenate([[span[0]], p2.joints, [span[1]]]), *span)[:, None])[:, 0]
+    bottom, top = float(f2_span.min()), float(f2_span.max())
+    gap = 0.2 * max(top - bottom, 1.0)
+    levels = bottom - gap * (np.arange(len(folds)) + 1.2)
+    bars, colors = [], []
+    for (_, _, y0, y1), level in zip(folds, levels):
+        a, b = min(y0, y1), max(y0, y1)
+        cuts = np.concatenate([[a], p2.joints[(p2.joints > a) & (p2.joints < b)], [b]])
+        for c0, c1 in zip(cuts[:-1], cuts[1:]):
+            bars.append([(c0, level), (c1, level)])
+            colors.append(piece_color(int(p2.index(0.5 * (c0 + c1)))))
+    ticks = MaxNLocator(5).tick_values(bottom, top)
+    return FoldedAxis(
+        curve=curve, curve_colors=curve_colors, folds=folds, levels=levels,
+        bars=np.array(bars, dtype=float).reshape(-1, 2, 2), bar_colors=colors,
+        joints=p2.joints[(p2.joints > span[0]) & (p2.joints < span[1])],
+        label_x=span[1] + pad, heading=(span[0], bottom - 0.45 * gap),
+        yticks=ticks[(ticks >= bottom - 1e-9) & (ticks <= top + 1e-9)],
+        xlim=(span[0], span[1] + 0.45 * (span[1] - span[0])),
+        ylim=(bottom - gap * (len(folds) + 1.0), top + 0.1 * gap))
+
+
 def plot_folded_axis(ax: Axes, net1: Sequential, net2: Sequential, interval: Interval = (-1.0, 1.0)) -> None:
     """The input axis folded where network 1 turns, under network 2's function ``y' = f2(y)``.
 
@@ -111,35 +231,19 @@ def plot_folded_axis(ax: Axes, net1: Sequential, net2: Sequential, interval: Int
     sends it and coloured by network 2's pieces. Folds that cover the same stretch of ``y`` all
     see the same pieces of network 2: its function is replicated once per fold.
     """
-    lo, hi = check_interval(interval)
-    folds = monotone_segments(net1, (lo, hi))
-    p2 = linear_pieces(net2)
-    ys = np.concatenate([folds[:, 2:].ravel(), p2.joints])
-    pad = 0.08 * max(float(ys.max() - ys.min()), 1.0)
-    span = (float(ys.min()) - pad, float(ys.max()) + pad)
-    _segments_by_label(ax, net2, np.clip(p2.edges, *span), np.arange(p2.n_pieces), span)
-    f2_span = net2.forward(np.clip(np.concatenate([[span[0]], p2.joints, [span[1]]]), *span)[:, None])[:, 0]
-    bottom, top = float(f2_span.min()), float(f2_span.max())
-    gap = 0.2 * max(top - bottom, 1.0)
-    bars, colors = [], []
-    for k, (x0, x1, y0, y1) in enumerate(folds):
-        level = bottom - gap * (k + 1.2)
-        a, b = min(y0, y1), max(y0, y1)
-        cuts = np.concatenate([[a], p2.joints[(p2.joints > a) & (p2.joints < b)], [b]])
-        for c0, c1 in zip(cuts[:-1], cuts[1:]):
-            bars.append([(c0, level), (c1, level)])
-            colors.append(piece_color(int(p2.index(0.5 * (c0 + c1)))))
-        ax.annotate("", xy=(y1, level), xytext=(y0, level),
-                    arrowprops=dict(arrowstyle="->", color="black", lw=1.2))
-        ax.text(span[1] + pad, level, f"x ∈ [{x0:.2f}, {x1:.2f}]", va="center", fontsize=8)
-    ax.add_collection(LineCollection(bars, colors=colors, linewidths=6, capstyle="butt"))
-    ax.text(span[0], bottom - 0.45 * gap, "the folds of the x axis:", fontsize=8, va="center")
-    for j in p2.joints[(p2.joints > span[0]) & (p2.joints < span[1])]:
+    layout = folded_axis_layout(net1, net2, interval)
+    ax.add_collection(LineCollection(layout.curve, colors=layout.curve_colors, linewidths=2.5, capstyle="round"))
+    ax.update_datalim(layout.curve.reshape(-1, 2))
+    ax.autoscale_view()
+    for (x0, x1, y0, y1), level in zip(layout.folds, layout.levels):
+        ax.annotate("", xy=(y1, level), xytext=(y0, level), arrowprops=dict(FOLD_ARROW))
+        ax.text(layout.label_x, level, fold_label(x0, x1), va="center", fontsize=8)
+    ax.add_collection(LineCollection(layout.bars, colors=layout.bar_colors, linewidths=6, capstyle="butt"))
+    ax.text(*layout.heading, "the folds of the x axis:", fontsize=8, va="center")
+    for j in layout.joints:
         ax.axvline(j, color="gray", ls=":", lw=1, zorder=0)
-    ticks = MaxNLocator(5).tick_values(bottom, top)
-    ax.set_yticks(ticks[(ticks >= bottom - 1e-9) & (ticks <= top + 1e-9)])
-    ax.set(xlim=(span[0], span[1] + 0.45 * (span[1] - span[0])),
-           ylim=(bottom - gap * (len(folds) + 1.0), top + 0.1 * gap), xlabel="$y$", ylabel="$y' = f_2(y)$")
+    ax.set_yticks(layout.yticks)
+    ax.set(xlim=layout.xlim, ylim=layout.ylim, xlabel="$y$", ylabel="$y' = f_2(y)$")
 
 
 def plot_composition(ax: Axes, net1: Sequential, net2: Sequential, interval: Interval = (-1.0, 1.0)) -> None:

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation, Text
 
 from .. import regions
 from ..layers import MLP
-from ..plots.regions import plot_composition, plot_fold, plot_folded_axis, plot_pieces, plot_regions_2d
+from ..plots.regions import (
+    FOLD_ARROW,
+    SHADES,
+    fold_label,
+    folded_axis_layout,
+    label_segments,
+    padded_limits,
+    polyline,
+    region_colors,
+    shaded_bands,
+)
 from .base import Dashboard, slider
 
 #: network 2 of the notebook, the second network of every composition: 3 linear pieces on [-1, 1]
@@ -36,6 +49,8 @@ _COMPOSITION_LABELS = {
 }
 
 INTERVAL = (-1.0, 1.0)
+#: network 1 has 3 units, so at most 3 joints: at most 4 linear pieces on ``INTERVAL``, and at most 4 folds
+MAX_FOLDS = 4
 
 
 def network_1(t10: float, t11: float, t20: float, t21: float, t30: float, t31: float,
@@ -47,33 +62,125 @@ def network_1(t10: float, t11: float, t20: float, t21: float, t30: float, t31: f
     return regions.shallow_network([[t10, t11], [t20, t21], [t30, t31]], [p0, p1, p2, p3])
 
 
-def draw_composition(fig: Figure, **params: float) -> None:
-    """Network 1 folding the input, network 2 on the folded axis, and the composition with its count."""
-    net1 = network_1(**params)
-    net2 = regions.shallow_network(**NETWORK_2)
-    n1 = regions.count_linear_regions(net1, INTERVAL)
-    n_folds = len(regions.monotone_segments(net1, INTERVAL))
-    n = regions.count_linear_regions(regions.compose_networks(net1, net2), INTERVAL)
-    ax1, ax2, ax3 = fig.subplots(1, 3)
-    plot_fold(ax1, net1, net2, INTERVAL)
-    pieces, folds = f"{n1} linear piece{'s' * (n1 != 1)}", f"{n_folds} fold{'s' * (n_folds != 1)}"
-    ax1.set_title(f"network 1: {pieces}, {folds}")
-    plot_folded_axis(ax2, net1, net2, INTERVAL)
-    ax2.set_title("network 2 on the folded axis")
-    plot_composition(ax3, net1, net2, INTERVAL)
-    ax3.set_title(f"composition: {n} linear regions on [-1, 1]")
-    fig.tight_layout()
+def _fix_labels(ax: Axes, x_label_y: float, y_label_x: float, **title_kw: float) -> None:
+    """Fixed places for an axes' title and axis labels (in axes coordinates): placed by the extents of
+    the tick labels, as matplotlib does by default, they would move with the numbers on the ticks."""
+    ax.xaxis.set_label_coords(0.5, x_label_y)
+    ax.yaxis.set_label_coords(y_label_x, 0.5)
+    ax.set_title("", y=1.0, **title_kw)
+
+
+def _bands(ax: Axes) -> PolyCollection:
+    """The grey bands behind a function's linear regions (``shaded_bands``), empty for now."""
+    bands = PolyCollection([], facecolors=SHADES[0], linewidths=0, zorder=0, transform=ax.get_xaxis_transform())
+    ax.add_collection(bands, autolim=False)
+    return bands
+
+
+def _pieces(ax: Axes, lw: float, capstyle: str = "round") -> LineCollection:
+    """A function drawn piece by piece in the pieces' colours (``label_segments``), empty for now."""
+    lines = LineCollection([], linewidths=lw, capstyle=capstyle)
+    ax.add_collection(lines, autolim=False)
+    return lines
 
 
 class CompositionView:
-    """The composition explorer's picture (rebuilt at every update for now)."""
+    """The composition explorer's three panels, built once and updated in place.
+
+    ``update(**params)`` takes network 1's ten parameters (``network_1``) and moves the existing
+    artists: network 1 and the composition are ``LineCollection``s whose segments and colours change
+    (their number of pieces varies), the shaded regions of the composition a ``PolyCollection``,
+    and the folded axis a pool of arrows and ``x in [...]`` labels, one pair per fold, the unused
+    ones hidden. Network 2 is fixed, so its joints (the dotted lines) are drawn once.
+
+    Parameters
+    ----------
+    fig : Figure
+        An empty figure; the view adds three axes to it.
+    """
 
     def __init__(self, fig: Figure) -> None:
         self.fig = fig
+        self.net2 = regions.shallow_network(**NETWORK_2)
+        self.joints2 = regions.linear_pieces(self.net2).joints
+        self.ax_fold, self.ax_axis, self.ax_comp = fig.subplots(1, 3)
+        # network 1, coloured by the piece of network 2 its output falls in (as plot_fold)
+        self.fold_lines = _pieces(self.ax_fold, 2.5)
+        for j in self.joints2:
+            self.ax_fold.axhline(j, color="gray", ls=":", lw=1, zorder=0)
+        self.ax_fold.set(xlim=INTERVAL, xlabel="$x$", ylabel="$y = f_1(x)$")
+        # network 2 on the folded axis (as plot_folded_axis): the curve, then one arrow, one bar and one
+        # label per fold. The dotted lines are network 2's joints, always inside the stretch drawn.
+        self.curve = _pieces(self.ax_axis, 2.5)
+        self.arrows: list[Annotation] = []
+        self.fold_labels: list[Text] = []
+        self._fold_pool(MAX_FOLDS)
+        self.bars = _pieces(self.ax_axis, 6, capstyle="butt")
+        self.heading = self.ax_axis.text(0, 0, "the folds of the x axis:", fontsize=8, va="center")
+        for j in self.joints2:
+            self.ax_axis.axvline(j, color="gray", ls=":", lw=1, zorder=0)
+        self.ax_axis.set(xlabel="$y$", ylabel="$y' = f_2(y)$")
+        # the composition (as plot_composition)
+        self.bands = _bands(self.ax_comp)
+        self.comp_lines = _pieces(self.ax_comp, 2.5)
+        self.ax_comp.set(xlim=INTERVAL, xlabel="$x$", ylabel="$y' = f_2(f_1(x))$")
+        for ax in (self.ax_fold, self.ax_comp):
+            ax.set_xticks(np.linspace(*INTERVAL, 5))
+        for ax in (self.ax_fold, self.ax_axis, self.ax_comp):
+            _fix_labels(ax, -0.1, -0.19)
+        self.ax_axis.title.set_text("network 2 on the folded axis")
+        # fixed margins: a layout engine would cost one more rendering pass per redraw
+        fig.subplots_adjust(left=0.065, right=0.99, bottom=0.12, top=0.92, wspace=0.36)
+
+    def _fold_pool(self, n: int) -> None:
+        """At least ``n`` arrows and labels for the folds (more only if network 1 ever had more pieces)."""
+        while len(self.arrows) < n:
+            self.arrows.append(self.ax_axis.annotate("", xy=(0, 0), xytext=(0, 0), arrowprops=dict(FOLD_ARROW)))
+            self.fold_labels.append(self.ax_axis.text(0, 0, "", va="center", fontsize=8))
 
     def update(self, **params: float) -> None:
-        self.fig.clear()
-        draw_composition(self.fig, **params)
+        """Show network 1 with these parameters (``network_1``'s ten arguments)."""
+        net1 = network_1(**params)
+        edges, labels = regions.composition_labels(net1, self.net2, INTERVAL)
+        n1 = regions.count_linear_regions(net1, INTERVAL)
+        deep = regions.compose_networks(net1, self.net2)
+        comp = regions.linear_pieces(deep, INTERVAL)
+
+        segments, colors = label_segments(net1, edges, labels, INTERVAL)
+        self.fold_lines.set_segments(segments)
+        self.fold_lines.set_color(colors)
+        self.ax_fold.set_ylim(padded_limits(np.concatenate([segments[..., 1].ravel(), self.joints2])))
+
+        layout = folded_axis_layout(net1, self.net2, INTERVAL)
+        self.curve.set_segments(layout.curve)
+        self.curve.set_color(layout.curve_colors)
+        self._fold_pool(len(layout.folds))
+        for k, (arrow, label) in enumerate(zip(self.arrows, self.fold_labels)):
+            shown = k < len(layout.folds)
+            arrow.set_visible(shown)
+            label.set_visible(shown)
+            if shown:
+                x0, x1, y0, y1 = layout.folds[k]
+                arrow.xy = (y1, layout.levels[k])
+                arrow.set_position((y0, layout.levels[k]))
+                label.set_position((layout.label_x, layout.levels[k]))
+                label.set_text(fold_label(x0, x1))
+        self.bars.set_segments(layout.bars)
+        self.bars.set_color(layout.bar_colors)
+        self.heading.set_position(layout.heading)
+        self.ax_axis.set_yticks(layout.yticks)
+        self.ax_axis.set(xlim=layout.xlim, ylim=layout.ylim)
+
+        self.bands.set_verts(shaded_bands(comp.edges, INTERVAL))
+        segments, colors = label_segments(deep, edges, labels, INTERVAL)
+        self.comp_lines.set_segments(segments)
+        self.comp_lines.set_color(colors)
+        self.ax_comp.set_ylim(padded_limits(segments[..., 1]))
+
+        n_folds = len(layout.folds)
+        pieces, folds = f"{n1} linear piece{'s' * (n1 != 1)}", f"{n_folds} fold{'s' * (n_folds != 1)}"
+        self.ax_fold.title.set_text(f"network 1: {pieces}, {folds}")
+        self.ax_comp.title.set_text(f"composition: {comp.n_pieces} linear regions on [-1, 1]")
 
 
 def composition_explorer(preset: str | None = "book (3 x 3 = 9)") -> Dashboard:
@@ -110,34 +217,61 @@ VIEW = (-3.0, 3.0)
 GRID = 200
 
 
-def draw_random_network(fig: Figure, depth: int, width: int, seed: int) -> None:
-    """A random one-input network (exact count) and a random two-input network (grid count)."""
-    rng = np.random.default_rng(seed)
-    net = regions.random_network([1] + [width] * depth + [1], rng=rng)
-    net2d = regions.random_network([2] + [width] * depth + [1], rng=rng)
-    n_line = regions.count_linear_regions(net)
-    n_view = regions.count_linear_regions(net, VIEW)
-    ax1, ax2 = fig.subplots(1, 2)
-    plot_pieces(ax1, net, VIEW)
-    ax1.set(xlabel="$x$", ylabel="$y$")
-    ax1.set_title(f"1 input: {n_line} linear regions on the real line ({n_view} here)\n"
-                  f"most possible: (D+1)^K = {regions.max_regions_deep(width, depth):,}", fontsize=10)
-    seen = plot_regions_2d(ax2, net2d, VIEW, VIEW, n=GRID)
-    # the deep formula needs D to be a multiple of the 2 inputs
-    bound = f"most possible: {regions.max_regions_deep(width, depth, 2):,}" if width % 2 == 0 else ""
-    ax2.set_title(f"2 inputs: {seen} regions seen on a {GRID}x{GRID} grid\n{bound}", fontsize=10)
-    fig.tight_layout()
-
-
 class RandomNetworkView:
-    """The random-network explorer's picture (rebuilt at every update for now)."""
+    """The random-network explorer's two panels, built once and updated in place.
+
+    ``update(depth, width, seed)`` draws two random networks of that shape from ``seed`` and moves
+    the existing artists: the one-input network's polyline and joints are two lines whose data
+    change, its regions' grey bands a ``PolyCollection``; the two-input network's regions are one
+    image whose pixels change (``imshow`` + ``set_data``).
+
+    Parameters
+    ----------
+    fig : Figure
+        An empty figure; the view adds two axes to it.
+    """
 
     def __init__(self, fig: Figure) -> None:
         self.fig = fig
+        self.ax_line, self.ax_plane = fig.subplots(1, 2)
+        # one input (as plot_pieces)
+        self.bands = _bands(self.ax_line)
+        self.curve, = self.ax_line.plot([], [], color="black", lw=2, zorder=2)
+        self.marks, = self.ax_line.plot([], [], "o", color="black", ms=4, zorder=3)
+        self.ax_line.set(xlim=VIEW, xlabel="$x$", ylabel="$y$")
+        # two inputs (as plot_regions_2d)
+        self.image = self.ax_plane.imshow(np.ones((GRID, GRID, 3)), origin="lower", extent=(*VIEW, *VIEW),
+                                          interpolation="nearest", aspect="auto")
+        self.ax_plane.set(xlim=VIEW, ylim=VIEW, xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
+        self.ax_line.set_xticks(np.arange(VIEW[0], VIEW[1] + 1))
+        self.ax_plane.set(xticks=np.arange(VIEW[0], VIEW[1] + 1), yticks=np.arange(VIEW[0], VIEW[1] + 1))
+        _fix_labels(self.ax_line, -0.08, -0.16, fontsize=10)
+        _fix_labels(self.ax_plane, -0.08, -0.08, fontsize=10)
+        # fixed margins: a layout engine would cost one more rendering pass per redraw
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.11, top=0.88, wspace=0.2)
 
-    def update(self, **values: int) -> None:
-        self.fig.clear()
-        draw_random_network(self.fig, **values)
+    def update(self, depth: int, width: int, seed: int) -> None:
+        """Show two random networks of ``depth`` hidden layers of ``width`` units, drawn from ``seed``."""
+        rng = np.random.default_rng(seed)
+        net = regions.random_network([1] + [width] * depth + [1], rng=rng)
+        net2d = regions.random_network([2] + [width] * depth + [1], rng=rng)
+
+        n_line = regions.count_linear_regions(net)
+        pieces = regions.linear_pieces(net, VIEW)
+        x, y = polyline(net, VIEW, pieces)
+        self.bands.set_verts(shaded_bands(pieces.edges, VIEW))
+        self.curve.set_data(x, y)
+        self.marks.set_data(x[1:-1], y[1:-1])
+        self.ax_line.set_ylim(padded_limits(y))
+        self.ax_line.title.set_text(f"1 input: {n_line} linear regions on the real line ({pieces.n_pieces} here)\n"
+                                    f"most possible: (D+1)^K = {regions.max_regions_deep(width, depth):,}")
+
+        _, _, labels = regions.region_grid(net2d, VIEW, VIEW, GRID)
+        self.image.set_data(region_colors(labels))
+        seen = int(labels.max()) + 1
+        # the deep formula needs D to be a multiple of the 2 inputs
+        bound = f"most possible: {regions.max_regions_deep(width, depth, 2):,}" if width % 2 == 0 else ""
+        self.ax_plane.title.set_text(f"2 inputs: {seen} regions seen on a {GRID}x{GRID} grid\n{bound}")
 
 
 def random_network_explorer(preset: str | None = "shallow, 6 units") -> Dashboard:
