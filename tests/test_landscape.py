@@ -277,3 +277,58 @@ def test_a_preset_sets_the_controls_and_a_redraw_changes_the_image():
     plt.close(dash.static_figure())
     with pytest.raises(ValueError, match="preset"):
         dash.set_preset("nowhere")
+
+
+def test_the_loss_along_a_line_moves_in_place(two_point):
+    objective, _, theta, theta_prime = two_point
+    alphas = np.linspace(-0.25, 1.25, 31)
+    losses = ls.loss_along_line(objective, theta, theta_prime, alphas)
+    ax = plt.figure().add_subplot()
+    line = LP.LossAlongLine(ax, ylim=(-0.15, 2.0))
+    line.show(alphas, losses, mark=0.5)
+    np.testing.assert_allclose(line.curve.get_ydata(), 16 * alphas**2 * (1 - alphas) ** 2, atol=1e-14)
+    assert line.on_chord.get_offsets().tolist() == [[0.5, 0.0]] and len(line.gap.get_segments()) == 1
+    assert line.legend.texts[2].get_text() == "α = 0.50: L = 1.000"
+    line.show(alphas, losses, mark=1.25)  # beyond theta: no point on the chord
+    assert len(line.on_chord.get_offsets()) == 0 and line.gap.get_segments() == []
+    assert ax.get_xlim() == pytest.approx((-0.325, 1.325)) and ax.get_ylim() == (-0.15, 2.0)
+    with pytest.raises(ValueError, match="alphas: expected a range that includes 0 and 1"):
+        line.show(alphas[:5], losses[:5], mark=0.0)
+    plt.close(ax.figure)
+
+
+#: settings no preset has: alpha at either end of the slider (beyond the minima, no chord point) and
+#: the sharpest and the flattest rescaling
+ODD = {"past-theta": dict(alpha=1.25, c=0.1), "before-theta-prime": dict(alpha=-0.25, c=10.0),
+       "odd": dict(alpha=0.05, c=3.7)}
+
+
+@pytest.mark.parametrize("via, odd, to", [("midpoint", "past-theta", "rescaled"),
+                                          ("rescaled", "before-theta-prime", "quarter"),
+                                          ("minimum", "odd", "midpoint"), ("quarter", "past-theta", "minimum")])
+def test_the_explorer_updated_in_place_draws_what_a_new_one_draws(via, odd, to):
+    """Moved from one preset through a setting no preset has to another, the explorer draws, pixel
+    for pixel, what an explorer opened at that preset draws (nothing left over: a point on the
+    chord, a legend text, a title)."""
+    moved = nl.widgets.nonconvexity_explorer(preset=via)
+    axes = list(moved.figure.axes)
+    moved.set_values(**ODD[odd])
+    assert moved.message.value == ""
+    moved.set_preset(to)
+    fresh = nl.widgets.nonconvexity_explorer(preset=to)
+    assert moved.image.value == fresh.image.value
+    assert moved.figure.axes == axes  # the same axes, moved
+
+
+@pytest.mark.parametrize("odd", sorted(ODD))
+def test_the_explorer_at_a_setting_no_preset_has_draws_what_a_fresh_view_draws(odd):
+    from nnlab.widgets.base import png_bytes
+
+    moved = nl.widgets.nonconvexity_explorer(preset="rescaled")
+    moved.set_values(**ODD[odd])
+    static = moved.static_figure()  # a fresh view on a new figure, at the current values
+    assert png_bytes(static) == moved.image.value
+    line_title, _, valley_title = (ax.get_title() for ax in static.axes)
+    d = wl.nonconvexity_data(**ODD[odd])
+    assert line_title.startswith(f"L = {d['loss']:.3f}, chord {d['chord']:.3f}")
+    assert valley_title == f"valley at (c w, β / c): sharpness {d['sharpness']:.2f}"

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import nnlab as nl
+from nnlab.widgets.base import png_bytes
 from nnlab.widgets.xor import HAND_SET, xor_network
 
 HAND = nl.MLP.from_weights([[[1, 1], [1, 1]], [[1], [-2]]], [[0, -1], [0]], "relu")
@@ -47,6 +48,19 @@ def test_hidden_space_maps_xor_to_a_separable_picture():
     labels = sorted(t.get_text() for t in ax.texts)
     assert labels == ["(0, 0)", "(0, 1) and (1, 0)", "(1, 1)"]
     plt.close(fig)
+
+
+def test_decision_regions_are_what_contourf_and_contour_draw():
+    xx, yy, scores = nl.plots.decision_grid(HAND, n=41)
+    region, boundary = nl.plots.base.decision_regions(xx, yy, scores, threshold=0.5)
+    # y_hat = 0.5 where x1 + x2 = 0.5 and where x1 + x2 = 1.5; above it on the band between
+    assert len(boundary) == 2
+    for line, level in zip(sorted(boundary, key=lambda line: line.sum(axis=1).mean()), (0.5, 1.5)):
+        np.testing.assert_allclose(line.sum(axis=1), level, atol=1e-12)
+    inside = {x: bool(region.contains_point(x)) for x in [(0, 0), (0, 1), (1, 0), (1, 1)]}
+    assert inside == {(0, 0): False, (0, 1): True, (1, 0): True, (1, 1): False}
+    flat, none = nl.plots.base.decision_regions(xx, yy, np.full_like(scores, 0.5), threshold=0.5)
+    assert len(flat.vertices) == 0 and none == []  # nothing is above 0.5, and no line on a plateau
 
 
 def test_hidden_space_needs_two_hidden_units():
@@ -105,6 +119,57 @@ class TestExplorer:
         assert fig.axes[1].get_title() == "hidden space: 4 of 4 correct"
         explorer.set_values(v2=0.0)
         assert explorer.static_figure().axes[1].get_title() == "hidden space: 3 of 4 correct"  # (1, 1) -> 2
+
+
+#: settings no preset has: hidden values up to 9 (wider axes), a constant output (nothing shaded, no
+#: boundary), four separate hidden points (four labels), an output line parallel to the h2 axis
+ODD = {
+    "wide": dict(HAND_SET, w11=3.0, w21=3.0, b1=3.0),
+    "flat": dict(HAND_SET, v1=0.0, v2=0.0, c=0.5),
+    "four": dict(w11=2.5, w21=-1.3, b1=0.4, w12=-0.7, w22=2.2, b2=-0.3, v1=1.7, v2=-2.9, c=0.8),
+    "vertical": dict(HAND_SET, v2=0.0),
+}
+
+
+class TestInPlace:
+    def test_the_view_moves_its_artists(self):
+        explorer = nl.widgets.xor_explorer(preset="hand-set")
+        view, axes = explorer.view, list(explorer.figure.axes)
+        (line,) = view.boundary_hidden.get_segments()
+        h1, h2 = line.T
+        np.testing.assert_allclose(h1 - 2 * h2, 0.5)  # the output unit's line h1 - 2 h2 = 0.5
+        assert [t.get_text() for t in view.labels_hidden if t.get_visible()] == ["(0, 0)", "(0, 1) and (1, 0)",
+                                                                                 "(1, 1)"]
+        explorer.set_values(**ODD["wide"])
+        assert view.ax_hidden.get_xlim() == view.ax_hidden.get_ylim() == (-0.5, 9.5)  # h1 = relu(3 x1 + 3 x2 + 3)
+        explorer.set_values(**ODD["four"])
+        assert sum(t.get_visible() for t in view.labels_hidden) == 4
+        explorer.set_values(**ODD["flat"])
+        assert view.boundary_in.get_segments() == [] and view.boundary_hidden.get_segments() == []
+        assert len(view.region_in.get_path().vertices) == 0
+        assert view.ax_hidden.get_title() == "hidden space: 2 of 4 correct"
+        assert explorer.view is view and explorer.figure.axes == axes  # nothing rebuilt
+
+    @pytest.mark.parametrize("via, odd, to", [("hand-set", "wide", "copies"), ("copies", "flat", "near-miss"),
+                                              ("near-miss", "four", "hand-set"), ("hand-set", "vertical", "near-miss"),
+                                              ("copies", "wide", "hand-set")])
+    def test_updating_in_place_draws_what_a_new_dashboard_draws(self, via, odd, to):
+        """Moved from one preset through a setting no preset has to another, the explorer draws,
+        pixel for pixel, what an explorer opened at that preset draws: nothing is left over (axis
+        limits, a boundary, a label)."""
+        moved = nl.widgets.xor_explorer(preset=via)
+        moved.set_values(**ODD[odd])
+        moved.set_preset(to)
+        fresh = nl.widgets.xor_explorer(preset=to)
+        assert moved.image.value == fresh.image.value
+
+    @pytest.mark.parametrize("odd", sorted(ODD))
+    def test_a_setting_no_preset_has_draws_what_a_fresh_view_draws(self, odd):
+        moved = nl.widgets.xor_explorer(preset="near-miss")
+        moved.set_values(**ODD["wide" if odd != "wide" else "four"])
+        moved.set_values(**ODD[odd])
+        static = moved.static_figure()  # a fresh view on a new figure, at the current values
+        assert png_bytes(static) == moved.image.value
 
 
 def test_preset_menu_follows_the_controls():

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from contourpy import FillType, LineType, contour_generator
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
+from matplotlib.path import Path
 
 from ..layers import Sequential
 
@@ -50,6 +52,35 @@ def decision_grid(model: Sequential | ScoreFn, xlim: tuple[float, float] = (-0.5
     xx, yy = np.meshgrid(xs, ys)
     scores = np.asarray(score_function(model)(np.column_stack([xx.ravel(), yy.ravel()])), dtype=float)
     return xx, yy, scores.reshape(n, n)
+
+
+def decision_regions(xx: np.ndarray, yy: np.ndarray, scores: np.ndarray,
+                     threshold: float = 0.0) -> tuple[Path, list[np.ndarray]]:
+    """The region where ``scores > threshold`` and its boundary, as data for artists that are
+    updated in place (a ``PathPatch``'s ``set_path``, a ``LineCollection``'s ``set_segments``).
+
+    The same marching squares that ``contourf`` and ``contour`` run (contourpy, which matplotlib
+    contours with), without building a new contour set each time.
+
+    Parameters
+    ----------
+    xx, yy, scores : arrays, shape (n, m)
+        A grid and the scores on it, as ``decision_grid`` returns them.
+    threshold : float
+
+    Returns
+    -------
+    region : Path
+        The polygons (with their holes) where the score is above ``threshold``; empty if none.
+    boundary : list of arrays, shape (k, 2)
+        The polylines where the score crosses ``threshold``; none if the score never does.
+    """
+    scores = np.asarray(scores, dtype=float)
+    generator = contour_generator(xx, yy, scores, fill_type=FillType.OuterCode, line_type=LineType.Separate)
+    points, codes = generator.filled(threshold, max(threshold, float(scores.max())) + 1.0)
+    region = Path(np.concatenate(points), np.concatenate(codes)) if points else Path(np.zeros((0, 2)))
+    crosses = scores.min() < threshold < scores.max()  # not a plateau at the threshold
+    return region, (list(generator.lines(threshold)) if crosses else [])
 
 
 def plot_points(ax: Axes, X: np.ndarray, y: np.ndarray, *, labels: bool = True, size: float = 120) -> None:

@@ -10,11 +10,22 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 
 from .._validate import check_positive, check_vector
 
 #: colours of training paths: bright enough to read on the dark and the light end of viridis
 PATH_COLORS = ("#ff7f0e", "#f0f0f0", "#e377c2", "#17becf", "#d62728")
+
+
+def _check_line(alphas: np.ndarray, losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    alphas, losses = check_vector(alphas, "alphas"), check_vector(losses, "losses")
+    if alphas.shape != losses.shape:
+        raise ValueError(f"losses: expected shape {alphas.shape} to match alphas, got {losses.shape}")
+    if not (alphas.min() <= 0 and alphas.max() >= 1):
+        raise ValueError("alphas: expected a range that includes 0 and 1, the two ends of the segment")
+    return alphas, losses
+
 
 def plot_loss_along_line(ax: Axes, alphas: np.ndarray, losses: np.ndarray, *, chord: bool = True,
                          mark: float | None = None, labels: tuple[str, str] = ("θ′", "θ")) -> None:
@@ -33,11 +44,7 @@ def plot_loss_along_line(ax: Axes, alphas: np.ndarray, losses: np.ndarray, *, ch
     labels : (str, str)
         Names of the ends at alpha = 0 and alpha = 1.
     """
-    alphas, losses = check_vector(alphas, "alphas"), check_vector(losses, "losses")
-    if alphas.shape != losses.shape:
-        raise ValueError(f"losses: expected shape {alphas.shape} to match alphas, got {losses.shape}")
-    if not (alphas.min() <= 0 and alphas.max() >= 1):
-        raise ValueError("alphas: expected a range that includes 0 and 1, the two ends of the segment")
+    alphas, losses = _check_line(alphas, losses)
     ends = np.interp([0.0, 1.0], alphas, losses)
     ax.plot(alphas, losses, color="C0", lw=2, label="loss along the line")
     if chord:
@@ -54,6 +61,64 @@ def plot_loss_along_line(ax: Axes, alphas: np.ndarray, losses: np.ndarray, *, ch
             ax.vlines(mark, min(value, on_chord), max(value, on_chord), color="C3", lw=1, ls=":")
     ax.set(xlabel="α   (α θ + (1 − α) θ′)", ylabel="loss")
     ax.legend(loc="upper center", fontsize=8)
+
+
+class LossAlongLine:
+    """The picture of ``plot_loss_along_line`` (with its chord and a marked alpha), built once on
+    ``ax`` and moved in place by ``show``: for a dashboard, which must not build axes or artists at
+    every redraw.
+
+    Parameters
+    ----------
+    ax : Axes
+    labels : (str, str)
+        Names of the ends at alpha = 0 and alpha = 1.
+    ylim : (float, float), optional
+        The loss axis's range; by default the range of the losses shown, with a 5% margin.
+    """
+
+    def __init__(self, ax: Axes, *, labels: tuple[str, str] = ("θ′", "θ"),
+                 ylim: tuple[float, float] | None = None) -> None:
+        self.ax, self.ylim = ax, ylim
+        self.curve, = ax.plot([], [], color="C0", lw=2, label="loss along the line")
+        self.chord, = ax.plot([], [], color="gray", ls="--", lw=1.5, label="chord (a convex loss stays below it)")
+        self.ends = ax.scatter(np.zeros(2), np.zeros(2), color="black", zorder=3)
+        self.end_labels = [ax.annotate(text, (x, 0.0), textcoords="offset points", xytext=(-12, 6), ha="center",
+                                       fontsize=12) for x, text in zip([0, 1], labels)]
+        self.mark = ax.scatter(np.zeros(0), np.zeros(0), s=80, color="C3", zorder=4, label="α")
+        self.on_chord = ax.scatter(np.zeros(0), np.zeros(0), s=40, color="gray", zorder=4)
+        self.gap = ax.add_collection(LineCollection([], colors="C3", linewidths=1, linestyles=":"), autolim=False)
+        ax.set(xlabel="α   (α θ + (1 − α) θ′)", ylabel="loss")
+        self.legend = ax.legend(handles=[self.curve, self.chord, self.mark], loc="upper center", fontsize=8)
+
+    def show(self, alphas: np.ndarray, losses: np.ndarray, mark: float) -> None:
+        """The loss ``losses`` (n,) along ``alphas`` (n,), which must include 0 and 1 (the two
+        ends), with the point ``mark`` on the curve and, if it lies between the ends, on the chord."""
+        alphas, losses = _check_line(alphas, losses)
+        ends = np.interp([0.0, 1.0], alphas, losses)
+        self.curve.set_data(alphas, losses)
+        self.chord.set_data([0, 1], ends)
+        self.ends.set_offsets(np.column_stack([[0, 1], ends]))
+        for x, value, annotation in zip([0, 1], ends, self.end_labels):
+            annotation.xy = (x, value)
+        value = float(np.interp(mark, alphas, losses))
+        self.mark.set_offsets([[mark, value]])
+        self.legend.texts[2].set_text(f"α = {mark:.2f}: L = {value:.3f}")
+        if 0 <= mark <= 1:
+            on_chord = (1 - mark) * ends[0] + mark * ends[1]
+            self.on_chord.set_offsets([[mark, on_chord]])
+            self.gap.set_segments([[(mark, min(value, on_chord)), (mark, max(value, on_chord))]])
+        else:
+            self.on_chord.set_offsets(np.zeros((0, 2)))
+            self.gap.set_segments([])
+        self.ax.set_xlim(*_with_margin(alphas.min(), alphas.max()))
+        self.ax.set_ylim(*(self.ylim or _with_margin(losses.min(), losses.max())))
+
+
+def _with_margin(lo: float, hi: float, margin: float = 0.05) -> tuple[float, float]:
+    """``(lo, hi)`` widened by ``margin`` of its width on each side, as matplotlib's autoscaling does."""
+    pad = margin * (hi - lo) if hi > lo else 0.5
+    return float(lo - pad), float(hi + pad)
 
 
 def plot_plane(ax: Axes, a: np.ndarray, b: np.ndarray, Z: np.ndarray, *, levels: int | Sequence[float] = 20,

@@ -9,6 +9,22 @@ from ..layers import Sequential, check_mlp, hidden_activations
 from .base import REGION_CMAP, plot_points
 
 
+def hidden_space_lim(H: np.ndarray) -> tuple[float, float]:
+    """The range of both axes of the hidden-space picture: the points ``H`` (N, 2), the unit
+    square, and half a unit around them. A function of ``H`` alone, so the same hidden values
+    always get the same axes."""
+    return min(float(H.min()), 0.0) - 0.5, max(float(H.max()), 1.0) + 0.5
+
+
+def hidden_point_labels(X: np.ndarray, H: np.ndarray) -> dict[tuple[float, float], str]:
+    """One label per distinct hidden point of ``H`` (N, 2), naming every input of ``X`` (N, 2) that
+    lands there: ``{(h1, h2): "(0, 1) and (1, 0)", ...}``, in the order of ``X``."""
+    names: dict[tuple[float, float], list[str]] = {}
+    for x, h in zip(np.asarray(X), np.asarray(H)):
+        names.setdefault((round(float(h[0]), 9), round(float(h[1]), 9)), []).append(f"({x[0]:g}, {x[1]:g})")
+    return {h: " and ".join(labels) for h, labels in names.items()}
+
+
 def plot_hidden_space(ax: Axes, model: Sequential, X: np.ndarray, y: np.ndarray, *,
                       threshold: float = 0.0, lim: tuple[float, float] | None = None,
                       annotate: bool = True) -> None:
@@ -23,7 +39,7 @@ def plot_hidden_space(ax: Axes, model: Sequential, X: np.ndarray, y: np.ndarray,
         raise ValueError(f"model: expected one hidden layer of 2 units, got sizes {model.sizes}")
     H = hidden_activations(model, X)
     (w1, w2), b = dense[1].params["W"][:, 0], dense[1].params["b"][0]
-    lo, hi = lim or (min(H.min(), 0) - 0.5, max(H.max(), 1) + 0.5)
+    lo, hi = lim or hidden_space_lim(H)
     hh = np.linspace(lo, hi, 200)
     g1, g2 = np.meshgrid(hh, hh)
     side = (w1 * g1 + w2 * g2 + b > threshold).astype(float)
@@ -34,9 +50,6 @@ def plot_hidden_space(ax: Axes, model: Sequential, X: np.ndarray, y: np.ndarray,
         ax.axvline((threshold - b) / w1, color="black", lw=1.5, label="output unit's boundary")
     plot_points(ax, H, y, labels=False, size=160)
     if annotate:  # one label per hidden point, naming every input that lands there
-        names: dict[tuple[float, float], list[str]] = {}
-        for x, h in zip(np.asarray(X), H):
-            names.setdefault((round(float(h[0]), 9), round(float(h[1]), 9)), []).append(f"({x[0]:g}, {x[1]:g})")
-        for h, labels in names.items():
-            ax.annotate(" and ".join(labels), h, textcoords="offset points", xytext=(8, 8), fontsize=9)
+        for h, label in hidden_point_labels(X, H).items():
+            ax.annotate(label, h, textcoords="offset points", xytext=(8, 8), fontsize=9)
     ax.set(xlim=(lo, hi), ylim=(lo, hi), xlabel="$h_1$", ylabel="$h_2$", aspect="equal")

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from .. import landscape as ls
 from ..data import two_point_data
-from ..plots.landscape import plot_loss_along_line
+from ..plots.landscape import LossAlongLine
 from .base import Dashboard, slider
 
 #: the lecture's two minima, as (w, beta)
@@ -57,7 +57,7 @@ def sharpest_direction(objective: ls.Objective, theta: np.ndarray) -> tuple[floa
 
 
 def nonconvexity_data(alpha: float, c: float) -> dict[str, np.ndarray | float]:
-    """Everything ``draw_nonconvexity`` draws, for testing and for the notebook.
+    """Everything the explorer (``NonconvexityView``) draws, for testing and for the notebook.
 
     Returns
     -------
@@ -89,44 +89,59 @@ def nonconvexity_data(alpha: float, c: float) -> dict[str, np.ndarray | float]:
                 slice_1=ls.loss_along_direction(objective, theta, v1, t), sharpness=lam)
 
 
-def draw_nonconvexity(fig: Figure, alpha: float, c: float) -> None:
-    """Loss along the line with the point alpha (left), the network at that point (middle), and the
-    valley around the rescaled minimum along its sharpest direction (right)."""
-    d = nonconvexity_data(alpha, c)
-    ax_line, ax_net, ax_valley = fig.subplots(1, 3)
-
-    plot_loss_along_line(ax_line, d["alphas"], d["losses"], mark=alpha, labels=("θ′", "θ"))
-    ax_line.set_ylim(-0.15, 2.0)
-    verdict = "above the chord: not convex" if d["loss"] > d["chord"] + 1e-12 else "not above the chord"
-    ax_line.set_title(f"L = {d['loss']:.3f}, chord {d['chord']:.3f}: {verdict}", fontsize=10)
-
-    X, y = two_point_data()
-    ax_net.axhline(0, color="gray", lw=0.5)
-    ax_net.plot(d["x"], d["x"], color="gray", ls="--", lw=1, label="θ and θ′ (both: ŷ = x)")
-    ax_net.plot(d["x"], d["f"], color="C3", lw=2, label=f"the network at α = {alpha:.2f}")
-    ax_net.scatter(X[:, 0], y, s=80, color="black", zorder=3, label="the two observations")
-    ax_net.set(xlabel="x", ylabel="ŷ", ylim=(-1.6, 1.6))
-    ax_net.set_title("what the point computes", fontsize=10)
-    ax_net.legend(loc="upper left", fontsize=8)
-
-    ax_valley.plot(d["t"], d["slice_1"], color="gray", ls="--", lw=1, label="c = 1 (sharpness 2)")
-    ax_valley.plot(d["t"], d["slice_c"], color="C0", lw=2, label=f"c = {c:g}")
-    ax_valley.set(xlabel="step t along the sharpest direction", ylabel="loss", ylim=(-0.05, 1.5))
-    ax_valley.set_title(f"valley at (c w, β / c): sharpness {d['sharpness']:.2f}", fontsize=10)
-    ax_valley.legend(loc="upper center", fontsize=8)
-    # fixed margins rather than tight_layout, which renders the figure an extra time on every redraw
-    fig.subplots_adjust(left=0.05, right=0.985, bottom=0.14, top=0.9, wspace=0.28)
-
-
 class NonconvexityView:
-    """The explorer's picture (rebuilt at every update for now)."""
+    """The explorer's three panels, built once and updated in place.
+
+    Left, the loss along the line between the rescaled minima with its chord and the point alpha
+    (``LossAlongLine``); middle, the function the network at alpha computes; right, the valley
+    along the sharpest direction at (c w, beta / c) beside the one at c = 1. ``update(alpha, c)``
+    moves the lines, points, titles and legend texts to ``nonconvexity_data(alpha, c)``; every axis
+    range is fixed.
+    """
 
     def __init__(self, fig: Figure) -> None:
         self.fig = fig
+        self.ax_line, self.ax_net, self.ax_valley = fig.subplots(1, 3)
+        self.line = LossAlongLine(self.ax_line, labels=("θ′", "θ"), ylim=(-0.15, 2.0))
+        self.line_title = self.ax_line.set_title("", fontsize=10, y=1.0)
 
-    def update(self, **values: float) -> None:
-        self.fig.clear()
-        draw_nonconvexity(self.fig, **values)
+        X, y = two_point_data()
+        x = np.array([-1.5, 1.5])
+        ax = self.ax_net
+        ax.axhline(0, color="gray", lw=0.5)
+        identity, = ax.plot(x, x, color="gray", ls="--", lw=1, label="θ and θ′ (both: ŷ = x)")
+        self.network, = ax.plot([], [], color="C3", lw=2, label="the network at α")
+        observed = ax.scatter(X[:, 0], y, s=80, color="black", zorder=3, label="the two observations")
+        ax.set(xlabel="x", ylabel="ŷ", xlim=(-1.65, 1.65), ylim=(-1.6, 1.6))
+        ax.set_title("what the point computes", fontsize=10, y=1.0)
+        self.net_legend = ax.legend(handles=[identity, self.network, observed], loc="upper left", fontsize=8)
+
+        ax = self.ax_valley
+        self.valley_1, = ax.plot([], [], color="gray", ls="--", lw=1, label="c = 1 (sharpness 2)")
+        self.valley_c, = ax.plot([], [], color="C0", lw=2, label="c")
+        ax.set(xlabel="step t along the sharpest direction", ylabel="loss",
+               xlim=(-1.1 * T_RANGE, 1.1 * T_RANGE), ylim=(-0.05, 1.5))
+        self.valley_title = ax.set_title("", fontsize=10, y=1.0)
+        self.valley_legend = ax.legend(handles=[self.valley_1, self.valley_c], loc="upper center", fontsize=8)
+        # fixed places for the axis labels (matplotlib would place them by the tick labels' extents)
+        for ax, left in ((self.ax_line, -0.136), (self.ax_net, -0.144), (self.ax_valley, -0.109)):
+            ax.xaxis.set_label_coords(0.5, -0.091)
+            ax.yaxis.set_label_coords(left, 0.5)
+        # fixed margins rather than tight_layout, which renders the figure an extra time on every redraw
+        fig.subplots_adjust(left=0.05, right=0.985, bottom=0.14, top=0.9, wspace=0.28)
+
+    def update(self, alpha: float, c: float) -> None:
+        """Show the point ``alpha`` of the line between the minima rescaled by ``c``."""
+        d = nonconvexity_data(alpha, c)
+        self.line.show(d["alphas"], d["losses"], mark=alpha)
+        verdict = "above the chord: not convex" if d["loss"] > d["chord"] + 1e-12 else "not above the chord"
+        self.line_title.set_text(f"L = {d['loss']:.3f}, chord {d['chord']:.3f}: {verdict}")
+        self.network.set_data(d["x"], d["f"])
+        self.net_legend.texts[1].set_text(f"the network at α = {alpha:.2f}")
+        self.valley_1.set_data(d["t"], d["slice_1"])
+        self.valley_c.set_data(d["t"], d["slice_c"])
+        self.valley_legend.texts[1].set_text(f"c = {c:g}")
+        self.valley_title.set_text(f"valley at (c w, β / c): sharpness {d['sharpness']:.2f}")
 
 
 def nonconvexity_explorer(preset: str | None = "midpoint") -> Dashboard:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path
 
 from ..data import xor
-from ..layers import MLP
-from ..plots import plot_decision_boundary
-from ..plots.xor import plot_hidden_space
+from ..layers import MLP, hidden_activations
+from ..plots.base import CLASS_COLORS, REGION_CMAP, decision_grid, decision_regions, plot_points
+from ..plots.xor import hidden_point_labels, hidden_space_lim
 from .base import Dashboard, slider
 
 #: the hand-set solution of the lecture: h1 = relu(x1 + x2), h2 = relu(x1 + x2 - 1), y = h1 - 2 h2
@@ -29,28 +32,82 @@ def xor_network(w11: float, w21: float, b1: float, w12: float, w22: float, b2: f
     return MLP.from_weights([[[w11, w12], [w21, w22]], [[v1], [v2]]], [[b1, b2], [c]], "relu")
 
 
-def draw_xor(fig: Figure, **weights: float) -> None:
-    """Input space (left) and hidden space (right) of the network with these weights."""
-    X, y = xor()
-    model = xor_network(**weights)
-    ax_in, ax_hidden = fig.subplots(1, 2)
-    # fixed margins: tight_layout would cost a second full render on every slider move
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.92, wspace=0.25)
-    plot_decision_boundary(ax_in, model, X, y, threshold=0.5, n=120, title="input space: y > 0.5 shaded red")
-    plot_hidden_space(ax_hidden, model, X, y, threshold=0.5)
-    correct = int(np.sum((model.forward(X)[:, 0] > 0.5) == y))
-    ax_hidden.set_title(f"hidden space: {correct} of 4 correct")
-
-
 class XorView:
-    """The explorer's picture (rebuilt at every update for now)."""
+    """The explorer's two panels, built once and updated in place.
+
+    Left, the input space: the region where y_hat > 0.5 (a patch whose path moves), its boundary
+    (a line collection) and the four points. Right, the hidden space: the four points mapped to
+    (h1, h2) (two point collections, one per class), the output unit's line and its side, and one
+    label per mapped point from a pool of four. ``update(**weights)`` computes the network of the
+    nine weights and moves these artists; the axes, labels and margins never change.
+    """
+
+    #: the input space's range and how many grid points per axis its region is found on
+    LIM, N = (-0.5, 1.5), 120
+    THRESHOLD = 0.5
 
     def __init__(self, fig: Figure) -> None:
         self.fig = fig
+        self.X, self.y = xor()
+        self.ax_in, self.ax_hidden = fig.subplots(1, 2)
+        for ax in (self.ax_in, self.ax_hidden):
+            # class 0 is the background, class 1 a patch over it (contourf shaded both)
+            ax.set_facecolor(REGION_CMAP(0.0))
+            ax.set_aspect("equal")
+        self.region_in = self.ax_in.add_patch(PathPatch(Path(np.zeros((0, 2))), facecolor=REGION_CMAP(1.0),
+                                                        edgecolor="none", lw=0, zorder=1))
+        self.boundary_in = self.ax_in.add_collection(LineCollection([], colors="black", linewidths=1.5, zorder=2),
+                                                     autolim=False)
+        plot_points(self.ax_in, self.X, self.y)
+        self.ax_in.set(xlim=self.LIM, ylim=self.LIM, xlabel="$x_1$", ylabel="$x_2$")
+        self.ax_in.set_title("input space: y > 0.5 shaded red", y=1.0)
+
+        self.region_hidden = self.ax_hidden.add_patch(PathPatch(Path(np.zeros((0, 2))), facecolor=REGION_CMAP(1.0),
+                                                                edgecolor="none", lw=0, zorder=1))
+        self.boundary_hidden = self.ax_hidden.add_collection(
+            LineCollection([], colors="black", linewidths=1.5, zorder=2, label="output unit's boundary"), autolim=False)
+        self.points_hidden = [self.ax_hidden.scatter(np.zeros(0), np.zeros(0), s=160, c=CLASS_COLORS[cls],
+                                                     edgecolors="black", zorder=3) for cls in (0, 1)]
+        # one label per distinct hidden point: at most one per input
+        self.labels_hidden = [self.ax_hidden.annotate("", (0, 0), textcoords="offset points", xytext=(8, 8),
+                                                      fontsize=9, visible=False) for _ in self.X]
+        self.ax_hidden.set(xlabel="$h_1$", ylabel="$h_2$")
+        self.title_hidden = self.ax_hidden.set_title("", y=1.0)
+        # fixed places for the axis labels (matplotlib would place them by the tick labels' extents)
+        for ax, left in ((self.ax_in, -0.158), (self.ax_hidden, -0.134)):
+            ax.xaxis.set_label_coords(0.5, -0.079)
+            ax.yaxis.set_label_coords(left, 0.5)
+        # fixed margins: a layout engine would cost one more rendering pass per redraw
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.92, wspace=0.25)
 
     def update(self, **weights: float) -> None:
-        self.fig.clear()
-        draw_xor(self.fig, **weights)
+        """Show the network with these nine weights (``xor_network``'s arguments)."""
+        model = xor_network(**weights)
+        X, y, t = self.X, self.y, self.THRESHOLD
+        region, boundary = decision_regions(*decision_grid(model, self.LIM, self.LIM, self.N), threshold=t)
+        self.region_in.set_path(region)
+        self.boundary_in.set_segments(boundary)
+
+        H = hidden_activations(model, X)
+        lim = hidden_space_lim(H)
+        out = model.dense_layers[-1]
+        (w1, w2), b = out.params["W"][:, 0], out.params["b"][0]
+        # the output unit is linear in (h1, h2): on a grid of the square's 2 x 2 corners, marching
+        # squares finds its side and its line exactly
+        region, boundary = decision_regions(*decision_grid(lambda P: P @ [w1, w2] + b, lim, lim, 2), threshold=t)
+        self.region_hidden.set_path(region)
+        self.boundary_hidden.set_segments(boundary)
+        for cls, points in zip((0, 1), self.points_hidden):
+            points.set_offsets(H[y == cls])
+        labels = list(hidden_point_labels(X, H).items())
+        for k, annotation in enumerate(self.labels_hidden):
+            annotation.set_visible(k < len(labels))
+            if k < len(labels):
+                annotation.xy, text = labels[k]
+                annotation.set_text(text)
+        self.ax_hidden.set(xlim=lim, ylim=lim)
+        correct = int(np.sum((model.forward(X)[:, 0] > t) == y))
+        self.title_hidden.set_text(f"hidden space: {correct} of 4 correct")
 
 
 def xor_explorer(preset: str | None = "hand-set") -> Dashboard:
