@@ -14,3 +14,8 @@ def num(v: float, decimals: int = 4) -> str:
 def format_error(e: float) -> str:
     """A relative error in two digits, or ``< 1e-08`` when it is below ``ERROR_FLOOR``."""
     return f"< {ERROR_FLOOR:.0e}" if e < ERROR_FLOOR else f"{e:.1e}"
+
+
+def count(n: int, noun: str) -> str:
+    """``n`` and the noun, in the plural unless n is 1: ``count(1, "linear region")`` is ``"1 linear region"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

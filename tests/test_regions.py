@@ -218,10 +218,13 @@ def test_two_dimensional_composition(rng):
     deep = R.compose_networks(net1, R.shallow_network(**NET2))
     X = rng.uniform(-1, 1, (2000, 2))
     np.testing.assert_allclose(deep.forward(X), R.shallow_network(**NET2).forward(net1.forward(X)))
-    fig = Figure()
+    ax = Figure().subplots()
+    RP.plot_regions_2d(ax, deep, n=100)
     grid = np.meshgrid(np.linspace(-1, 1, 100), np.linspace(-1, 1, 100))
     points = np.column_stack([g.ravel() for g in grid])
-    assert RP.plot_regions_2d(fig.subplots(), deep, n=100) == R.count_regions_grid(deep, points)
+    labels = R.region_grid(deep, n=100)[2]
+    assert labels.max() + 1 == R.count_regions_grid(deep, points)
+    assert len(np.unique(ax.images[0].get_array().reshape(-1, 3), axis=0)) == labels.max() + 1  # a colour each
 
 
 # --- composing and merging ----------------------------------------------------------------------
@@ -404,7 +407,7 @@ def test_composition_view_moves_its_artists():
         assert dash.message.value == "" and dash.view is view and dash.figure.axes == axes
         assert [list(ax.get_children()) for ax in axes] == artists
     assert sum(arrow.get_visible() for arrow in view.arrows) == 1  # the constant network: one fold
-    assert view.ax_comp.get_title() == "composition: 1 linear regions on [-1, 1]"
+    assert view.ax_comp.get_title() == "composition: 1 linear region on [-1, 1]"
     dash.set_preset("book (3 x 3 = 9)")
     assert sum(label.get_visible() for label in view.fold_labels) == 3 and len(view.bands.get_paths()) == 5
 

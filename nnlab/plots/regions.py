@@ -270,19 +270,13 @@ def region_colors(labels: np.ndarray) -> np.ndarray:
 
 
 def plot_regions_2d(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), ylim: Interval = (-1.0, 1.0),
-                    n: int = 300) -> int:
-    """The input plane of a two-input network, each activation region in its own colour.
-
-    Returns
-    -------
-    int
-        The number of regions seen on the grid (the same as ``count_regions_grid``).
-    """
+                    n: int = 300) -> None:
+    """The input plane of a two-input network on an ``n x n`` grid, each activation region in its own
+    colour (``nnlab.regions.region_grid`` gives the labels, and so the count of regions seen)."""
     _, _, labels = region_grid(model, xlim, ylim, n)
     ax.imshow(region_colors(labels), origin="lower", extent=(*xlim, *ylim), interpolation="nearest",
               aspect="auto")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
-    return int(labels.max()) + 1
 
 
 def plot_function_2d(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), ylim: Interval = (-1.0, 1.0),

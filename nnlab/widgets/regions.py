@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation, Text
 
 from .. import regions
+from .._format import count
 from ..layers import MLP
 from ..plots.regions import (
     FOLD_ARROW,
@@ -178,9 +179,9 @@ class CompositionView:
         self.ax_comp.set_ylim(padded_limits(segments[..., 1]))
 
         n_folds = len(layout.folds)
-        pieces, folds = f"{n1} linear piece{'s' * (n1 != 1)}", f"{n_folds} fold{'s' * (n_folds != 1)}"
+        pieces, folds = count(n1, "linear piece"), count(n_folds, "fold")
         self.ax_fold.title.set_text(f"network 1: {pieces}, {folds}")
-        self.ax_comp.title.set_text(f"composition: {comp.n_pieces} linear regions on [-1, 1]")
+        self.ax_comp.title.set_text(f"composition: {count(comp.n_pieces, 'linear region')} on [-1, 1]")
 
 
 def composition_explorer(preset: str | None = "book (3 x 3 = 9)") -> Dashboard:
@@ -263,7 +264,8 @@ class RandomNetworkView:
         self.curve.set_data(x, y)
         self.marks.set_data(x[1:-1], y[1:-1])
         self.ax_line.set_ylim(padded_limits(y))
-        self.ax_line.title.set_text(f"1 input: {n_line} linear regions on the real line ({pieces.n_pieces} here)\n"
+        regions_here = f"{count(n_line, 'linear region')} on the real line ({pieces.n_pieces} here)"
+        self.ax_line.title.set_text(f"1 input: {regions_here}\n"
                                     f"most possible: (D+1)^K = {regions.max_regions_deep(width, depth):,}")
 
         _, _, labels = regions.region_grid(net2d, VIEW, VIEW, GRID)
