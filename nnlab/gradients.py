@@ -46,7 +46,7 @@ from .layers import Activation, Dense, Layer, Sequential
 from .normalization import EPS, BatchNorm, Residual
 
 #: the initialisations a ``DeepNet`` draws its Gaussian weights with (names of ``nnlab.init``):
-#: N(0, scale^2), Glorot (Var = 2 / (n_in + n_out)), He (Var = 2 / n_in)
+#: N(0, std^2), Glorot (Var = 2 / (n_in + n_out)), He (Var = 2 / n_in)
 INITS = ("normal", "glorot_normal", "he_normal")
 #: a unit counts as saturated where phi'(q) is below this fraction of phi's largest slope. For the
 #: sigmoid it is sigma'(3) / sigma'(0) = 0.18, so "saturated" means |q| > 3, the lecture's threshold;
@@ -70,9 +70,9 @@ class DeepNet:
         One of ``nnlab.ACTIVATIONS`` (sigmoid, tanh, relu, leaky_relu, elu, identity), with its
         default parameters.
     init : str
-        ``"normal"``: W ~ N(0, scale^2); ``"glorot_normal"``: N(0, 2 / (n_in + n_out));
+        ``"normal"``: W ~ N(0, std^2); ``"glorot_normal"``: N(0, 2 / (n_in + n_out));
         ``"he_normal"``: N(0, 2 / n_in). The output layer uses the same rule.
-    scale : float
+    std : float
         Standard deviation of the weights for ``init="normal"`` (ignored otherwise).
     batch_norm : bool
         Batch-normalise every hidden pre-activation ``q_d`` before the activation.
@@ -85,7 +85,7 @@ class DeepNet:
     width: int
     activation: str = "relu"
     init: str = "he_normal"
-    scale: float = 1.0
+    std: float = 1.0
     batch_norm: bool = False
     residual: bool = False
 
@@ -96,14 +96,14 @@ class DeepNet:
             raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
         if self.init not in INITS:
             raise ValueError(f"init: expected one of {list(INITS)}, got {self.init!r}")
-        check_positive(self.scale, "scale")
+        check_positive(self.std, "std")
         for name in ("batch_norm", "residual"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name}: expected True or False, got {getattr(self, name)!r}")
 
     def weight_std(self, n_in: int, n_out: int) -> float:
         """The standard deviation of the weights of a layer ``n_in -> n_out`` (``nnlab.init.weight_std``)."""
-        return weight_std(self.init, n_in, n_out, std=self.scale)
+        return weight_std(self.init, n_in, n_out, std=self.std)
 
     def shapes(self, n_in: int | None = None, n_out: int = 1) -> list[tuple[int, int]]:
         """Shapes of the ``depth + 1`` weight matrices, input to output (``n_in`` defaults to width)."""
@@ -153,7 +153,7 @@ class DeepNet:
         return Sequential(*layers)
 
     def __str__(self) -> str:
-        init = {"normal": f"normal(std={self.scale:g})", "glorot_normal": "glorot", "he_normal": "he"}[self.init]
+        init = {"normal": f"normal(std={self.std:g})", "glorot_normal": "glorot", "he_normal": "he"}[self.init]
         extras = "".join([" + batch norm" if self.batch_norm else "", " + residual" if self.residual else ""])
         return f"{self.depth} x {self.width} {self.activation}, {init} init{extras}"
 
@@ -630,7 +630,7 @@ def probe(net: DeepNet, *, rng: np.random.Generator, batch: int = 256, dtype: ty
     Examples
     --------
     >>> import numpy as np, nnlab as nl
-    >>> net = nl.gradients.DeepNet(depth=30, width=16, activation="sigmoid", init="normal", scale=1.0)
+    >>> net = nl.gradients.DeepNet(depth=30, width=16, activation="sigmoid", init="normal", std=1.0)
     >>> r = nl.gradients.probe(net, rng=np.random.default_rng(0))
     >>> r.grad_ratio < 1e-5          # the first layer's gradient has all but vanished
     True

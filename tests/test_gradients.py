@@ -16,14 +16,6 @@ CASES = [(a, bn, res) for a in ACTIVATIONS for bn, res in SWITCHES]
 IDS = [f"{a}{'-bn' if bn else ''}{'-res' if res else ''}" for a, bn, res in CASES]
 
 
-def _dense_layers(model):
-    for layer in model.layers:
-        if isinstance(layer, nl.Sequential):
-            yield from _dense_layers(layer)
-        elif isinstance(layer, nl.Dense):
-            yield layer
-
-
 def nnlab_grad_norms(gp, net, batch=None):
     """||dL/dW|| of every layer by nnlab's Sequential.backward, in float64, on the probe's weights
     and the first ``batch`` samples of its batch (all by default)."""
@@ -31,7 +23,7 @@ def nnlab_grad_norms(gp, net, batch=None):
     model = net.build(weights=[W.astype(np.float64) for W in gp.weights(net)])
     loss, dout = nl.mse(model.forward(X.astype(np.float64)), y.astype(np.float64))
     model.backward(dout)
-    return np.array([np.linalg.norm(d.grads["W"]) for d in _dense_layers(model)]), loss
+    return np.array([np.linalg.norm(d.grads["W"]) for _, d in model.named_layers() if isinstance(d, nl.Dense)]), loss
 
 
 def torch_grad_norms(torch, gp, net, dtype):
@@ -94,7 +86,7 @@ class TestAgreement:
 
     @pytest.mark.parametrize("activation, batch_norm, residual", CASES, ids=IDS)
     def test_probe_matches_finite_differences(self, activation, batch_norm, residual):
-        net = DeepNet(depth=3, width=4, activation=activation, init="normal", scale=0.8,
+        net = DeepNet(depth=3, width=4, activation=activation, init="normal", std=0.8,
                       batch_norm=batch_norm, residual=residual)
         gp = GradientProbe(rng=np.random.default_rng(11), batch=5, dtype=np.float64)
         X, y = gp.inputs(net)
@@ -374,7 +366,7 @@ class TestProbe:
         with pytest.raises(ValueError,
                            match=r"init: expected one of \['normal', 'glorot_normal', 'he_normal'\], got 'xav"):
             DeepNet(3, 8, "relu", "xavier")
-        with pytest.raises(ValueError, match="scale: expected a positive number"):
+        with pytest.raises(ValueError, match="std: expected a positive number"):
             DeepNet(3, 8, "relu", "normal", -1.0)
         with pytest.raises(TypeError, match="batch_norm: expected True or False"):
             DeepNet(3, 8, batch_norm="yes")
@@ -452,14 +444,14 @@ class TestDashboard:
 
     def test_sliders_wait_for_the_mouse_to_let_go(self):
         dash = gradients_explorer()
-        for name in ("width", "depth", "scale"):
+        for name in ("width", "depth", "std"):
             assert dash.controls[name].continuous_update is False
         assert (dash.controls["width"].min, dash.controls["width"].max) == (2, 512)
         assert (dash.controls["depth"].min, dash.controls["depth"].max) == (1, 100)
 
     def test_an_overflowing_setting_draws_a_message_in_the_figure(self):
         dash = gradients_explorer(preset="relu-he")
-        dash.set_values(init="normal", scale=1.0, width=64, depth=60)
+        dash.set_values(init="normal", std=1.0, width=64, depth=60)
         assert dash.result.overflow_layer is not None and dash.message.value == ""
         texts = [t.get_text() for t in dash.figure.axes[0].texts]
         assert any("overflow" in t for t in texts)
@@ -495,7 +487,7 @@ class TestDashboard:
         one a dashboard opened at that setting draws, pixel for pixel (nothing left over from the
         previous setting: an overflow message, a tick format, axis limits)."""
         moved = gradients_explorer(preset=via)
-        moved.set_values(init="normal", scale=1.0, width=64, depth=60, activation="relu")  # overflows
+        moved.set_values(init="normal", std=1.0, width=64, depth=60, activation="relu")  # overflows
         assert moved.result.overflow_layer is not None
         moved.set_preset(to)
         fresh = gradients_explorer(preset=to)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+import nnlab as nl
 from nnlab import init
 
 
@@ -42,3 +43,22 @@ def test_bad_arguments_are_named():
         init.normal(3, 4, std=-1, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="init: expected one of"):
         init.get_initializer("kaiming")
+
+
+@pytest.mark.parametrize("name", sorted(nl.init.INITIALIZERS))
+def test_weight_std_is_the_spread_each_initialiser_draws(name):
+    """init.weight_std, which the probe and its theory read, is the standard deviation the initialiser draws."""
+    kwargs = {"std": 0.3} if name == "normal" else {}
+    W = nl.init.get_initializer(name)(400, 600, rng=np.random.default_rng(0), **kwargs)
+    expected = nl.init.weight_std(name, 400, 600, **kwargs)
+    assert W.std() == pytest.approx(expected, rel=0.01)   # 240,000 draws: the sample std is within 0.3%
+    assert expected == pytest.approx({"normal": 0.3}.get(name, np.sqrt(2 / 1000) if "glorot" in name
+                                                          else np.sqrt(2 / 400)), rel=1e-15)
+
+
+def test_the_probes_networks_take_the_same_rule():
+    net = nl.gradients.DeepNet(3, 50, "relu", "glorot_normal")
+    assert net.weight_std(50, 70) == nl.init.weight_std("glorot_normal", 50, 70) == np.sqrt(2 / 120)
+    assert nl.gradients.DeepNet(3, 50, init="normal", std=0.25).weight_std(50, 50) == 0.25
+    with pytest.raises(ValueError, match="std: expected a positive standard deviation"):
+        nl.init.weight_std("normal", 3, 4)

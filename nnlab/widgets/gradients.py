@@ -32,22 +32,22 @@ MIN_BATCH = 32
 #: named settings, each a moment of the lecture
 GRADIENTS_PRESETS: dict[str, dict] = {
     # saturated sigmoids, W ~ N(0, 1): the gradient fades by orders of magnitude towards the input
-    "sigmoid-deep": dict(width=32, depth=30, activation="sigmoid", init="normal", scale=1.0,
+    "sigmoid-deep": dict(width=32, depth=30, activation="sigmoid", init="normal", std=1.0,
                          batch_norm=False, residual=False),
     # no saturation at all, and still phi' <= 1/4 shrinks the gradient at every layer
-    "sigmoid-glorot": dict(width=256, depth=30, activation="sigmoid", init="glorot_normal", scale=1.0,
+    "sigmoid-glorot": dict(width=256, depth=30, activation="sigmoid", init="glorot_normal", std=1.0,
                            batch_norm=False, residual=False),
     # the fix: ReLU with He initialisation keeps the variance, and the gradient, level
-    "relu-he": dict(width=256, depth=30, activation="relu", init="he_normal", scale=1.0,
+    "relu-he": dict(width=256, depth=30, activation="relu", init="he_normal", std=1.0,
                     batch_norm=False, residual=False),
     # the first preset with batch norm switched on
-    "sigmoid-batchnorm": dict(width=32, depth=30, activation="sigmoid", init="normal", scale=1.0,
+    "sigmoid-batchnorm": dict(width=32, depth=30, activation="sigmoid", init="normal", std=1.0,
                               batch_norm=True, residual=False),
     # too large weights: tanh units saturate, yet W^T multiplies the gradient by about 3 per layer
-    "exploding": dict(width=256, depth=30, activation="tanh", init="normal", scale=1.0,
+    "exploding": dict(width=256, depth=30, activation="tanh", init="normal", std=1.0,
                       batch_norm=False, residual=False),
     # narrow and deep: ReLU units that are off for the whole batch, a network that has died
-    "relu-narrow": dict(width=4, depth=30, activation="relu", init="he_normal", scale=1.0,
+    "relu-narrow": dict(width=4, depth=30, activation="relu", init="he_normal", std=1.0,
                         batch_norm=False, residual=False),
 }
 
@@ -222,8 +222,8 @@ def gradients_explorer(preset: str | None = "sigmoid-deep", *, seed: int = 0, ba
                                    continuous_update=False, style=style),
         "activation": widgets.Dropdown(options=_ACTIVATION_LABELS, value="relu", description="activation"),
         "init": widgets.Dropdown(options=_INIT_LABELS, value="he_normal", description="init"),
-        "scale": widgets.FloatLogSlider(value=1.0, base=10, min=-2, max=1, step=0.05,
-                                        description="scale (normal)", readout_format=".3g",
+        "std": widgets.FloatLogSlider(value=1.0, base=10, min=-2, max=1, step=0.05,
+                                      description="std (normal)", readout_format=".3g",
                                         continuous_update=False, style=style),
         "batch_norm": widgets.Checkbox(value=False, description="batch norm"),
         "residual": widgets.Checkbox(value=False, description="residual"),
