@@ -9,6 +9,7 @@ LOCK   := requirements/lock.txt
 LOCK_ID := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('$(LOCK)', 'rb').read() + open('pyproject.toml', 'rb').read()).hexdigest()[:16])" 2>/dev/null)
 STAMP  := $(VENV)/.installed-$(LOCK_ID)
 MIN_VENV ?= .venv-min
+NBGRADER_SERVER := $(addprefix nbgrader.server_extensions.,formgrader assignment_list course_list validate_assignment)
 # jupyter refuses to run as root unless told; a student's laptop never needs this
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -21,6 +22,9 @@ $(STAMP):
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@# nbgrader (the instructor extra, for make student) would add its grading panels to the students' JupyterLab
+	$(BIN)/jupyter server extension disable --sys-prefix $(NBGRADER_SERVER) >/dev/null 2>&1
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
 	rm -f $(VENV)/.installed*
 	touch $(STAMP)
 
@@ -33,7 +37,7 @@ test: $(STAMP)  ## run every test: the notebooks under strict nbval (also as oth
 	$(BIN)/python -m pytest
 
 lock: $(STAMP)  ## re-resolve requirements/lock.txt to the newest versions pyproject.toml allows (needs PyPI)
-	$(BIN)/uv pip compile pyproject.toml --extra test --universal --fork-strategy fewest --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra instructor --universal --fork-strategy fewest --python-version 3.11 \
 	  --upgrade --quiet --custom-compile-command "make lock" -o $(LOCK)
 	$(BIN)/python tools/sync_environment.py
 	@echo "$(LOCK) written. Next: make notebooks (installs it, re-records every output), then make test."
@@ -60,7 +64,7 @@ notebooks: $(STAMP)  ## re-execute every notebook in place from a fresh kernel (
 slides: $(STAMP)  ## offline reveal.js slides of every notebook in build/slides/ (npm installs reveal.js etc. once)
 	$(BIN)/python tools/build_slides.py
 
-student: $(STAMP)  ## student copies in build/student/: exercise cells blanked, outputs cleared
+student: $(STAMP)  ## student copies in build/student/ (nbgrader's ClearSolutions and ClearOutput)
 	$(BIN)/python tools/make_student.py
 
 html: $(STAMP)  ## static HTML of every executed notebook in build/html/, widgets in their saved default view

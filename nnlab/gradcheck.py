@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dis
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -167,6 +168,8 @@ class GradientCheck:
         Why a gradient could not be compared (not written yet, wrong shape, ...), in words.
     worst : dict of str to str
         For each gradient that is off: where the largest difference is, expected and got.
+    hints : dict of str to str
+        For each gradient that is off in a recognisable way: the typical mistake (``diagnose``).
     """
 
     subject: str
@@ -174,6 +177,7 @@ class GradientCheck:
     tol: float = 1e-6
     problems: list[str] = field(default_factory=list)
     worst: dict[str, str] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -188,14 +192,20 @@ class GradientCheck:
     def __bool__(self) -> bool:
         return self.passed
 
-    def compare(self, analytic: dict[str, np.ndarray], numeric: dict[str, np.ndarray]) -> None:
-        """Record the relative error of every gradient in ``numeric`` against ``analytic`` (same names),
-        and where the largest gap is for each one that is off."""
+    def compare(self, analytic: dict[str, np.ndarray], numeric: dict[str, np.ndarray],
+                mistakes: dict[str, Sequence[tuple[str, np.ndarray]]] | None = None) -> None:
+        """Record the relative error of every gradient in ``numeric`` against ``analytic`` (same names), and
+        for each one that is off where the largest gap is and, when one explains it, the typical mistake
+        (``diagnose``, with the extra ``mistakes`` of that gradient)."""
         for k, expected in numeric.items():
-            e = rel_error(analytic[k], expected)
+            got = np.asarray(analytic[k], dtype=np.float64)
+            e = rel_error(got, expected)
             self.errors[k] = e
             if e > self.tol:
-                self.worst[k] = _largest_gap(k, expected, np.asarray(analytic[k], dtype=np.float64))
+                self.worst[k] = _largest_gap(k, expected, got)
+                mistake = diagnose(got, expected, (mistakes or {}).get(k, ()))
+                if mistake:
+                    self.hints[k] = mistake
 
     def __repr__(self) -> str:
         if self.passed:
@@ -213,6 +223,7 @@ class GradientCheck:
             for k, e in self.errors.items():
                 verdict = "right" if e <= self.tol else f"OFF: {self.worst.get(k, '')}".rstrip(": ")
                 lines.append(f"  {k:<{width}}  {format_error(e):<14}  {verdict}")
+            lines += [f"  {k}: it looks like {hint}." for k, hint in self.hints.items()]
         return "\n".join(lines)
 
     __str__ = __repr__
@@ -234,10 +245,50 @@ def _function_name(student: object) -> str:
     return "your function (a lambda)" if name == "<lambda>" else name
 
 
-def _not_written(subject: str, where: str) -> str:
-    return (f"{subject} is not written yet: {where} raised NotImplementedError. Replace the "
-            "`raise NotImplementedError` line in the exercise cell with your code, run that cell, "
-            "then run this check again.")
+def _not_written(subject: str, why: str) -> str:
+    return (f"{subject} is not written yet: {why}. Replace the `# YOUR CODE HERE` line in the exercise cell "
+            "with your code, run that cell, then run this check again.")
+
+
+def is_stub(fn: object) -> bool:
+    """Whether ``fn`` is a function whose body is still empty: a docstring, a comment or ``pass`` only
+    (its code does nothing but return None), as ``make student`` leaves an exercise."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in ("RESUME", "NOP", "CACHE")]
+    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
+
+#: a typical wrong answer: what it is called, and how to compute it from the right one's inputs
+Mistake = tuple[str, Callable[..., np.ndarray]]
+
+
+def diagnose(got: np.ndarray, expected: np.ndarray, mistakes: Sequence[tuple[str, np.ndarray]] = ()) -> str | None:
+    """Name the typical mistake that turns the right answer ``expected`` into ``got``, if one does.
+
+    ``mistakes`` are ``(description, what that mistake gives)`` pairs, tried first. Then, whatever the
+    exercise: a sign error (``got = -expected``), a factor (``got = c * expected`` for one constant c), and a
+    transposed matrix (``got = expected.T``).
+    """
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    close = dict(rtol=1e-6, atol=1e-9)
+    for description, wrong in mistakes:
+        wrong = np.asarray(wrong, dtype=np.float64)
+        if wrong.shape == got.shape and np.allclose(got, wrong, **close):
+            return description
+    if got.shape == expected.shape and np.any(expected != 0):
+        if np.allclose(got, -expected, **close):
+            return "a sign error: every entry has the opposite sign"
+        nonzero = np.abs(expected) > 1e-12 * np.abs(expected).max()
+        ratio = got[nonzero] / expected[nonzero]
+        if np.allclose(ratio, ratio[0], rtol=1e-6) and np.allclose(got[~nonzero], 0, atol=1e-9) \
+                and not np.isclose(ratio[0], 1):
+            return f"a missing or extra factor: every entry is {num(ratio[0], 4)} times the right value"
+    if got.ndim == 2 and got.shape == expected.T.shape and got.shape != expected.shape \
+            and np.allclose(got, expected.T, **close):
+        return f"a transposed matrix: shape {got.shape} holds the right values of shape {expected.shape}"
+    return None
 
 
 def _nudge_off_kinks(a: np.ndarray) -> np.ndarray:
@@ -346,10 +397,13 @@ def _check_function_answer(student: BackwardFn, forward: str | ForwardFn | None,
     dout = rng.standard_normal(z.shape)
     zz = z.copy()
     numeric = numerical_gradient(lambda: float(np.sum(f(zz) * dout)), zz, h)
+    if is_stub(student):
+        result.problems.append(_not_written(name, "its body is still the stub"))
+        return result
     try:
         got = student(z.copy(), dout.copy())
     except NotImplementedError:
-        result.problems.append(_not_written(name, "it"))
+        result.problems.append(_not_written(name, "it raised NotImplementedError"))
         return result
     except Exception as exc:  # the student's bug: report it, do not crash the notebook
         result.problems.append(f"{name}(z, dout) raised {type(exc).__name__}: {exc}")
@@ -363,13 +417,29 @@ def _check_function_answer(student: BackwardFn, forward: str | ForwardFn | None,
     if e > tol:
         i = np.unravel_index(int(np.argmax(np.abs(numeric - arr))), z.shape)
         result.worst["dz"] = _largest_gap("dz", numeric, arr, at=f"z = {num(z[i])}, dout = {num(dout[i])}")
+        mistake = diagnose(arr, numeric, [
+            ("the local gradient alone: multiply it by the upstream gradient dout", _derivative(f, z)),
+            ("the activation itself times dout: use its derivative", f(z) * dout),
+            ("the derivative evaluated at the output a = f(z) instead of at z", _derivative(f, f(z)) * dout),
+        ])
+        if mistake:
+            result.hints["dz"] = mistake
     return result
+
+
+def _derivative(f: ForwardFn, z: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """f'(z) elementwise, by central differences."""
+    return (f(z + h) - f(z - h)) / (2 * h)
 
 
 def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray | None, n_samples: int,
                         tol: float, h: float) -> GradientCheck:
     name = type(layer).__name__
     result = GradientCheck(f"{name}.backward", tol=tol)
+    for method in ("forward", "backward"):
+        if is_stub(getattr(type(layer), method, None)):
+            result.problems.append(_not_written(f"{name}.{method}", "its body is still the stub"))
+            return result
     if X is None:
         n_in = getattr(layer, "n_in", None)
         if n_in is None:
@@ -380,7 +450,7 @@ def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray
     try:
         out = np.asarray(layer.forward(X.copy()), dtype=np.float64)
     except NotImplementedError:
-        result.problems.append(_not_written(f"{name}.forward", "forward"))
+        result.problems.append(_not_written(f"{name}.forward", "it raised NotImplementedError"))
         return result
     except Exception as exc:
         result.problems.append(f"{name}.forward(X) raised {type(exc).__name__}: {exc}")
@@ -396,7 +466,7 @@ def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray
     try:
         dX = layer.backward(dout.copy())
     except NotImplementedError:
-        result.problems.append(_not_written(f"{name}.backward", "backward"))
+        result.problems.append(_not_written(f"{name}.backward", "it raised NotImplementedError"))
         return result
     except Exception as exc:
         result.problems.append(f"{name}.backward(dout) raised {type(exc).__name__}: {exc}")
@@ -404,7 +474,7 @@ def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray
     analytic: dict[str, np.ndarray] = {}
     arr, problem = _as_answer(dX, X.shape, f"dX, what {name}.backward(dout) returned,")
     if problem:
-        result.problems.append(problem)
+        result.problems.append(problem + _transposed(dX, numeric["dX"]))
     else:
         analytic["dX"] = arr
     for key, p in layer.params.items():
@@ -415,8 +485,18 @@ def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray
             continue
         arr, problem = _as_answer(g, p.shape, f"d{key}, grads[{key!r}],")
         if problem:
-            result.problems.append(problem)
+            result.problems.append(problem + _transposed(g, numeric[f"d{key}"]))
         else:
             analytic[f"d{key}"] = arr
-    result.compare(analytic, {k: v for k, v in numeric.items() if k in analytic})
+    mistakes = {"db": [("the mean of dout over the samples: the bias is added to every row, so its gradient is "
+                        "their sum", numeric["db"] / len(X))]} if "db" in numeric else {}
+    result.compare(analytic, {k: v for k, v in numeric.items() if k in analytic}, mistakes)
     return result
+
+
+def _transposed(value: object, expected: np.ndarray) -> str:
+    """A clause for a shape problem that is a transposed right answer."""
+    arr = np.asarray(value, dtype=np.float64) if value is not None else None
+    if arr is not None and arr.ndim == 2 and arr.shape == expected.T.shape and np.allclose(arr, expected.T):
+        return " It holds the right values, transposed."
+    return ""

@@ -268,12 +268,12 @@ def test_a_not_implemented_stub_gets_a_helpful_message(rng):
     text = repr(result)
     assert text.startswith("sigmoid_backward: not checked yet.")
     assert "is not written yet: it raised NotImplementedError" in text
-    assert "Replace the `raise NotImplementedError` line in the exercise cell with your code" in text
+    assert "Replace the `# YOUR CODE HERE` line in the exercise cell with your code" in text
 
 
 @pytest.mark.parametrize("answer, message", [
-    (lambda z, dout: None, r"returned is None: end with `return` followed by the gradient, an array of shape "
-                           r"\(4, 5\)"),
+    (lambda z, dout: print(z, file=__import__("io").StringIO()),
+     r"returned is None: end with `return` followed by the gradient, an array of shape \(4, 5\)"),
     (lambda z, dout: dout[:, :2], r"has shape \(4, 2\), expected \(4, 5\)"),
     (lambda z, dout: dout / 0 * z, r"has \d+ NaN or infinite value"),
     (lambda z, dout: "dz", r"is a str, expected a numeric array"),
@@ -285,6 +285,32 @@ def test_broken_answers_get_a_message_not_a_traceback(answer, message, rng):
         result = nl.check_backward(answer, "sigmoid", rng=rng)
     assert not result.passed
     assert re.search(message, repr(result)), repr(result)
+
+
+def _stub_backward(z, dout):
+    """dL/dz for a = sigmoid(z): the exercise as make student leaves it."""
+    # YOUR CODE HERE
+
+
+def test_a_stub_left_by_make_student_is_not_written_yet_not_wrong(rng):
+    result = nl.check_backward(_stub_backward, "sigmoid", rng=rng)
+    assert not result.passed and not result.errors
+    assert "_stub_backward is not written yet: its body is still the stub" in repr(result)
+    assert nl.gradcheck.is_stub(_stub_backward) and nl.gradcheck.is_stub(lambda: None)
+    assert not nl.gradcheck.is_stub(lambda: "dz") and not nl.gradcheck.is_stub(lambda z, dout: dout)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (lambda z, dout: -dout * nl.activations.sigmoid_grad(z), "a sign error"),
+    (lambda z, dout: 2 * dout * nl.activations.sigmoid_grad(z), "every entry is 2 times the right value"),
+    (lambda z, dout: nl.activations.sigmoid_grad(z), "the local gradient alone: multiply it by the upstream"),
+    (lambda z, dout: dout * nl.sigmoid(z), "the activation itself times dout: use its derivative"),
+    (lambda z, dout: dout * nl.activations.sigmoid_grad(nl.sigmoid(z)), "evaluated at the output a = f(z)"),
+])
+def test_each_typical_wrong_backward_gets_its_own_message(answer, hint, rng):
+    result = nl.check_backward(answer, "sigmoid", rng=rng)
+    assert not result.passed and result.off == ["dz"]
+    assert "dz: it looks like" in repr(result) and hint in repr(result), repr(result)
 
 
 def test_a_blank_exercise_cell_gives_none(rng):
@@ -353,12 +379,48 @@ def test_a_wrong_layer_names_the_gradient_that_is_off(layer_cls, name, rng):
     assert result.errors[name] > 0.1
 
 
+class TransposedWDense(RightDense):
+    def backward(self, dout, input_grad=True):
+        dX = super().backward(dout)
+        self.grads["W"] = dout.T @ self.X  # (n_out, n_in): the lecture's layout, not nnlab's
+        return dX
+
+
+class NegativeInputGradDense(RightDense):
+    def backward(self, dout, input_grad=True):
+        return -super().backward(dout)
+
+
+@pytest.mark.parametrize("layer_cls, message", [
+    (MeanBiasDense, "db: it looks like the mean of dout over the samples: the bias is added to every row"),
+    (NegativeInputGradDense, "dX: it looks like a sign error"),
+    (TransposedWDense, r"dW, grads\['W'\], has shape \(2, 3\), expected \(3, 2\). It holds the right values, "
+                       "transposed."),
+])
+def test_each_typical_wrong_layer_gets_its_own_message(layer_cls, message, rng):
+    result = nl.check_backward(layer_cls(3, 2, rng=rng), rng=rng)
+    assert not result.passed
+    assert re.search(message, repr(result)), repr(result)
+
+
+class EmptyDense(nl.Dense):
+    def backward(self, dout, input_grad=True):
+        """dout = dL/dZ (N, n_out) -> dL/dX (N, n_in); fills grads["W"] and grads["b"]."""
+        # YOUR CODE HERE
+
+
+def test_a_layer_left_as_a_stub_is_not_written_yet(rng):
+    result = nl.check_backward(EmptyDense(3, 2, rng=rng), rng=rng)
+    assert not result.passed and not result.errors
+    assert "EmptyDense.backward is not written yet: its body is still the stub" in repr(result)
+
+
 def test_layer_problems_are_named(rng):
     forgetful = nl.check_backward(ForgetfulDense(3, 2, rng=rng), rng=rng)
     assert not forgetful.passed
     assert "db: backward did not set grads['b']" in repr(forgetful)
     stub = nl.check_backward(StubDense(3, 2, rng=rng), rng=rng)
-    assert "StubDense.backward is not written yet: backward raised NotImplementedError" in repr(stub)
+    assert "StubDense.backward is not written yet: it raised NotImplementedError" in repr(stub)
     base = nl.check_backward(StubLayer(), rng=rng)
     assert "StubLayer.forward is not written yet" in repr(base)
 
@@ -522,3 +584,20 @@ def test_flow_pattern_figure_shows_the_numbers():
     texts = [t.get_text() for t in ax.texts]
     assert {"x = 2", "y = 3", "out = 6", "15", "10", "5"} <= set(texts)
     plt.close(fig)
+
+
+# --- exercise 3 of the notebook ---------------------------------------------------------------------
+@pytest.mark.parametrize("answer, status, message", [
+    (8840, "right", "8,840 in all"),
+    (None, "not written yet", "`reverse_784_10_100_1` is still None"),
+    (862_400, "wrong", "That is forward mode's count"),
+    (784_000, "wrong", "That multiplies every width together"),
+    (7840, "wrong", "That is one of reverse mode's two products"),
+    (1000, "wrong", "That is one of reverse mode's two products"),
+    (9000, "wrong", "Yours is 1.018 times the answer"),
+])
+def test_exercise_3_reverse_mode_count(answer, status, message):
+    verdict = nl.exercises.backprop.check_reverse_count(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    # the count the check expects, by hand: (1 x 100)(100 x 10), then (1 x 10)(10 x 784)
+    assert nl.backprop.chain_multiplications([784, 10, 100, 1], "reverse") == 1 * 100 * 10 + 1 * 10 * 784

@@ -28,8 +28,10 @@ def _pyproject() -> dict:
 
 
 def _requirements() -> list[Requirement]:
+    """Every requirement of pyproject.toml: the dependencies and every extra (the lock resolves them all)."""
     project = _pyproject()["project"]
-    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+    extras = [r for group in project["optional-dependencies"].values() for r in group]
+    return [Requirement(r) for r in project["dependencies"] + extras]
 
 
 def _lock() -> list[tuple[str, str, Marker | None]]:
@@ -124,3 +126,18 @@ def test_the_readme_quotes_the_locked_versions():
     for shown, name in [("numpy", "numpy"), ("matplotlib", "matplotlib"), ("scikit-learn", "scikit-learn"),
                         ("JupyterLab", "jupyterlab")]:
         assert f"{shown} {locked[name]}" in readme, f"README: the set-up section should say {shown} {locked[name]}"
+
+
+@pytest.mark.locked
+def test_nbgraders_panels_are_off_in_the_students_jupyterlab():
+    """make venv installs nbgrader (for make student) but switches its server and lab extensions off."""
+    import subprocess
+    import sys
+    jupyter = [sys.executable, "-m", "jupyter"]
+    def listing(*args):
+        out = subprocess.run([*jupyter, *args, "list"], capture_output=True, text=True, check=True)
+        return re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)
+    server = listing("server", "extension")
+    for extension in ("formgrader", "assignment_list", "course_list", "validate_assignment"):
+        assert re.search(rf"nbgrader\.server_extensions\.{extension} disabled", server), server
+    assert re.search(r"@jupyter/nbgrader v[\d.]+ disabled", listing("labextension")), "nbgrader's lab panel is on"

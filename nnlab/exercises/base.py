@@ -1,0 +1,199 @@
+"""The pattern every checked exercise follows: a verdict in words, never a bare assertion or a traceback.
+
+An exercise is one of two kinds.
+
+- *Predict, then run*: the student writes a prediction (a number, a choice) into a variable that starts
+  as ``None``; ``check_number`` or ``check_choice`` compares it with the computed answer and explains
+  the difference, naming the typical slip when the answer matches one.
+- *Write the code*: the student completes a function; ``check_function`` runs it on several inputs
+  against the reference and names what is wrong (which output, which shape, a sign, a missing factor,
+  a transposed matrix, a forgotten bias), or says "not written yet" for an untouched stub.
+
+In the instructor's notebook the answer sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
+(nbgrader's and otter-grader's markers); ``make student`` replaces it by a ``# YOUR CODE HERE`` line.
+A variable then keeps its ``None`` and a function keeps only its docstring; both get "not written yet".
+A function that raises ``NotImplementedError`` (nbgrader's own stub) does too.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._format import num
+from ..gradcheck import diagnose, is_stub
+
+RIGHT, WRONG, NOT_WRITTEN = "right", "wrong", "not written yet"
+
+
+@dataclass
+class Verdict:
+    """The result of a check: ``bool(verdict)`` says whether the answer is right; printing it says why.
+
+    Attributes
+    ----------
+    exercise : str
+        What was checked, e.g. ``"exercise 1: the loss at alpha = 1/4"``.
+    status : str
+        ``"right"``, ``"wrong"`` or ``"not written yet"``.
+    lines : list of str
+        The explanation, one sentence a line.
+    """
+
+    exercise: str
+    status: str
+    lines: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.status == RIGHT
+
+    @property
+    def passed(self) -> bool:
+        """True when the answer is right."""
+        return self.status == RIGHT
+
+    def __repr__(self) -> str:
+        return "\n".join([f"{self.exercise}: {self.status}.", *(f"  {line}" for line in self.lines)])
+
+    __str__ = __repr__
+
+
+def not_written(exercise: str, what: str) -> Verdict:
+    """The verdict for an answer that is still the stub."""
+    return Verdict(exercise, NOT_WRITTEN, [f"{what} Replace the `# YOUR CODE HERE` line with your answer, "
+                                           "run the cell, then run this check again."])
+
+
+# --- predictions ---------------------------------------------------------------------------------------
+Slip = tuple[Callable[[float], bool], str]
+
+
+def check_number(answer: object, expected: float, *, exercise: str, name: str, why: str,
+                 rel: float = 1e-6, abs_tol: float = 1e-9, slips: Sequence[Slip] = ()) -> Verdict:
+    """Compare a predicted number with the computed one.
+
+    Parameters
+    ----------
+    answer : number or None
+        The student's prediction (``None``: not written yet).
+    expected : float
+        The computed answer.
+    exercise, name : str
+        The exercise's title and the variable's name, for the messages.
+    why : str
+        One sentence that explains the right answer; shown with every verdict once an answer is given.
+    rel, abs_tol : float
+        How close counts as right (as ``math.isclose``).
+    slips : sequence of (test, message)
+        Typical wrong answers: ``test(answer)`` is true for the slip, and ``message`` names it.
+    """
+    if answer is None:
+        return not_written(exercise, f"`{name}` is still None.")
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or not math.isfinite(float(answer)):
+        return Verdict(exercise, WRONG, [f"`{name}` is {answer!r}; write a number, e.g. {name} = 0.5."])
+    value = float(answer)
+    if math.isclose(value, expected, rel_tol=rel, abs_tol=abs_tol):
+        return Verdict(exercise, RIGHT, [f"{name} = {num(value, 6)}. {why}"])
+    lines = [f"You wrote {num(value, 6)}; the answer is {num(expected, 6)}."]
+    lines += [message for test, message in slips if test(value)]
+    if len(lines) == 1 and expected != 0:
+        lines.append(f"Yours is {num(value / expected, 3)} times the answer.")
+    return Verdict(exercise, WRONG, [*lines, why])
+
+
+def check_choice(answer: object, expected: Any, *, exercise: str, name: str, why: str,
+                 options: dict[Any, str]) -> Verdict:
+    """Compare a chosen option with the right one; every wrong option has its own explanation.
+
+    ``options`` maps each allowed answer to what choosing it means (the right one's text is not shown).
+    """
+    if answer is None:
+        return not_written(exercise, f"`{name}` is still None.")
+    if answer not in options:
+        allowed = ", ".join(repr(o) for o in options)
+        return Verdict(exercise, WRONG, [f"`{name}` is {answer!r}; choose one of {allowed}."])
+    if answer == expected:
+        return Verdict(exercise, RIGHT, [why])
+    return Verdict(exercise, WRONG, [options[answer], why])
+
+
+# --- code ----------------------------------------------------------------------------------------------
+#: a typical wrong answer: what to call it, and a function of the exercise's arguments that computes it
+Mistake = tuple[str, Callable[..., object]]
+
+
+def _as_array(value: object) -> np.ndarray | None:
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def check_function(student: object, reference: Callable[..., object], cases: Sequence[tuple], *,
+                   exercise: str, name: str, mistakes: Sequence[Mistake] = (), rtol: float = 1e-7,
+                   atol: float = 1e-10) -> Verdict:
+    """Run a student's function on several inputs against the reference.
+
+    Parameters
+    ----------
+    student : callable
+        The student's function.
+    reference : callable
+        The right answer, called the same way.
+    cases : sequence of tuples
+        The arguments of each call.
+    exercise, name : str
+        The exercise's title and the function's name, for the messages.
+    mistakes : sequence of (message, function)
+        Typical wrong answers, each a function of the same arguments; a result that matches one gets its
+        message. A sign error, a constant factor and a transposed result are recognised without being listed
+        (``nnlab.gradcheck.diagnose``).
+    rtol, atol : float
+        How close counts as right.
+    """
+    if student is None or is_stub(student):
+        return not_written(exercise, f"`{name}` has no body yet.")
+    if not callable(student):
+        return Verdict(exercise, WRONG, [f"`{name}` is a {type(student).__name__}, not a function."])
+    for args in cases:
+        expected = np.asarray(reference(*args), dtype=np.float64)
+        call = f"{name}({', '.join(_short(a) for a in args)})"
+        try:
+            result = student(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+        except NotImplementedError:
+            return not_written(exercise, f"`{name}` raises NotImplementedError.")
+        except Exception as exc:  # the student's bug: reported, never a traceback
+            return Verdict(exercise, WRONG, [f"{call} raised {type(exc).__name__}: {exc}"])
+        if result is None:
+            return Verdict(exercise, WRONG, [f"{call} returned None: end the function with `return` and the "
+                                             f"result, an array of shape {expected.shape}."])
+        got = _as_array(result)
+        if got is None:
+            return Verdict(exercise, WRONG, [f"{call} returned a {type(result).__name__}, expected numbers of "
+                                             f"shape {expected.shape}."])
+        if got.shape != expected.shape and got.shape != expected.T.shape:
+            return Verdict(exercise, WRONG, [f"{call} has shape {got.shape}, expected {expected.shape}."])
+        if got.shape != expected.shape or not np.allclose(got, expected, rtol=rtol, atol=atol):
+            lines = [f"{call} is off."]
+            mistake = diagnose(got, expected, [(m, wrong(*args)) for m, wrong in mistakes])
+            if mistake:
+                lines.append(f"It looks like {mistake}.")
+            if got.shape == expected.shape:
+                i = np.unravel_index(int(np.argmax(np.abs(got - expected))), expected.shape)
+                where = f"[{', '.join(map(str, i))}]" if expected.ndim else ""
+                lines.append(f"Largest gap at {where or 'the result'}: expected {num(expected[i], 6)}, "
+                             f"got {num(got[i], 6)}.")
+            return Verdict(exercise, WRONG, lines)
+    return Verdict(exercise, RIGHT, [f"`{name}` gives the right result on all {len(cases)} test inputs."])
+
+
+def _short(value: object) -> str:
+    """An argument as the message shows it: small arrays by shape, numbers as they are."""
+    if isinstance(value, np.ndarray):
+        return f"<array {value.shape}>"
+    return repr(value)
