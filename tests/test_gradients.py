@@ -179,6 +179,7 @@ class TestTheNotebooksNumbers:
         change = Nudged(1e-14)(net).grad_norm[-1] / plain.grad_norm[-1] - 1
         assert 0.01 < abs(change) < 0.3   # "changes by several percent"
         glorot = probe(DeepNet(30, 256, "tanh", "glorot_normal"), rng=np.random.default_rng(0), dtype=np.float64)
+        assert glorot.grad_norm.max() / glorot.grad_norm.min() < 2   # "keeps the weight gradients level"
         assert (f"{glorot.signal_ratio ** (1 / 29):#.2g}", f"{glorot.theory.signal_ratio ** (1 / 29):#.2g}") \
             == ("0.96", "0.95")
 
@@ -526,3 +527,261 @@ def test_figures_for_the_notebook():
     assert fig.axes[0].get_title() == "relu\n1 of 3 units silent"
     with pytest.raises(ValueError, match="result: no phi'"):
         g.plot_dphi(Figure().subplots(), probe(DeepNet(2, 4), rng=np.random.default_rng(0)))
+
+
+# --- the length of a step: StepRecorder and the clipped-step bound ------------------------------------
+class TestSteps:
+    """Notebook 06, section 5: with clip_norm = c a step of SGD with momentum mu is at most lr c / (1 - mu)
+    long, not lr c; the notebook's own run, recorded with StepRecorder, and a run that reaches the bound."""
+
+    @staticmethod
+    def clipped_run(circles, clip=1.0, init=("normal", 0.5)):
+        X, y = circles
+        net = DeepNet(10, 32, "relu", *init) if init[0] == "normal" else DeepNet(10, 32, "relu", init[0])
+        opt = nl.gradients.StepRecorder(nl.SGD(0.01, momentum=0.9, clip_norm=clip))
+        rec = nl.fit(net.build(rng=np.random.default_rng(0), n_in=2), X, y, loss="bce", optimizer=opt, epochs=60,
+                     batch_size=50, rng=np.random.default_rng(0), on_divergence="stop", record_grad_norm=True)
+        return opt, rec
+
+    def test_the_recorder_measures_the_step_and_changes_nothing(self, circles):
+        X, y = circles
+        plain, wrapped = (nl.MLP([2, 8, 1], "relu", rng=np.random.default_rng(0)) for _ in range(2))
+        opt = nl.gradients.StepRecorder(nl.SGD(0.05, momentum=0.9))
+        for model, optimizer in ((plain, nl.SGD(0.05, momentum=0.9)), (wrapped, opt)):
+            nl.fit(model, X, y, loss="bce", optimizer=optimizer, epochs=3, batch_size=50, rng=np.random.default_rng(0))
+        np.testing.assert_array_equal(plain.get_params_vector(), wrapped.get_params_vector())
+        assert len(opt.lengths) == 12 and repr(opt) == "StepRecorder(SGD(lr=0.05, momentum=0.9))"
+        # each length is ||v||: the velocity is the step of SGD with momentum
+        assert opt.lengths[-1] == pytest.approx(np.sqrt(sum(np.vdot(v, v) for v in opt.optimizer.velocity)))
+        with pytest.raises(TypeError, match="optimizer: expected an nnlab optimiser"):
+            nl.gradients.StepRecorder("sgd")
+
+    def test_the_notebooks_run_steps_longer_than_lr_c_and_shorter_than_the_bound(self, circles):
+        opt, rec = self.clipped_run(circles)
+        lengths, norms = np.array(opt.lengths), np.array(rec.grad_norm)
+        bound = nl.gradients.clipped_step_bound(opt.optimizer)
+        assert bound == pytest.approx(0.1) and len(lengths) == 240 and rec.diverged_epoch is None
+        assert lengths.max() < bound
+        assert lengths[0] == pytest.approx(0.01, rel=1e-9)  # the first step: v = -lr g, g clipped to norm 1
+        # the 58 steps before the norm first drops below 1, all clipped: every one after the first is longer
+        # than lr c. (Counts over the whole run are not printed: its last hundred steps are chaotic, and on
+        # another CPU's rounding 172 steps are longer than 0.01 instead of 175, 130 clipped instead of 134.)
+        first = int(np.argmax(norms <= 1.0))
+        assert first == 58 and (norms[:first] > 1.0).all()
+        assert (lengths[1:first] > 0.01).all() and np.min(lengths[1:first] / 0.01 - 1) > 0.005
+        assert f"{lengths[:first].max():.3f}" == "0.046" and lengths[:first].argmax() + 1 == 7
+        assert lengths.max() == lengths[:first].max()
+        assert (lengths > 0.01).mean() > 0.5  # most steps of the whole run, too
+
+    def test_without_clipping_the_gradient_explodes_within_five_steps(self, circles):
+        opt, rec = self.clipped_run(circles, clip=None)
+        assert rec.diverged_epoch == 2 and max(rec.grad_norm[:5]) > 1e40
+        assert opt.lengths[0] == pytest.approx(0.01 * rec.grad_norm[0]) and f"{rec.grad_norm[0]:.1f}" == "426.4"
+        assert np.all(np.diff(opt.lengths[:4]) > 0)  # "the next ones are longer still"
+        _, he = self.clipped_run(circles, clip=None, init=("he_normal",))
+        assert np.sum(np.array(he.grad_norm) > 1.0) <= 10  # "hardly anything to clip": 7 of 240 steps
+
+    def test_the_bound_is_approached_when_the_gradients_keep_their_direction(self):
+        model = nl.Sequential(nl.Dense(3, 2, rng=np.random.default_rng(0)))
+        opt = nl.gradients.StepRecorder(nl.SGD(0.01, momentum=0.9, clip_norm=1.0))
+        for _ in range(100):
+            model[0].grads["W"] = np.full((3, 2), 5.0)  # norm 5 * sqrt(7) with the bias, clipped to 1
+            model[0].grads["b"] = np.full(2, 5.0)
+            opt.step(model)
+        t = np.arange(1, 101)
+        np.testing.assert_allclose(opt.lengths, 0.01 * (1 - 0.9**t) / (1 - 0.9), rtol=1e-9)
+        assert max(opt.lengths) < nl.gradients.clipped_step_bound(opt.optimizer)
+        assert opt.lengths[-1] > 0.9999 * nl.gradients.clipped_step_bound(opt.optimizer)
+        assert nl.gradients.clipped_step_bound(nl.SGD(0.01, clip_norm=2.0)) == pytest.approx(0.02)  # no momentum
+
+    def test_the_bound_needs_sgd_with_clipping(self):
+        with pytest.raises(ValueError, match="optimizer: has no clip_norm"):
+            nl.gradients.clipped_step_bound(nl.SGD(0.01, momentum=0.9))
+        with pytest.raises(TypeError, match=r"optimizer: expected nl\.SGD with clip_norm, got Adam"):
+            nl.gradients.clipped_step_bound(nl.Adam(0.01, clip_norm=1.0))
+
+
+# --- what else notebook 06 says, asserted ---------------------------------------------------------------
+class TestTheNotebooksText:
+    def test_the_sigmoid_networks_gradient_vanishes_by_4_to_7_orders_over_40_seeds(self):
+        ratios = [probe(DeepNet(30, 32, "sigmoid", "normal", 1.0), rng=np.random.default_rng(s)).grad_ratio
+                  for s in range(40)]
+        assert min(ratios) > 1e-7 and max(ratios) < 1e-4
+        assert 1e-6 < ratios[0] < 1e-5   # seed 0, the notebook's: "five orders of magnitude"
+
+    def test_relu_with_he_at_width_32_spreads_from_003_to_8_over_40_seeds(self):
+        ratios = [probe(DeepNet(30, 32, "relu", "he_normal"), rng=np.random.default_rng(s)).grad_ratio
+                  for s in range(40)]
+        assert (f"{min(ratios):.1g}", f"{max(ratios):.1g}") == ("0.03", "8")
+
+    def test_relu_with_glorot_halves_the_variance_as_the_dashed_line_says(self):
+        result = probe(DeepNet(30, 256, "relu", "glorot_normal"), rng=np.random.default_rng(0))  # the dashboard's
+        np.testing.assert_allclose(result.theory.preact_var[1:] / result.theory.preact_var[:-1], 0.5)
+        halving = result.preact_std[1:] ** 2 / result.preact_std[:-1] ** 2
+        assert (f"{halving.min():.2f}", f"{halving.max():.2f}") == ("0.38", "0.60")
+        assert np.max(np.abs(result.preact_std / np.sqrt(result.theory.preact_var) - 1)) < 0.3
+
+    def test_the_narrow_relu_network_dies_at_layer_10(self):
+        result = nl.widgets.gradients_explorer(preset="relu-narrow").result
+        assert np.argmax(result.dead == 1) + 1 == 10 and (result.dead[9:] == 1).all() and (result.dead[:9] < 1).all()
+        assert (result.grad_norm == 0).all()
+
+    def test_residual_blocks_with_he_grow_the_variance_by_about_29_per_layer(self):
+        """The cross term 2 E[h] E[phi] makes the second moment more than double: 2 at the first block, about
+        2.9 from the sixth on; the measurement follows on average (2.83 to 2.92 over 10 seeds), single layers
+        scatter from about 1.9 to 4."""
+        net = DeepNet(100, 256, "relu", "he_normal", residual=True)
+        t = theory(net).act_var
+        grows = t[1:] / t[:-1]
+        assert grows[0] == pytest.approx(2.0) and (grows[1:] > 2.3).all() and (abs(grows[4:] - 2.9) < 0.08).all()
+        # by hand: Var(q_1) = Var(q_2) = 2, so h_1 and phi(q_2) have E = 1/sqrt(pi) and E[.^2] = 1; then
+        # E[h_2^2] = 1 + 1 + 2 / pi (the cross term), Var(h_1) = 1 - 1/pi, Var(h_2) = 2 + 2/pi - 4/pi = 2 - 2/pi
+        assert gaussian_moments("relu", 2.0)[:2] == pytest.approx((1 / np.sqrt(np.pi), 1.0))
+        assert (t[0], t[1]) == pytest.approx((1 - 1 / np.pi, 2 - 2 / np.pi))
+        averages, singles = [], []
+        for seed in range(10):
+            result = probe(net, rng=np.random.default_rng(seed), dtype=np.float64)
+            var = result.act_std ** 2
+            averages.append((var[-1] / var[0]) ** (1 / 99))
+            singles += list(var[1:] / var[:-1])
+        assert (f"{min(averages):.2f}", f"{max(averages):.2f}") == ("2.83", "2.92")
+        assert 1.85 < min(singles) < 2.0 and 3.9 < max(singles) < 4.0
+        assert f"{averages[0]:.2f}" == "2.85"   # seed 0, the notebook's printout
+
+    def test_float32_round_off_alone_changes_the_deep_batch_norm_networks_gradient(self):
+        """Same weights, same inputs, float32 against float64: tens of percent at depth 100 (15% and 23% for
+        the first and last layer on the test machine: round-off differs between CPUs), a tiny change at 30."""
+        for depth, low, high in ((30, 0.0, 0.01), (100, 0.1, 0.35)):
+            net = DeepNet(depth, 64, "relu", "he_normal", batch_norm=True)
+            gp = GradientProbe(rng=np.random.default_rng(0), dtype=np.float64)
+            X, y = gp.inputs(net)
+            norms = {}
+            for dt in (np.float64, np.float32):
+                model = net.build(weights=[W.astype(dt) for W in gp.weights(net)], dtype=dt)
+                _, dout = nl.mse(model.forward(X.astype(dt)), y.astype(dt))
+                model.backward(dout)
+                norms[dt] = np.array([np.linalg.norm(d.grads["W"].astype(np.float64)) for _, d in model.named_layers()
+                                      if isinstance(d, nl.Dense)])
+            change = np.abs(norms[np.float32] / norms[np.float64] - 1)[[0, depth - 1]]
+            assert (low <= change).all() and (change < high).all(), (depth, change)
+
+    def test_section_3s_networks_at_initialisation(self, circles):
+        """ReLU with Glorot: outputs about 750 times smaller than with He, every weight gradient 80 to 260 times
+        smaller; with residual blocks: outputs hundreds of times the inputs' spread (490 against 0.56) and an
+        initial loss of 412, far from the 1e+244 of the first epoch."""
+        X, y = circles
+        out, grads, losses = {}, {}, {}
+        nets = {"glorot": DeepNet(16, 32, "relu", "glorot_normal"), "he": DeepNet(16, 32, "relu", "he_normal"),
+                "residual": DeepNet(16, 32, "relu", "he_normal", residual=True)}
+        for name, net in nets.items():
+            model = net.build(rng=np.random.default_rng(0), n_in=2)
+            out[name] = model.forward(X)
+            losses[name], dout = nl.binary_cross_entropy(out[name], y)
+            model.backward(dout)
+            grads[name] = np.array([np.linalg.norm(d.grads["W"]) for _, d in model.named_layers()
+                                    if isinstance(d, nl.Dense)])
+        assert 700 < out["he"].std() / out["glorot"].std() < 800
+        smaller = grads["he"] / grads["glorot"]
+        assert (round(smaller.min(), -1), round(smaller.max(), -1)) == (80, 260)
+        assert (f"{out['residual'].std():.2g}", f"{X.std():.2f}") == ("4.9e+02", "0.56")
+        assert 100 < out["residual"].std() / X.std() < 1000 and round(losses["residual"]) == 412
+
+
+# --- the exercises of notebook 06 ------------------------------------------------------------------------
+ex = nl.exercises.gradients
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (29 * np.log10(0.25), "right", "a factor of 3.5e-18"),
+    (-17.4, "right", "29 * (-0.6021) = -17.46"),
+    (None, "not written yet", "`log10_factor` is still None"),
+    (30 * np.log10(0.25), "wrong", "That counts 30 factors"),
+    (29 * np.log10(0.5), "wrong", "That uses sigma(0) = 1/2"),
+    (np.log10(0.25 * 29), "wrong", "the factors multiply, so their logarithms add"),
+    (17.46, "wrong", "The sign"),
+    (-17, "wrong", "rounded to a whole number"),
+    (-10, "wrong", "Yours is 0.573 times the answer"),
+])
+def test_exercise_1_the_best_case_of_29_sigmoid_slopes(answer, status, message):
+    verdict = ex.check_best_case_exponent(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    assert np.log10(0.25 ** 29) == pytest.approx(29 * np.log10(nl.activations.sigmoid_grad(np.array(0.0))))
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    ("first", "right", "layer 1, with 29 of them, gets the smallest"),
+    (None, "not written yet", "`smallest` is still None"),
+    ("middle", "wrong", "Layer 15 has 15 factors"),
+    ("last", "wrong", "it is the largest, not the smallest"),
+    ("input", "wrong", "choose one of 'first', 'middle', 'last'"),
+])
+def test_exercise_2_the_smallest_gradient(answer, status, message):
+    verdict = ex.check_smallest_layer(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    norms = probe(ex.SIGMOID_NET, rng=np.random.default_rng(0)).grad_norm
+    assert np.argmin(norms) == 0 and np.argmax(norms) == 29
+
+
+def _he_std(n_in, n_out):
+    """The answer."""
+    return np.sqrt(2 / n_in)
+
+
+def _he_stub(n_in, n_out):
+    """What make student leaves."""
+
+
+def _he_no_return(n_in, n_out):
+    """Computed, but not returned."""
+    std = np.sqrt(2 / n_in)  # noqa: F841
+
+
+@pytest.mark.parametrize("student, status, message", [
+    (_he_std, "right", "gives the right result on all 5 test inputs"),
+    (_he_stub, "not written yet", "`he_std` has no body yet"),
+    (lambda n_in, n_out: 2 / n_in, "wrong", "the variance 2 / n_in"),
+    (lambda n_in, n_out: np.sqrt(2 / (n_in + n_out)), "wrong", "Glorot's rule"),
+    (lambda n_in, n_out: np.sqrt(2 / n_out), "wrong", "He's rule divides by the fan-in n_in"),
+    (lambda n_in, n_out: np.sqrt(1 / n_in), "wrong", "LeCun's rule"),
+    (lambda n_in, n_out: 2 * np.sqrt(2 / n_in), "wrong", "every entry is 2 times the right value"),
+    (_he_no_return, "wrong", "returned None: end the function with `return`"),
+])
+def test_exercise_3_hes_standard_deviation(student, status, message):
+    verdict = ex.check_he_std(student)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    for n_in, n_out in ex.HE_CASES:  # the reference is nnlab's rule, and what he_normal draws
+        assert nl.init.weight_std("he_normal", n_in, n_out) == pytest.approx(_he_std(n_in, n_out))
+    W = nl.init.he_normal(400, 300, rng=np.random.default_rng(0))
+    assert W.std() == pytest.approx(_he_std(400, 300), rel=0.01)
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (np.sqrt(0.5), "right", "measured x0.71 on the 30 x 32 network"),
+    (0.71, "right", "sqrt(1 * 1/2) = 0.7071"),
+    (None, "not written yet", "`factor` is still None"),
+    (0.5, "wrong", "That is the factor of the variance"),
+    (1.0, "wrong", "That is He's factor"),
+    (np.sqrt(2), "wrong", "Upside down"),
+    (0.25, "wrong", "1/4 is the sigmoid's best slope"),
+])
+def test_exercise_4_relu_with_glorots_scale(answer, status, message):
+    verdict = ex.check_relu_glorot_factor(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    measured = probe(ex.RELU_GLOROT_NET, rng=np.random.default_rng(0)).signal_ratio ** (1 / 29)
+    assert measured == pytest.approx(np.sqrt(0.5), rel=0.02)
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (0.1, "right", "lr c / (1 - mu) = 0.01 * 1 / 0.1 = 0.1"),
+    (None, "not written yet", "`longest_step` is still None"),
+    (0.01, "wrong", "That is lr c, the longest step without momentum"),
+    (0.001, "wrong", "That multiplies by (1 - mu)"),
+    (0.019, "wrong", "That counts one earlier gradient"),
+    (0.09, "wrong", "That leaves out the newest gradient"),
+    (1.0, "wrong", "That is the clipped gradient's norm"),
+    (0.046, "wrong", "Yours is 0.46 times the answer"),
+])
+def test_exercise_5_the_longest_clipped_step(answer, status, message):
+    verdict = ex.check_step_bound(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    assert dict(lr=0.01, momentum=0.9, clip_norm=1.0) == ex.CLIPPED_SGD  # section 5's optimiser
