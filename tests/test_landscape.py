@@ -332,3 +332,158 @@ def test_the_explorer_at_a_setting_no_preset_has_draws_what_a_fresh_view_draws(o
     d = wl.nonconvexity_data(**ODD[odd])
     assert line_title.startswith(f"L = {d['loss']:.3f}, chord {d['chord']:.3f}")
     assert valley_title == f"valley at (c w, β / c): sharpness {d['sharpness']:.2f}"
+
+
+# --- claims of the notebook that no output prints ---------------------------------------------------------
+def test_the_random_direction_of_the_2d_slice_points_at_minus_w_so_the_diagonal_has_loss_1(two_point):
+    """Notebook 05, section 6: 'the random direction happens to point at -w there', so along the diagonal
+    a = b of the plane (midpoint + a theta + b d) the first-layer weights are 0 and the loss is exactly 1."""
+    objective, model, theta, _ = two_point
+    d = ls.random_direction(model, theta, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(d[:2], -theta[:2])
+    for t in np.linspace(-1.6, 1.6, 41):
+        assert objective(t * theta + t * d) == 1.0
+    # 'gradient descent started on either side of it rolls into a different valley': a > b ends at theta,
+    # a < b at theta' (= -theta)
+    for (a, b), end in [((0.1, 0.05), theta), ((0.2, 0.1), theta), ((0.05, 0.3), -theta), ((-0.2, 0.1), -theta)]:
+        point = a * theta + b * d
+        for _ in range(2000):
+            point = point - 0.1 * objective.grad(point)
+        np.testing.assert_allclose(point, end, atol=0.05)
+
+
+@pytest.fixture(scope="module")
+def regression_runs():
+    """Section 7 and 8 of notebook 05: 30 runs of gradient descent, settled, and 200 fresh points."""
+    X, y = nl.data.regression_1d(20, rng=np.random.default_rng(1))
+    net = nl.MLP([1, 3, 1], "tanh", rng=np.random.default_rng(0))
+    regression = ls.Objective(net, X, y, loss="mse")
+    gd = ls.multi_start(regression, 30, lr=0.2, epochs=1500, rng=np.random.default_rng(2))
+    gd_end = ls.train_many(regression, gd.thetas, lr=0.05, epochs=200, rng=np.random.default_rng(3))
+    X_fresh, y_fresh = nl.data.regression_1d(200, rng=np.random.default_rng(11))
+    return regression, gd, gd_end, ls.Objective(net, X_fresh, y_fresh, loss="mse")
+
+
+def _matched(theta):
+    """The tanh units flipped so that w < 0 and sorted by w, as notebook 05 matches A's and B's units."""
+    w, b, v = theta[:9].reshape(3, 3)
+    s = -np.sign(w)
+    order = np.argsort(s * w)
+    return np.concatenate([(s * w)[order], (s * b)[order], (s * v)[order], theta[9:]])
+
+
+def test_b_is_a_relabelled_sign_flipped_and_moved_along_a_nearly_flat_valley(regression_runs):
+    regression, gd, _, _ = regression_runs
+    A, B = np.argsort(gd.losses)[:2]
+    mA, mB = _matched(gd.thetas[A]), _matched(gd.thetas[B])
+    x = np.linspace(-1, 1, 51)[:, None]
+    for m, r in ((mA, A), (mB, B)):  # flipping (tanh is odd) and renumbering change nothing
+        np.testing.assert_allclose(regression.predict(m, x), regression.predict(gd.thetas[r], x), atol=1e-12)
+    uA, uB = mA[:9].reshape(3, 3).T, mB[:9].reshape(3, 3).T
+    np.testing.assert_allclose(uA[0], uB[0], atol=0.05)  # the steep units match
+    assert abs(uA[1, 2] - uB[1, 2]) > 0.15 and abs(uA[2, 2] - uB[2, 2]) > 0.15  # the shallow ones, one by one, do not
+    assert abs(uA[1:, 2].sum() - uB[1:, 2].sum()) < 0.05  # their sums do
+    assert np.ptp(uA[1:, 0]) < 0.05 and np.ptp(uB[1:, 0]) < 0.05  # the shallow units are nearly equal
+    t = np.linspace(0, 1, 21)
+    assert ls.loss_along_line(regression, mB, mA, t).max() < max(gd.losses[A], gd.losses[B]) + 1e-4
+    assert ls.loss_along_line(regression, gd.thetas[B], gd.thetas[A], t).max() > 10
+
+
+# --- the notebook's exercises -----------------------------------------------------------------------------
+@pytest.mark.parametrize("answer, status, message", [
+    (9 / 16, "right", "their mean is 0.5625 = 16 alpha^2 (1 - alpha)^2"),
+    (None, "not written yet", "`loss_quarter` is still None"),
+    (9 / 8, "wrong", "That is the sum of the two squared errors"),
+    (0.75, "wrong", "That is the error itself"),
+    (0.25, "wrong", "That is alpha itself, or the loss if y_hat were +-1/2"),
+    (0.0, "wrong", "That is the chord"),
+    (1.0, "wrong", "That is the loss at the midpoint"),
+    (0.6, "wrong", "Yours is 1.067 times the answer"),
+    ("9/16", "wrong", "write a number"),
+])
+def test_exercise_1_the_loss_at_a_quarter(answer, status, message):
+    verdict = nl.exercises.landscape.check_quarter_loss(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    assert 16 * 0.25**2 * 0.75**2 == 9 / 16  # the answer the check computes, by the notebook's formula
+
+
+def _rescale(theta, c):
+    return np.concatenate([c * theta[:2], theta[2:] / c])
+
+
+def _rescale_stub(theta, c):
+    """(c w, beta / c)."""
+    # YOUR CODE HERE
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (_rescale, "right", "gives the right result on all 3 test inputs"),
+    (_rescale_stub, "not written yet", "`my_rescale` has no body yet"),
+    (lambda theta, c: c * theta, "wrong", "beta multiplied by c too"),
+    (lambda theta, c: np.concatenate([theta[:2] / c, c * theta[2:]]), "wrong", "the rescaling by 1/c"),
+    (lambda theta, c: np.concatenate([c * theta[:2], theta[2:]]), "wrong", "w scaled but beta left alone"),
+    (lambda theta, c: np.concatenate([theta[:2], theta[2:] / c]), "wrong", "beta divided by c but w left alone"),
+    (lambda theta, c: np.concatenate([c * theta[:2], theta[2:] / c**2]), "wrong", "beta divided by c^2"),
+    (lambda theta, c: -_rescale(theta, c), "wrong", "a sign error"),
+    (lambda theta, c: _rescale(theta, c)[:2], "wrong", "has shape (2,), expected (4,)"),
+])
+def test_exercise_2_rescale(answer, status, message):
+    verdict = nl.exercises.landscape.check_rescale(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+
+
+def test_exercise_2_checks_against_nnlab_and_leaves_theta_alone():
+    for theta, c in nl.exercises.landscape._rescale_cases():
+        before = theta.copy()
+        np.testing.assert_allclose(nl.exercises.landscape.reference_rescale(theta, c), _rescale(theta, c), rtol=1e-15)
+        np.testing.assert_array_equal(theta, before)
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (np.sqrt(2) + np.sqrt(3), "right", "nnlab measures sharpness 10 at c = 3.1463"),
+    (3.15, "right", "c_sharp_10 = 3.15"),
+    (np.sqrt(3) - np.sqrt(2), "right", "The reciprocal works as well"),
+    (None, "not written yet", "`c_sharp_10` is still None"),
+    (np.sqrt(10), "wrong", "That solves c^2 = 10 and forgets the 1/c^2"),
+    (np.sqrt(5), "wrong", "That solves 2 c^2 = 10"),
+    (10, "wrong", "The sharpness grows like c^2, not like c: nnlab measures sharpness 100.01 at c = 10"),
+    (5, "wrong", "nnlab measures sharpness 25.04 at c = 5, not 10"),
+    (3.2, "wrong", "You wrote 3.2; the answer is 3.14626."),
+    (0.32, "wrong", "the answer is 0.317837"),
+    (-3.1463, "wrong", "c must be positive"),
+    ("pi", "wrong", "write a number"),
+])
+def test_exercise_3_the_c_with_sharpness_10(answer, status, message):
+    verdict = nl.exercises.landscape.check_sharpness_c(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+
+
+def test_exercise_3_the_roots_are_sqrt3_plus_and_minus_sqrt2():
+    small, large = nl.exercises.landscape._c_for_target()
+    assert large == pytest.approx(np.sqrt(2) + np.sqrt(3), rel=1e-12)
+    assert small == pytest.approx(np.sqrt(3) - np.sqrt(2), rel=1e-12)
+    assert nl.exercises.landscape.measured_sharpness(large) == pytest.approx(10.0, rel=1e-7)
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    ("wiggly", "right", "the wiggly fits have median loss 0.085, the straight lines 0.423"),
+    (None, "not written yet", "`better` is still None"),
+    ("straight", "wrong", "The straight lines are the flatter minima"),
+    ("flat", "wrong", "choose one of 'wiggly', 'straight'"),
+])
+def test_exercise_4_flat_or_sharp_on_fresh_data(regression_runs, answer, status, message):
+    _, _, gd_end, fresh = regression_runs
+    verdict = nl.exercises.landscape.check_better_on_fresh_data(answer, gd_end, fresh)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+
+
+def test_exercise_4_needs_both_kinds_and_measures_them(regression_runs):
+    regression, _, gd_end, fresh = regression_runs
+    on_fresh = nl.exercises.landscape.fresh_losses(gd_end, fresh)
+    np.testing.assert_allclose(on_fresh, [fresh(t) for t in gd_end.thetas])
+    wiggly = gd_end.losses < nl.exercises.landscape.WIGGLY_BELOW
+    assert np.median(on_fresh[wiggly]) < np.median(on_fresh[~wiggly])
+    assert np.median(gd_end.sharpness()[wiggly]) > np.median(gd_end.sharpness()[~wiggly])  # the sharper is better
+    one_kind = ls.train_many(regression, gd_end.thetas[~wiggly], lr=0.05, epochs=1, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="both kinds"):
+        nl.exercises.landscape.check_better_on_fresh_data("wiggly", one_kind, fresh)

@@ -185,3 +185,151 @@ def test_preset_menu_tolerates_a_browser_rounding_a_value():
     explorer = nl.widgets.xor_explorer(preset="hand-set")
     explorer.controls["v2"].value = -2.0 + 1e-12  # what a slider's round trip can send back
     assert explorer.preset_picker.value == "hand-set"
+
+
+# --- the stuck runs of the notebook: a plateau, not a minimum -------------------------------------------
+def _notebook_runs(width=2, epochs=300, seeds=range(20)):
+    """The notebook's training experiment: He initialisation, BCE, Adam(0.05), full batch."""
+    X, y = nl.data.xor()
+    runs = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        model = nl.MLP([2, width, 1], "relu", rng=rng)
+        history = nl.fit(model, X, y, loss="bce", optimizer=nl.Adam(lr=0.05), epochs=epochs, batch_size=None, rng=rng)
+        runs.append((model, history, *nl.evaluate(model, X, y, "bce")))
+    return runs
+
+
+def _floor(model):
+    """(points at h = (0, 0), of them class 1, the loss of the best p they can share, averaged over 4)."""
+    X, y = nl.data.xor()
+    at_zero = np.all(nl.hidden_activations(model, X) == 0, axis=1)
+    k, ones = int(at_zero.sum()), int(y[at_zero].sum())
+    q = ones / k if k else 0.0
+    floor = -(ones * np.log(q) if ones else 0.0) - ((k - ones) * np.log(1 - q) if k - ones else 0.0)
+    return k, ones, floor / len(X)
+
+
+def test_every_stuck_run_has_both_classes_at_the_hidden_point_zero_and_ends_just_above_its_floor():
+    runs = _notebook_runs()
+    assert sum(acc == 1.0 for _, _, _, acc in runs) == 2  # "2 of 20 starts solve XOR"
+    groups = {}
+    for model, _, loss, acc in runs:
+        k, ones, floor = _floor(model)
+        assert (acc == 1.0) == (ones == 0), "solved exactly when no class-1 point is left at h = (0, 0)"
+        assert floor <= loss < floor + (0.01 if acc == 1.0 else 0.002)  # at or just above the floor
+        groups.setdefault((k, ones), []).append(loss)
+    assert {key: len(v) for key, v in groups.items()} == {(1, 0): 1, (2, 0): 1, (2, 1): 6, (3, 1): 6, (3, 2): 3,
+                                                          (4, 2): 3}
+    # the floors the notebook's markdown names: 1/2 log 2, 3/4 H(1/3), log 2
+    assert _floor(runs[0][0])[2] == pytest.approx(np.log(2) / 2)
+    entropy = -(np.log(1 / 3) / 3 + 2 * np.log(2 / 3) / 3)
+    assert round(3 / 4 * entropy, 4) == 0.4774 and round(np.log(2) / 2, 4) == 0.3466
+
+
+def test_the_first_stuck_run_is_on_a_plateau_not_in_a_minimum():
+    X, y = nl.data.xor()
+    (model, history, loss, acc), = _notebook_runs(seeds=[0])
+    assert acc == 0.75 and _floor(model)[:2] == (2, 1)
+    at_zero = np.all(nl.hidden_activations(model, X) == 0, axis=1)
+    assert X[at_zero].tolist() == [[0, 0], [1, 0]]
+    z = model[:1].forward(X[at_zero])
+    assert np.all(z < -0.1)  # pre-activations clearly negative: relu' = 0 there, not a kink
+    np.testing.assert_allclose(nl.sigmoid(model.forward(X[at_zero])[:, 0]), 0.5, atol=1e-3)
+    _, dout = nl.binary_cross_entropy(model.forward(X[at_zero]), y[at_zero])
+    model.backward(dout)
+    first = model.dense_layers[0]
+    assert not first.grads["W"].any() and not first.grads["b"].any()  # no gradient from those points
+    # not a minimum: a small step (the output weights 1 % larger) lowers the loss
+    bigger = nl.MLP.from_weights([first.params["W"], model.dense_layers[1].params["W"] * 1.01],
+                                 [first.params["b"], model.dense_layers[1].params["b"]], "relu")
+    assert nl.evaluate(bigger, X, y, "bce")[0] < loss
+    # trained ten times longer, the same run creeps down towards 1/2 log 2 and stays at 75 %
+    (longer, long_history, _, long_acc), = _notebook_runs(epochs=3000, seeds=[0])
+    assert long_history.loss[:300] == history.loss
+    marks = [long_history.loss[e - 1] for e in (100, 300, 1000, 3000)]
+    assert all(a > b for a, b in zip(marks, marks[1:])) and marks[-1] > np.log(2) / 2
+    assert [round(m, 5) for m in marks] == [0.34892, 0.34697, 0.34661, 0.34658]
+    assert long_acc == 0.75 and _floor(longer)[:2] == (2, 1)
+
+
+# --- the notebook's exercises ---------------------------------------------------------------------------
+def test_the_exercises_use_the_hand_set_network():
+    E = nl.exercises.xor
+    X, _ = nl.data.xor()
+    np.testing.assert_array_equal(E.hand_set_network().forward(X), HAND.forward(X))
+    np.testing.assert_array_equal(E.hand_set_network().forward(X), xor_network(**HAND_SET).forward(X))
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    ((2, 1), "right", "h1 = relu(1 + 1) = 2 and h2 = relu(1 + 1 - 1) = 1"),
+    ([2.0, 1.0], "right", "h_11 = (2, 1)"),
+    (None, "not written yet", "`h_11` is still None"),
+    ((2, 2), "wrong", "That leaves out the biases"),
+    ((1, 2), "wrong", "The two units are swapped"),
+    ((1, 0), "wrong", "That is where (0, 1) and (1, 0) land"),
+    ((0, 0), "wrong", "That is where (0, 0) lands"),
+    (0, "wrong", "the hidden space has two coordinates"),
+    ((1, 2, 3), "wrong", "write two numbers"),
+    ((3, 3), "wrong", "You wrote (3, 3); the answer is (2, 1)."),
+])
+def test_exercise_1_the_hidden_point_of_1_1(answer, status, message):
+    verdict = nl.exercises.xor.check_hidden_point(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+
+
+def _forward(X, W1, b1, W2, b2):
+    return nl.relu(X @ W1 + b1) @ W2 + b2
+
+
+def _forward_stub(X, W1, b1, W2, b2):
+    """y_hat."""
+    # YOUR CODE HERE
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (_forward, "right", "gives the right result on all 3 test inputs"),
+    (_forward_stub, "not written yet", "`xor_forward` has no body yet"),
+    (lambda X, W1, b1, W2, b2: (X @ W1 + b1) @ W2 + b2, "wrong", "a forgotten ReLU"),
+    (lambda X, W1, b1, W2, b2: nl.relu(X @ W1) @ W2 + b2, "wrong", "a forgotten hidden bias b1"),
+    (lambda X, W1, b1, W2, b2: nl.relu(X @ W1 + b1) @ W2, "wrong", "a forgotten output bias b2"),
+    (lambda X, W1, b1, W2, b2: nl.relu(X @ W1.T + b1) @ W2 + b2, "wrong", "a transposed W1"),
+    (lambda X, W1, b1, W2, b2: nl.relu(_forward(X, W1, b1, W2, b2)), "wrong", "a ReLU on the output too"),
+    (lambda X, W1, b1, W2, b2: nl.sigmoid(_forward(X, W1, b1, W2, b2)), "wrong", "a sigmoid on the output"),
+    (lambda X, W1, b1, W2, b2: _forward(X, W1, b1, W2, b2)[:, 0], "wrong", "Return y_hat as a column"),
+    (lambda X, W1, b1, W2, b2: -_forward(X, W1, b1, W2, b2), "wrong", "a sign error"),
+])
+def test_exercise_2_the_forward_pass(answer, status, message):
+    verdict = nl.exercises.xor.check_forward(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+
+
+def test_exercise_2_checks_against_nnlab_on_inputs_that_show_each_mistake():
+    cases = nl.exercises.xor._forward_cases()
+    for args in cases:
+        np.testing.assert_allclose(nl.exercises.xor.reference_forward(*args), _forward(*args), rtol=1e-12)
+    assert not np.allclose(cases[1][1], cases[1][1].T)  # a transposed W1 shows
+    assert (nl.exercises.xor.reference_forward(*cases[1]) < 0).any()  # a ReLU on the output shows
+
+
+def test_exercise_3_exactly_one_point_breaks():
+    E = nl.exercises.xor
+    assert E.broken_points() == [(1, 0)]
+    changed = xor_network(**dict(HAND_SET, w12=2.0))  # the explorer's slider w12, set to 2
+    np.testing.assert_array_equal(E.hand_set_network(2.0).forward(nl.data.xor()[0]),
+                                  changed.forward(nl.data.xor()[0]))
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    ((1, 0), "right", "(1, 0): h2 = relu(2*1 + 0 - 1) = 1, so y_hat = 1 - 2*1 = -1"),
+    ([1, 0], "right", "At (1, 0) h2 now fires"),
+    (None, "not written yet", "`broken_point` is still None"),
+    ((1, 1), "wrong", "That one is still right: (1, 1): h2 = relu(2*1 + 1 - 1) = 2, so y_hat = 2 - 2*2 = -2"),
+    ((0, 1), "wrong", "That one is still right: (0, 1)"),
+    ((0, 0), "wrong", "That one is still right: (0, 0)"),
+    ("none", "wrong", "One point breaks"),
+    ("(1, 0)", "wrong", "choose one of (0, 0), (0, 1), (1, 0), (1, 1), 'none'"),
+])
+def test_exercise_3_which_point_breaks(answer, status, message):
+    verdict = nl.exercises.xor.check_broken_point(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)

@@ -238,7 +238,8 @@ def plot_final_losses(ax: Axes, losses: dict[str, np.ndarray] | np.ndarray, *, b
         ax.legend()
 
 
-def plot_sharpness(ax: Axes, groups: dict[str, tuple[np.ndarray, np.ndarray]], *, lr: float | None = None) -> None:
+def plot_sharpness(ax: Axes, groups: dict[str, tuple[np.ndarray, np.ndarray]], *, lr: float | None = None,
+                   ylabel: str = "final training loss") -> None:
     """Final loss against sharpness for groups of runs, with the 2 / lr stability limit.
 
     Parameters
@@ -249,6 +250,8 @@ def plot_sharpness(ax: Axes, groups: dict[str, tuple[np.ndarray, np.ndarray]], *
     lr : float, optional
         Draw the vertical line at sharpness 2 / lr, beyond which gradient descent with this
         learning rate cannot settle.
+    ylabel : str
+        What the losses are (for example the loss on fresh data).
     """
     for k, (name, (loss, sharp)) in enumerate(groups.items()):
         loss, sharp = check_vector(loss, "losses"), check_vector(sharp, "sharpness")
@@ -257,5 +260,5 @@ def plot_sharpness(ax: Axes, groups: dict[str, tuple[np.ndarray, np.ndarray]], *
         ax.scatter(sharp, loss, s=45, alpha=0.75, color=f"C{k}", edgecolors="white", label=name)
     if lr is not None:
         ax.axvline(2 / check_positive(lr, "lr"), color="gray", ls="--", lw=1.2, label=f"2 / lr = {2 / lr:g}")
-    ax.set(xlabel="sharpness (largest Hessian eigenvalue)", ylabel="final training loss")
+    ax.set(xlabel="sharpness (largest Hessian eigenvalue)", ylabel=ylabel)
     ax.legend()
