@@ -4,8 +4,10 @@ A ReLU network computes a piecewise linear function. Its *linear regions* are th
 connected pieces of input space on which that function is linear (Understanding Deep Learning,
 chapters 3 and 4). This module
 
-- counts parameters and evaluates the two formulas for the *maximum* number of regions:
-  Zaslavsky's count for a shallow network and the deep-network formula of UDL section 4.5;
+- counts parameters and the number of regions a network can have: Zaslavsky's count (the exact
+  maximum for a shallow network), and for a deep network the counts of two constructions (lower
+  bounds on the maximum, Montufar et al. 2014 and the one UDL section 4.5 plots) and an upper bound
+  (Serra et al. 2018); with one input the last two meet;
 - counts the regions of a given network with one input **exactly**, by following the
   breakpoints (the inputs where some unit changes between off and on) layer by layer;
 - labels the points of a grid by activation pattern, for networks with two inputs;
@@ -106,20 +108,28 @@ def max_regions_shallow(n_units: int, n_in: int = 1) -> int:
 
 
 def max_regions_deep(width: int, depth: int, n_in: int = 1) -> int:
-    """Maximum number of linear regions of a deep ReLU network (UDL section 4.5, notes).
+    """Regions of the deep-network construction that UDL figure 4.7 plots: a count some network reaches.
 
-    For ``K`` hidden layers of ``D`` units each, with ``D`` an integer multiple of the input
-    dimension ``D_i``, the maximum is
+    For ``K`` hidden layers of ``D`` units each, with ``D`` a multiple of the input dimension ``D_i``
+    and at least ``3 D_i``, Serra et al. (2018, "Bounding and counting linear regions of deep neural
+    networks") build a ReLU network with
 
         N_r = (D / D_i + 1) ** (D_i (K - 1)) * sum_{j=0}^{D_i} C(D, j)
 
-    (Montufar et al. 2014). With one input this is ``(D + 1) ** K``; with ``K = 1`` it is
-    Zaslavsky's count for a shallow network.
+    linear regions: each of the first ``K - 1`` layers folds every input direction ``D / D_i + 1``
+    times, and the last layer cuts every fold by Zaslavsky's count. So this is a **lower bound on the
+    maximum**, not the maximum itself. Montufar et al. (2014) gave the first such construction, with
+    ``D / D_i`` folds instead of ``D / D_i + 1`` (``max_regions_montufar``); the best known bound from
+    above is ``max_regions_upper_bound``. With one input the two bounds meet: ``(D + 1) ** K`` is the
+    exact maximum. With ``K = 1`` the count is Zaslavsky's, the exact maximum of a shallow network, for
+    any ``D``.
 
     Parameters
     ----------
     width : int
-        Hidden units per layer ``D``; a multiple of ``n_in``.
+        Hidden units per layer ``D``: a multiple of ``n_in``, and at least ``3 * n_in`` when
+        ``depth > 1`` (with fewer units the construction does not exist, and the formula can exceed the
+        upper bound: ``D = D_i = 1`` would give ``2 ** K``, while such a network has at most ``K + 1``).
     depth : int
         Number of hidden layers ``K`` (>= 1).
     n_in : int
@@ -132,7 +142,7 @@ def max_regions_deep(width: int, depth: int, n_in: int = 1) -> int:
 
     Examples
     --------
-    >>> max_regions_deep(10, 5)   # 11 ** 5
+    >>> max_regions_deep(10, 5)   # 11 ** 5, the exact maximum for one input
     161051
     """
     D = check_positive_int(width, "width")
@@ -140,14 +150,86 @@ def max_regions_deep(width: int, depth: int, n_in: int = 1) -> int:
     Di = check_positive_int(n_in, "n_in")
     if D % Di:
         raise ValueError(f"width: the formula needs a multiple of n_in={Di} hidden units per layer, got {D}")
+    if K > 1 and D < 3 * Di:
+        raise ValueError(f"width: the construction needs at least 3 * n_in = {3 * Di} units per layer when "
+                         f"depth > 1, got {D}; max_regions_upper_bound bounds every shape")
     return (D // Di + 1) ** (Di * (K - 1)) * max_regions_shallow(D, Di)
 
 
+def max_regions_montufar(width: int, depth: int, n_in: int = 1) -> int:
+    """Montufar et al. (2014)'s construction: a lower bound on the maximum number of regions.
+
+    ``K`` layers of ``D >= D_i`` units each can have ``floor(D / D_i) ** (D_i (K - 1)) *
+    sum_{j=0}^{D_i} C(D, j)`` linear regions (Montufar, Pascanu, Cho and Bengio, "On the number of
+    linear regions of deep neural networks", 2014). ``max_regions_deep`` is the later construction with
+    one fold more per direction and layer.
+
+    Examples
+    --------
+    >>> max_regions_montufar(10, 5)   # 10 ** 4 * 11
+    110000
+    """
+    D = check_positive_int(width, "width")
+    K = check_positive_int(depth, "depth")
+    Di = check_positive_int(n_in, "n_in")
+    if D < Di:
+        raise ValueError(f"width: the construction needs at least n_in={Di} units per layer, got {D}")
+    return (D // Di) ** (Di * (K - 1)) * max_regions_shallow(D, Di)
+
+
+def max_regions_upper_bound(hidden: Sequence[int], n_in: int = 1) -> int:
+    """Serra et al. (2018)'s upper bound on the linear regions of any ReLU network of this shape.
+
+    With hidden widths ``n_1, ..., n_K`` and ``D_i`` inputs, no network has more than
+
+        sum over (j_1, ..., j_K) in J of  prod_k C(n_k, j_k),
+        J = {0 <= j_k <= min(D_i, n_1 - j_1, ..., n_{k-1} - j_{k-1}, n_k) for every k}
+
+    regions (Serra, Tjandraatmadja and Ramalingam 2018, theorem 1; the minimum is the bottleneck of
+    their proof: what a layer passes on has a dimension that caps how finely later layers can cut it).
+    With ``K = 1`` this is Zaslavsky's count. With one input the cap stays 1 while every layer has at
+    least 2 units, and the bound is ``prod_k (n_k + 1)``; for equal widths ``D >= 3`` the construction of
+    ``max_regions_deep`` reaches it, so ``(D + 1) ** K`` is the exact maximum.
+
+    Computed by dynamic programming over the cap ``m = min(D_i, n_1 - j_1, ...)``: after each layer,
+    the weighted number of index tuples that leave each cap (exact integers).
+
+    Parameters
+    ----------
+    hidden : sequence of int
+        Widths of the hidden layers, e.g. ``[50] * 5``.
+    n_in : int
+        Input dimension ``D_i``.
+
+    Examples
+    --------
+    >>> max_regions_upper_bound([10] * 5)   # 11 ** 5 = max_regions_deep(10, 5)
+    161051
+    >>> f"{max_regions_upper_bound([50] * 5, n_in=10):.2e}"   # the book's 10-input example
+    '4.37e+50'
+    """
+    Di = check_positive_int(n_in, "n_in")
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence) or not hidden:
+        raise ValueError(f"hidden: expected a non-empty sequence of widths such as [50] * 5, got {hidden!r}")
+    widths = [check_positive_int(w, f"hidden[{i}]") for i, w in enumerate(hidden)]
+    ways = {Di: 1}  # cap m -> number of weighted index tuples (j_1, ..., j_k) that leave cap m
+    for n in widths:
+        after: dict[int, int] = {}
+        for cap, count in ways.items():
+            for j in range(min(cap, n) + 1):
+                m = min(cap, n - j)
+                after[m] = after.get(m, 0) + count * math.comb(n, j)
+        ways = after
+    return sum(ways.values())
+
+
 def max_regions_curve(n_in: int, depth: int, widths: Sequence[int]) -> tuple[np.ndarray, list[int]]:
-    """Parameters and maximum regions of networks with ``depth`` layers, one entry per width.
+    """Parameters and ``max_regions_deep`` of networks with ``depth`` layers, one entry per width.
 
     The data of one curve of UDL figure 4.7: ``n_in`` inputs, ``depth`` hidden layers of each
-    width in ``widths`` (multiples of ``n_in``), one output.
+    width in ``widths`` (multiples of ``n_in``, at least ``3 * n_in`` when ``depth > 1``), one
+    output. The regions are the construction's count: the exact maximum with one input, a lower
+    bound on it with more.
 
     Returns
     -------
