@@ -150,7 +150,7 @@ def max_regions_deep(width: int, depth: int, n_in: int = 1) -> int:
     Di = check_positive_int(n_in, "n_in")
     if D % Di:
         raise ValueError(f"width: the formula needs a multiple of n_in={Di} hidden units per layer, got {D}")
-    if K > 1 and D < 3 * Di:
+    if K > 1 and D // Di < 3:  # D is a multiple of D_i here
         raise ValueError(f"width: the construction needs at least 3 * n_in = {3 * Di} units per layer when "
                          f"depth > 1, got {D}; max_regions_upper_bound bounds every shape")
     return (D // Di + 1) ** (Di * (K - 1)) * max_regions_shallow(D, Di)
@@ -172,7 +172,7 @@ def max_regions_montufar(width: int, depth: int, n_in: int = 1) -> int:
     D = check_positive_int(width, "width")
     K = check_positive_int(depth, "depth")
     Di = check_positive_int(n_in, "n_in")
-    if D < Di:
+    if D // Di < 1:
         raise ValueError(f"width: the construction needs at least n_in={Di} units per layer, got {D}")
     return (D // Di) ** (Di * (K - 1)) * max_regions_shallow(D, Di)
 

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 import nnlab as nl
 from nnlab import regions as R
+from nnlab.exercises import regions as EX
 from nnlab.plots import regions as RP
 
 matplotlib.use("Agg")
@@ -599,3 +600,91 @@ def test_random_network_explorer_static_figure_draws_the_current_values():
     fig = dash.static_figure()
     assert len(fig.axes) == 2 and fig.axes[0].get_title() == dash.figure.axes[0].get_title()
     assert png_bytes(fig) == dash.image.value
+
+
+# --- the checked exercises of notebook 03 ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (9, "right", "3 x 3 = 9 regions. Composing multiplies"),
+    (None, "not written yet", "`regions_of_composition` is still None"),
+    (6, "wrong", "That adds the two counts (3 + 3)"),
+    (5, "wrong", "That counts the joints of the two networks together"),
+    (3, "wrong", "That is one network's count alone"),
+    (16, "wrong", "That is the most two layers of three units can have"),
+    (10, "wrong", "That is the count on the whole real line; on [-1, 1] it is 9"),
+    (12, "wrong", "Yours is 1.333 times the answer"),
+    ("9", "wrong", "write a number"),
+])
+def test_exercise_1_composition_regions(answer, status, message):
+    net1, net2 = R.shallow_network(**NET1), R.shallow_network(**NET2)
+    verdict = EX.check_composition_regions(answer, net1, net2)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    # the numbers the check compares with, by hand: 3 folds x 3 pieces; 10 on the whole line
+    assert R.count_linear_regions(R.compose_networks(net1, net2)) == 10
+
+
+def _count_params_by_hand(n_in, hidden, n_out):
+    """Weights and biases layer by layer, written out with a loop."""
+    total, m = 0, n_in
+    for n in [*hidden, n_out]:
+        total += m * n + n
+        m = n
+    return total
+
+
+def _count_params_stub(n_in, hidden, n_out):
+    """Weights and biases of a fully connected network with widths n_in, *hidden, n_out."""
+    # YOUR CODE HERE
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (_count_params_by_hand, "right", "gives the right result on all 7 test inputs"),
+    (_count_params_stub, "not written yet", "`count_params` has no body yet"),
+    (lambda n_in, hidden, n_out: sum(m * n for m, n in zip([n_in, *hidden], [*hidden, n_out])), "wrong",
+     "the biases forgotten"),
+    (lambda n_in, hidden, n_out: sum(m * n + 1 for m, n in zip([n_in, *hidden], [*hidden, n_out])), "wrong",
+     "one bias per layer instead of one per unit"),
+    (lambda n_in, hidden, n_out: _count_params_by_hand(n_in, hidden[:-1], hidden[-1]), "wrong",
+     "the output layer left out"),
+    (lambda n_in, hidden, n_out: _count_params_by_hand(n_in, hidden, n_out) - n_out, "wrong",
+     "the output's biases forgotten"),
+    (lambda n_in, hidden, n_out: sum((m + 1) * (n + 1) for m, n in zip([n_in, *hidden], [*hidden, n_out])),
+     "wrong", "a bias for every input too"),
+    (lambda n_in, hidden, n_out: 2 * _count_params_by_hand(n_in, hidden, n_out), "wrong",
+     "every entry is 2 times the right value"),
+    (lambda n_in, hidden, n_out: hidden + n_out, "wrong", "raised TypeError"),
+])
+def test_exercise_2_count_params(answer, status, message):
+    verdict = EX.check_count_params(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    assert _count_params_by_hand(3, [7, 5], 2) == 80  # the first test input tells the mistakes apart
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (16, "right", "4 x 4 = 16"),
+    (None, "not written yet", "`regions_four_folds` is still None"),
+    (12, "wrong", "That is 4 folds times network 2's 3 pieces on [-1, 1]"),
+    (8, "wrong", "That adds the counts"),
+    (9, "wrong", "That is the lecture's pair, with three folds"),
+    (15, "wrong", "You wrote 15; the answer is 16."),
+])
+def test_exercise_3_four_folds(answer, status, message):
+    verdict = EX.check_four_folds(answer, R.shallow_network(**NET1_FOUR), R.shallow_network(**NET2))
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (161051, "right", "11^5 = 161,051"),
+    (None, "not written yet", "`book_maximum` is still None"),
+    (161501, "wrong", "the number on the lecture slide, a slip"),
+    (110000, "wrong", "Montufar et al.'s construction, 10^4 x 11"),
+    (100000, "wrong", "That is D^K = 10^5"),
+    (14641, "wrong", "That is 11^4: count all five layers"),
+    (51, "wrong", "a shallow network with all 50 units"),
+    (2**50, "wrong", "every on/off pattern of the 50 units"),
+])
+def test_exercise_4_book_maximum(answer, status, message):
+    verdict = EX.check_book_maximum(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    assert 11**5 == 161051

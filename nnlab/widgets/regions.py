@@ -283,9 +283,9 @@ def most_possible(width: int, depth: int, n_in: int) -> str:
     """What is known about the most regions of ``depth`` layers of ``width`` units with ``n_in`` inputs.
 
     The exact maximum where it is known (one layer: Zaslavsky's count; one input and at least 3 units:
-    the construction reaches the upper bound): "most possible: N". Where a construction exists but falls short of the bound (more inputs,
-    ``width`` a multiple of them and at least 3 times as large): "most possible: between L and U".
-    Otherwise only the upper bound: "at most U".
+    the construction reaches the upper bound): "most possible: N". Where a construction exists but falls
+    short of the bound (more inputs, ``width`` a multiple of them and at least 3 times as large): "most
+    possible: between L and U". Otherwise only the upper bound: "at most U".
     """
     if depth == 1:
         return f"most possible: {_big(regions.max_regions_shallow(width, n_in))}"
