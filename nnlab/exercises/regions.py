@@ -20,7 +20,7 @@ from ..regions import (
     max_regions_upper_bound,
     monotone_segments,
 )
-from .base import Verdict, check_function, check_number
+from .base import Verdict, check_function, check_number, one_number
 
 #: where notebook 03 counts the pieces of its one-input networks
 INTERVAL = (-1.0, 1.0)
@@ -85,8 +85,8 @@ PARAM_MISTAKES = [
 
 def check_count_params(student: object) -> Verdict:
     """Exercise 2: the student's ``count_params(n_in, hidden, n_out)`` against ``nnlab.regions.count_params``."""
-    return check_function(student, count_params, PARAM_CASES, exercise="Exercise 2 (count the parameters)",
-                          name="count_params", mistakes=PARAM_MISTAKES)
+    return one_number(check_function(student, count_params, PARAM_CASES, exercise="Exercise 2 (count the "
+                                     "parameters)", name="count_params", mistakes=PARAM_MISTAKES))
 
 
 # --- exercise 3: four folds ------------------------------------------------------------------------
