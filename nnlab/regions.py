@@ -1,4 +1,4 @@
-"""Linear regions of ReLU networks: parameter counts, maximum-region formulas, exact counting.
+"""Linear regions of ReLU networks: parameter counts, bounds on the regions, exact counting.
 
 A ReLU network computes a piecewise linear function. Its *linear regions* are the maximal
 connected pieces of input space on which that function is linear (Understanding Deep Learning,
@@ -38,7 +38,7 @@ from .layers import MLP, Activation, Dense, Layer, Sequential
 Interval = tuple[float, float]
 
 # ----------------------------------------------------------------------------------------------
-# Counting parameters and the maximum number of regions (exact Python integers)
+# Counting parameters, and how many regions a network can have (exact Python integers)
 # ----------------------------------------------------------------------------------------------
 
 
@@ -110,26 +110,21 @@ def max_regions_shallow(n_units: int, n_in: int = 1) -> int:
 def max_regions_deep(width: int, depth: int, n_in: int = 1) -> int:
     """Regions of the deep-network construction that UDL figure 4.7 plots: a count some network reaches.
 
-    For ``K`` hidden layers of ``D`` units each, with ``D`` a multiple of the input dimension ``D_i``
-    and at least ``3 D_i``, Serra et al. (2018, "Bounding and counting linear regions of deep neural
-    networks") build a ReLU network with
-
-        N_r = (D / D_i + 1) ** (D_i (K - 1)) * sum_{j=0}^{D_i} C(D, j)
-
-    linear regions: each of the first ``K - 1`` layers folds every input direction ``D / D_i + 1``
-    times, and the last layer cuts every fold by Zaslavsky's count. So this is a **lower bound on the
-    maximum**, not the maximum itself. Montufar et al. (2014) gave the first such construction, with
-    ``D / D_i`` folds instead of ``D / D_i + 1`` (``max_regions_montufar``); the best known bound from
-    above is ``max_regions_upper_bound``. With one input the two bounds meet: ``(D + 1) ** K`` is the
-    exact maximum. With ``K = 1`` the count is Zaslavsky's, the exact maximum of a shallow network, for
-    any ``D``.
+    For ``K`` hidden layers of ``D`` units, ``D`` a multiple of the input dimension ``D_i`` and at least
+    ``3 D_i``, Serra et al. (2018, "Bounding and counting linear regions of deep neural networks") build
+    a ReLU network with ``N_r = (D / D_i + 1) ** (D_i (K - 1)) * sum_{j=0}^{D_i} C(D, j)`` linear regions
+    (the first ``K - 1`` layers fold every input direction ``D / D_i + 1`` times, the last layer cuts
+    every fold by Zaslavsky's count). So this is a **lower bound on the maximum**, not the maximum
+    itself; ``max_regions_montufar`` is the older construction with one fold less, and
+    ``max_regions_upper_bound`` bounds it from above. With one input the bounds meet: ``(D + 1) ** K``
+    is the exact maximum. With ``K = 1`` it is Zaslavsky's count, exact for any ``D``.
 
     Parameters
     ----------
     width : int
-        Hidden units per layer ``D``: a multiple of ``n_in``, and at least ``3 * n_in`` when
-        ``depth > 1`` (with fewer units the construction does not exist, and the formula can exceed the
-        upper bound: ``D = D_i = 1`` would give ``2 ** K``, while such a network has at most ``K + 1``).
+        Units per layer ``D``: a multiple of ``n_in``, and at least ``3 * n_in`` when ``depth > 1``
+        (below that no construction is known, and at ``D = D_i`` the formula exceeds the upper bound:
+        ``D = D_i = 1`` would give ``2 ** K``, while such a network has at most ``K + 1`` regions).
     depth : int
         Number of hidden layers ``K`` (>= 1).
     n_in : int
@@ -157,15 +152,10 @@ def max_regions_deep(width: int, depth: int, n_in: int = 1) -> int:
 
 
 def max_regions_montufar(width: int, depth: int, n_in: int = 1) -> int:
-    """Montufar et al. (2014)'s construction: a lower bound on the maximum number of regions.
+    """Montufar et al. (2014)'s construction, a lower bound on the maximum: ``K`` layers of ``D >= D_i`` units
+    can have ``floor(D / D_i) ** (D_i (K - 1)) * sum_{j=0}^{D_i} C(D, j)`` regions ("On the number of linear
+    regions of deep neural networks"); ``max_regions_deep`` folds once more per direction and layer.
 
-    ``K`` layers of ``D >= D_i`` units each can have ``floor(D / D_i) ** (D_i (K - 1)) *
-    sum_{j=0}^{D_i} C(D, j)`` linear regions (Montufar, Pascanu, Cho and Bengio, "On the number of
-    linear regions of deep neural networks", 2014). ``max_regions_deep`` is the later construction with
-    one fold more per direction and layer.
-
-    Examples
-    --------
     >>> max_regions_montufar(10, 5)   # 10 ** 4 * 11
     110000
     """
@@ -180,26 +170,12 @@ def max_regions_montufar(width: int, depth: int, n_in: int = 1) -> int:
 def max_regions_upper_bound(hidden: Sequence[int], n_in: int = 1) -> int:
     """Serra et al. (2018)'s upper bound on the linear regions of any ReLU network of this shape.
 
-    With hidden widths ``n_1, ..., n_K`` and ``D_i`` inputs, no network has more than
-
-        sum over (j_1, ..., j_K) in J of  prod_k C(n_k, j_k),
-        J = {0 <= j_k <= min(D_i, n_1 - j_1, ..., n_{k-1} - j_{k-1}, n_k) for every k}
-
-    regions (Serra, Tjandraatmadja and Ramalingam 2018, theorem 1; the minimum is the bottleneck of
-    their proof: what a layer passes on has a dimension that caps how finely later layers can cut it).
-    With ``K = 1`` this is Zaslavsky's count. With one input the cap stays 1 while every layer has at
-    least 2 units, and the bound is ``prod_k (n_k + 1)``; for equal widths ``D >= 3`` the construction of
-    ``max_regions_deep`` reaches it, so ``(D + 1) ** K`` is the exact maximum.
-
-    Computed by dynamic programming over the cap ``m = min(D_i, n_1 - j_1, ...)``: after each layer,
-    the weighted number of index tuples that leave each cap (exact integers).
-
-    Parameters
-    ----------
-    hidden : sequence of int
-        Widths of the hidden layers, e.g. ``[50] * 5``.
-    n_in : int
-        Input dimension ``D_i``.
+    With hidden widths ``n_1, ..., n_K`` and ``D_i`` inputs no network has more than
+    ``sum over (j_1, ..., j_K) in J of prod_k C(n_k, j_k)`` regions, where ``J`` holds the tuples with
+    ``0 <= j_k <= min(D_i, n_1 - j_1, ..., n_{k-1} - j_{k-1}, n_k)`` (Serra, Tjandraatmadja and Ramalingam,
+    theorem 1). With ``K = 1`` this is Zaslavsky's count. With one input and at least 2 units per layer
+    it is ``prod_k (n_k + 1)``, which ``max_regions_deep`` reaches for equal widths ``D >= 3``.
+    Computed by dynamic programming over the cap ``m = min(D_i, n_1 - j_1, ...)``, in exact integers.
 
     Examples
     --------
@@ -226,10 +202,8 @@ def max_regions_upper_bound(hidden: Sequence[int], n_in: int = 1) -> int:
 def max_regions_curve(n_in: int, depth: int, widths: Sequence[int]) -> tuple[np.ndarray, list[int]]:
     """Parameters and ``max_regions_deep`` of networks with ``depth`` layers, one entry per width.
 
-    The data of one curve of UDL figure 4.7: ``n_in`` inputs, ``depth`` hidden layers of each
-    width in ``widths`` (multiples of ``n_in``, at least ``3 * n_in`` when ``depth > 1``), one
-    output. The regions are the construction's count: the exact maximum with one input, a lower
-    bound on it with more.
+    The data of one curve of UDL figure 4.7: ``n_in`` inputs, ``depth`` hidden layers of each width in
+    ``widths`` (as ``max_regions_deep`` takes them), one output.
 
     Returns
     -------
