@@ -8,6 +8,8 @@ pre-activation most when every unit in between is active.
 
 The data is ``nnlab.data.load_mnist38``; here are the numbers (``unit_images``, ``hidden_space_3d``,
 the mosaics and friends return arrays that the tests check), and ``nnlab.plots.mnist`` draws them.
+``train_network`` is the notebook's training recipe, and ``seed_runs`` repeats it over seeds: one run's
+error is one draw, and the spread over seeds says how much of it is luck.
 
 Labels: **1 for an 8, 0 for a 3**, so a positive logit (an output weight > 0 times an active unit)
 votes for 8.
@@ -22,7 +24,9 @@ import numpy as np
 
 from ._validate import check_positive_int, check_rng
 from .data import CLASS_NAMES, N_PIXELS, SIDE
-from .layers import Sequential, check_mlp, hidden_activations
+from .layers import MLP, Sequential, check_mlp, dead_units, hidden_activations
+from .losses import predict_labels
+from .optim import Adam, fit
 
 
 def scale_pixels(X: np.ndarray, dtype: type = np.float32) -> np.ndarray:
@@ -65,6 +69,109 @@ def example_indices(y: np.ndarray, per_class: int, *, rng: np.random.Generator) 
                              f"{CLASS_NAMES[cls]}s in y), got {per_class}")
         picks.append(np.sort(rng.choice(members, per_class, replace=False)))
     return np.concatenate(picks)
+
+
+# --- training, and its spread over seeds ---------------------------------------------------------
+def train_network(sizes: list[int], X_train: np.ndarray, y_train: np.ndarray, *, seed: int,
+                  epochs: int = 10) -> MLP:
+    """Notebook 04's recipe: a ReLU network on pixels, trained on binary cross-entropy.
+
+    Glorot-uniform weights in float32, Adam with step 0.005, batches of 64, ``epochs`` epochs; the
+    starting weights and the order of the batches both come from ``np.random.default_rng(seed)``, so
+    ``seed`` fixes the whole run.
+
+    Parameters
+    ----------
+    sizes : list of int
+        Widths from the 784 inputs to the one output, e.g. ``[784, 4, 1]``; ``[784, 1]`` is logistic
+        regression.
+    X_train : array, shape (N, 784)
+        Pixels scaled to [0, 1] (``scale_pixels``).
+    y_train : array of int, shape (N,)
+        1 for an 8, 0 for a 3.
+    seed : int
+    """
+    rng = np.random.default_rng(seed)
+    net = MLP(sizes, "relu", rng=rng, init="glorot_uniform", dtype=np.float32)
+    fit(net, X_train, y_train, loss="bce", optimizer=Adam(0.005), epochs=epochs, batch_size=64, rng=rng)
+    return net
+
+
+@dataclass(frozen=True)
+class SeedRuns:
+    """One network shape trained by ``train_network`` from several seeds: its errors and dead units.
+
+    Printing it gives a table, one row per seed, and the mean and range of the test error.
+
+    Attributes
+    ----------
+    sizes : tuple of int
+    seeds : tuple of int
+    train_errors, test_errors : arrays, shape (S,)
+        Fractions of misclassified digits, one per seed.
+    n_train, n_test : int
+        The numbers of digits they are fractions of.
+    dead : array of int, shape (S, n_hidden_layers)
+        Dead units (0 on every training digit) per hidden layer.
+    """
+
+    sizes: tuple[int, ...]
+    seeds: tuple[int, ...]
+    train_errors: np.ndarray
+    test_errors: np.ndarray
+    n_train: int
+    n_test: int
+    dead: np.ndarray
+
+    @property
+    def name(self) -> str:
+        """The shape, e.g. ``"784-4-1"``."""
+        return "-".join(map(str, self.sizes))
+
+    def __repr__(self) -> str:
+        hidden = self.dead.shape[1] > 0
+        lines = [f"{self.name}, trained from seeds {', '.join(map(str, self.seeds))}:",
+                 "  seed   training error    test error" + ("    dead units per layer" if hidden else "")]
+        for i, seed in enumerate(self.seeds):
+            train = f"{100 * self.train_errors[i]:5.2f}% ({round(self.train_errors[i] * self.n_train):3d})"
+            test = f"{100 * self.test_errors[i]:5.2f}% ({round(self.test_errors[i] * self.n_test):2d})"
+            dead = f"    {self.dead[i].tolist()}" if hidden else ""
+            lines.append(f"  {seed:4d}   {train}     {test}{dead}")
+        lo, hi = int(np.argmin(self.test_errors)), int(np.argmax(self.test_errors))
+        lines.append(f"  test error: mean {100 * self.test_errors.mean():.2f}%, from {100 * self.test_errors[lo]:.2f}% "
+                     f"(seed {self.seeds[lo]}) to {100 * self.test_errors[hi]:.2f}% (seed {self.seeds[hi]})")
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+
+def seed_runs(sizes: list[int], seeds, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
+              y_test: np.ndarray, *, epochs: int = 10) -> SeedRuns:
+    """Train ``sizes`` once per seed with ``train_network`` and record its errors and dead units.
+
+    Parameters
+    ----------
+    sizes : list of int
+        As in ``train_network``.
+    seeds : iterable of int
+        E.g. ``range(6)``.
+    X_train, y_train, X_test, y_test : arrays
+        Scaled pixels and labels.
+    epochs : int
+        As in ``train_network``.
+    """
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError("seeds: expected at least one seed, got none")
+    train, test, dead = [], [], []
+    for seed in seeds:
+        net = train_network(sizes, X_train, y_train, seed=seed, epochs=epochs)
+        train.append(np.mean(predict_labels(net.forward(X_train), "bce") != y_train))
+        test.append(np.mean(predict_labels(net.forward(X_test), "bce") != y_test))
+        dead.append([int(dead_units(net, X_train, k).sum()) for k in range(1, len(net.dense_layers))])
+    return SeedRuns(sizes=tuple(int(n) for n in sizes), seeds=seeds, train_errors=np.array(train),
+                    test_errors=np.array(test), n_train=len(y_train), n_test=len(y_test),
+                    dead=np.array(dead, dtype=np.int64).reshape(len(seeds), -1))
 
 
 # --- what the hidden units look for ----------------------------------------------------------

@@ -1,11 +1,13 @@
-"""Linear regions of ReLU networks: parameter counts, maximum-region formulas, exact counting.
+"""Linear regions of ReLU networks: parameter counts, bounds on the regions, exact counting.
 
 A ReLU network computes a piecewise linear function. Its *linear regions* are the maximal
 connected pieces of input space on which that function is linear (Understanding Deep Learning,
 chapters 3 and 4). This module
 
-- counts parameters and evaluates the two formulas for the *maximum* number of regions:
-  Zaslavsky's count for a shallow network and the deep-network formula of UDL section 4.5;
+- counts parameters and the number of regions a network can have: Zaslavsky's count (the exact
+  maximum for a shallow network), and for a deep network the counts of two constructions (lower
+  bounds on the maximum, Montufar et al. 2014 and the one UDL section 4.5 plots) and an upper bound
+  (Serra et al. 2018); with one input the last two meet;
 - counts the regions of a given network with one input **exactly**, by following the
   breakpoints (the inputs where some unit changes between off and on) layer by layer;
 - labels the points of a grid by activation pattern, for networks with two inputs;
@@ -36,7 +38,7 @@ from .layers import MLP, Activation, Dense, Layer, Sequential
 Interval = tuple[float, float]
 
 # ----------------------------------------------------------------------------------------------
-# Counting parameters and the maximum number of regions (exact Python integers)
+# Counting parameters, and how many regions a network can have (exact Python integers)
 # ----------------------------------------------------------------------------------------------
 
 
@@ -106,20 +108,23 @@ def max_regions_shallow(n_units: int, n_in: int = 1) -> int:
 
 
 def max_regions_deep(width: int, depth: int, n_in: int = 1) -> int:
-    """Maximum number of linear regions of a deep ReLU network (UDL section 4.5, notes).
+    """Regions of the deep-network construction that UDL figure 4.7 plots: a count some network reaches.
 
-    For ``K`` hidden layers of ``D`` units each, with ``D`` an integer multiple of the input
-    dimension ``D_i``, the maximum is
-
-        N_r = (D / D_i + 1) ** (D_i (K - 1)) * sum_{j=0}^{D_i} C(D, j)
-
-    (Montufar et al. 2014). With one input this is ``(D + 1) ** K``; with ``K = 1`` it is
-    Zaslavsky's count for a shallow network.
+    For ``K`` hidden layers of ``D`` units, ``D`` a multiple of the input dimension ``D_i`` and at least
+    ``3 D_i``, Serra et al. (2018, "Bounding and counting linear regions of deep neural networks") build
+    a ReLU network with ``N_r = (D / D_i + 1) ** (D_i (K - 1)) * sum_{j=0}^{D_i} C(D, j)`` linear regions
+    (the first ``K - 1`` layers fold every input direction ``D / D_i + 1`` times, the last layer cuts
+    every fold by Zaslavsky's count). So this is a **lower bound on the maximum**, not the maximum
+    itself; ``max_regions_montufar`` is the older construction with one fold less, and
+    ``max_regions_upper_bound`` bounds it from above. With one input the bounds meet: ``(D + 1) ** K``
+    is the exact maximum. With ``K = 1`` it is Zaslavsky's count, exact for any ``D``.
 
     Parameters
     ----------
     width : int
-        Hidden units per layer ``D``; a multiple of ``n_in``.
+        Units per layer ``D``: a multiple of ``n_in``, and at least ``3 * n_in`` when ``depth > 1``
+        (below that no construction is known, and at ``D = D_i`` the formula exceeds the upper bound:
+        ``D = D_i = 1`` would give ``2 ** K``, while such a network has at most ``K + 1`` regions).
     depth : int
         Number of hidden layers ``K`` (>= 1).
     n_in : int
@@ -132,7 +137,7 @@ def max_regions_deep(width: int, depth: int, n_in: int = 1) -> int:
 
     Examples
     --------
-    >>> max_regions_deep(10, 5)   # 11 ** 5
+    >>> max_regions_deep(10, 5)   # 11 ** 5, the exact maximum for one input
     161051
     """
     D = check_positive_int(width, "width")
@@ -140,14 +145,65 @@ def max_regions_deep(width: int, depth: int, n_in: int = 1) -> int:
     Di = check_positive_int(n_in, "n_in")
     if D % Di:
         raise ValueError(f"width: the formula needs a multiple of n_in={Di} hidden units per layer, got {D}")
+    if K > 1 and D // Di < 3:  # D is a multiple of D_i here
+        raise ValueError(f"width: the construction needs at least 3 * n_in = {3 * Di} units per layer when "
+                         f"depth > 1, got {D}; max_regions_upper_bound bounds every shape")
     return (D // Di + 1) ** (Di * (K - 1)) * max_regions_shallow(D, Di)
 
 
-def max_regions_curve(n_in: int, depth: int, widths: Sequence[int]) -> tuple[np.ndarray, list[int]]:
-    """Parameters and maximum regions of networks with ``depth`` layers, one entry per width.
+def max_regions_montufar(width: int, depth: int, n_in: int = 1) -> int:
+    """Montufar et al. (2014)'s construction, a lower bound on the maximum: ``K`` layers of ``D >= D_i`` units
+    can have ``floor(D / D_i) ** (D_i (K - 1)) * sum_{j=0}^{D_i} C(D, j)`` regions ("On the number of linear
+    regions of deep neural networks"); ``max_regions_deep`` folds once more per direction and layer.
 
-    The data of one curve of UDL figure 4.7: ``n_in`` inputs, ``depth`` hidden layers of each
-    width in ``widths`` (multiples of ``n_in``), one output.
+    >>> max_regions_montufar(10, 5)   # 10 ** 4 * 11
+    110000
+    """
+    D = check_positive_int(width, "width")
+    K = check_positive_int(depth, "depth")
+    Di = check_positive_int(n_in, "n_in")
+    if D // Di < 1:
+        raise ValueError(f"width: the construction needs at least n_in={Di} units per layer, got {D}")
+    return (D // Di) ** (Di * (K - 1)) * max_regions_shallow(D, Di)
+
+
+def max_regions_upper_bound(hidden: Sequence[int], n_in: int = 1) -> int:
+    """Serra et al. (2018)'s upper bound on the linear regions of any ReLU network of this shape.
+
+    With hidden widths ``n_1, ..., n_K`` and ``D_i`` inputs no network has more than
+    ``sum over (j_1, ..., j_K) in J of prod_k C(n_k, j_k)`` regions, where ``J`` holds the tuples with
+    ``0 <= j_k <= min(D_i, n_1 - j_1, ..., n_{k-1} - j_{k-1}, n_k)`` (Serra, Tjandraatmadja and Ramalingam,
+    theorem 1). With ``K = 1`` this is Zaslavsky's count. With one input and at least 2 units per layer
+    it is ``prod_k (n_k + 1)``, which ``max_regions_deep`` reaches for equal widths ``D >= 3``.
+    Computed by dynamic programming over the cap ``m = min(D_i, n_1 - j_1, ...)``, in exact integers.
+
+    Examples
+    --------
+    >>> max_regions_upper_bound([10] * 5)   # 11 ** 5 = max_regions_deep(10, 5)
+    161051
+    >>> f"{max_regions_upper_bound([50] * 5, n_in=10):.2e}"   # the book's 10-input example
+    '4.37e+50'
+    """
+    Di = check_positive_int(n_in, "n_in")
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence) or not hidden:
+        raise ValueError(f"hidden: expected a non-empty sequence of widths such as [50] * 5, got {hidden!r}")
+    widths = [check_positive_int(w, f"hidden[{i}]") for i, w in enumerate(hidden)]
+    ways = {Di: 1}  # cap m -> number of weighted index tuples (j_1, ..., j_k) that leave cap m
+    for n in widths:
+        after: dict[int, int] = {}
+        for cap, count in ways.items():
+            for j in range(min(cap, n) + 1):
+                m = min(cap, n - j)
+                after[m] = after.get(m, 0) + count * math.comb(n, j)
+        ways = after
+    return sum(ways.values())
+
+
+def max_regions_curve(n_in: int, depth: int, widths: Sequence[int]) -> tuple[np.ndarray, list[int]]:
+    """Parameters and ``max_regions_deep`` of networks with ``depth`` layers, one entry per width.
+
+    The data of one curve of UDL figure 4.7: ``n_in`` inputs, ``depth`` hidden layers of each width in
+    ``widths`` (as ``max_regions_deep`` takes them), one output.
 
     Returns
     -------

@@ -70,3 +70,18 @@ def test_nbgraders_own_stub_is_not_written_yet_too():
         raise NotImplementedError()
     verdict = check_function(raising, _reference, CASES, exercise="ex", name="dense")
     assert verdict.status == NOT_WRITTEN and "raises NotImplementedError" in repr(verdict)
+
+
+def test_one_number_drops_the_factor_that_names_no_mistake():
+    from nnlab.exercises.base import one_number
+
+    def ref(n):
+        return float(n)
+
+    plain = check_function(lambda n: 39.0 * n, ref, [(1.0,)], exercise="ex", name="f")
+    assert "39 times the right value" in repr(plain)
+    verdict = one_number(check_function(lambda n: 39.0 * n, ref, [(1.0,)], exercise="ex", name="f"))
+    assert verdict.status == WRONG and "factor" not in repr(verdict) and "expected 1, got 39" in repr(verdict)
+    named = one_number(check_function(lambda n: 100.0 * n, ref, [(1.0,)], exercise="ex", name="f",
+                                      mistakes=[("a percentage", lambda n: 100.0 * n)]))
+    assert "It looks like a percentage." in repr(named)

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 import nnlab as nl
 from nnlab import data as D
 from nnlab import mnist
+from nnlab.exercises import mnist as EX
 from nnlab.plots import mnist as P
 
 
@@ -436,3 +437,156 @@ def test_lecture_sklearn_calls(data, scaled):
     assert stuck.n_iter_ < 60
     assert 1 - stuck.score(X_raw, y_train) > 0.45
     assert nl.dead_units(nl.MLP.from_weights(stuck.coefs_, stuck.intercepts_), X_raw, 1).sum() >= 2
+
+
+# --- the spread over seeds (notebook 04, sections 2, 7 and 10) --------------------------------------------
+def test_train_network_is_the_notebooks_recipe(net_784_4_1, scaled):
+    X_train, y_train, _, _ = scaled
+    np.testing.assert_array_equal(mnist.train_network([784, 4, 1], X_train, y_train, seed=5).weights[0],
+                                  net_784_4_1.weights[0])
+    rng = np.random.default_rng(0)  # logistic regression as section 10 trains it
+    logreg = nl.MLP([784, 1], rng=rng, init="glorot_uniform", dtype=np.float32)
+    nl.fit(logreg, X_train, y_train, loss="bce", optimizer=nl.Adam(0.005), epochs=10, batch_size=64, rng=rng)
+    np.testing.assert_array_equal(mnist.train_network([784, 1], X_train, y_train, seed=0).weights[0],
+                                  logreg.weights[0])
+
+
+@pytest.fixture(scope="module")
+def spread(scaled):
+    """The three tables of notebook 04: 784-4-1, 784-4-3-1 and logistic regression from seeds 0 to 5."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return {name: mnist.seed_runs(sizes, range(6), *scaled)
+                for name, sizes in [("4", [784, 4, 1]), ("43", [784, 4, 3, 1]), ("lr", [784, 1])]}
+
+
+def test_the_notebooks_seed_is_the_best_of_six(spread, net_784_4_1, scaled):
+    """Section 2: seed 5's 1.26% test error (25 of 1,984) is the lowest of seeds 0-5; they reach 2.12%."""
+    runs = spread["4"]
+    n_test = len(scaled[3])
+    assert runs.seeds == (0, 1, 2, 3, 4, 5) and runs.n_test == n_test == 1984
+    wrong = np.round(runs.test_errors * n_test).astype(int)
+    assert wrong.tolist() == [29, 32, 42, 34, 32, 25]
+    assert int(np.argmin(runs.test_errors)) == 5 and runs.test_errors.max() == 42 / n_test
+    own = np.mean(nl.predict_labels(net_784_4_1.forward(scaled[2]), "bce") != scaled[3])
+    assert runs.test_errors[5] == own
+    assert f"{100 * runs.test_errors.mean():.2f}" == "1.63"
+    assert runs.dead.shape == (6, 1) and not runs.dead.any()
+    text = repr(runs)
+    assert text.splitlines()[0] == "784-4-1, trained from seeds 0, 1, 2, 3, 4, 5:"
+    assert "     5    0.55% ( 66)      1.26% (25)    [0]" in text
+    assert text.endswith("test error: mean 1.63%, from 1.26% (seed 5) to 2.12% (seed 2)")
+
+
+def test_only_the_notebooks_seed_keeps_all_seven_units_of_the_4_3_network(spread, scaled):
+    """Section 7: seeds 0-5 each lose one to three of the seven units, seed 6 none; and the deeper network's
+    training error is above the 784-4-1's on every seed."""
+    runs = spread["43"]
+    assert runs.dead.shape == (6, 2) and runs.dead.sum(axis=1).tolist() == [2, 3, 1, 1, 1, 2]
+    deep = mnist.train_network([784, 4, 3, 1], scaled[0], scaled[1], seed=6)
+    assert [int(nl.dead_units(deep, scaled[0], k).sum()) for k in (1, 2)] == [0, 0]
+    assert np.all(runs.train_errors > spread["4"].train_errors)
+
+
+def test_the_hidden_layer_halves_logistic_regressions_error_only_on_two_seeds(spread):
+    """Section 10: 784-4-1 beats logistic regression on every seed, but is under half of its 3.07% on 2."""
+    lr, four = spread["lr"], spread["4"]
+    assert f"{100 * lr.test_errors[0]:.2f}" == "3.07" and lr.dead.shape == (6, 0)
+    assert f"{100 * lr.test_errors.min():.2f}" == "2.97" and f"{100 * lr.test_errors.max():.2f}" == "3.23"
+    assert np.all(four.test_errors < lr.test_errors)
+    assert np.flatnonzero(four.test_errors < lr.test_errors[0] / 2).tolist() == [0, 5]
+    assert "dead units" not in repr(lr)
+
+
+def test_seed_runs_rejects_no_seeds(scaled):
+    with pytest.raises(ValueError, match="seeds"):
+        mnist.seed_runs([784, 1], [], *scaled)
+
+
+# --- the checked exercises of notebook 04 ------------------------------------------------------------------
+
+def _error_rate_stub(y_hat, y):
+    """The fraction of predictions y_hat (N,) that differ from the labels y (N,)."""
+    # YOUR CODE HERE
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (lambda y_hat, y: np.count_nonzero(y_hat - y) / len(y), "right", "right result on all 3 test inputs"),
+    (_error_rate_stub, "not written yet", "`error_rate` has no body yet"),
+    (lambda y_hat, y: np.mean(y_hat == y), "wrong", "the accuracy, the share of right answers"),
+    (lambda y_hat, y: np.sum(y_hat != y), "wrong", "the number of mistakes: divide by the number of digits"),
+    (lambda y_hat, y: 100 * np.mean(y_hat != y), "wrong", "a percentage: return the fraction"),
+    (lambda y_hat, y: np.mean(y_hat != y[::-1]), "wrong", "error_rate(<array (1984,)>, <array (1984,)>) is off"),
+])
+def test_exercise_1_error_rate(answer, status, message, net_784_4_1, scaled):
+    X_train, y_train, X_test, y_test = scaled
+    y_hat_train = nl.predict_labels(net_784_4_1.forward(X_train), "bce")
+    y_hat_test = nl.predict_labels(net_784_4_1.forward(X_test), "bce")
+    verdict = EX.check_error_rate(answer, y_hat_test, y_test, y_hat_train, y_train)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    assert "factor" not in repr(verdict)  # for one number a factor names no mistake
+
+
+def _hidden_layer_stub(x, W, c):
+    """h = relu(W^T x + c) for one image: x (784,), W (784, K), c (K,) -> h (K,)."""
+    # YOUR CODE HERE
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (lambda x, W, c: np.where(x @ W + c > 0, x @ W + c, 0), "right", "right result on all 4 test inputs"),
+    (_hidden_layer_stub, "not written yet", "`hidden_layer` has no body yet"),
+    (lambda x, W, c: W.T @ x + c, "wrong", "without the ReLU: negative values must become 0"),
+    (lambda x, W, c: np.maximum(W.T @ x, 0), "wrong", "a forgotten bias: add c before the ReLU"),
+    (lambda x, W, c: np.maximum(W.T @ x, 0) + c, "wrong", "the bias added after the ReLU"),
+    (lambda x, W, c: 1 / (1 + np.exp(-(W.T @ x + c))), "wrong", "a sigmoid instead of the ReLU"),
+    (lambda x, W, c: np.maximum(W @ x + c, 0), "wrong", "one column per unit: W.T @ x (or x @ W)"),
+    (lambda x, W, c: np.max(W.T @ x + c, 0), "wrong", "the ReLU is elementwise: np.maximum(z, 0)"),
+    (lambda x, W, c: -np.maximum(W.T @ x + c, 0), "wrong", "a sign error"),
+])
+def test_exercise_2_hidden_layer(answer, status, message, net_784_4_1, scaled):
+    verdict = EX.check_hidden_layer(answer, net_784_4_1, scaled[2])
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    # the reference is nnlab's own forward pass through the first layer
+    H = nl.hidden_activations(net_784_4_1, scaled[2][:3]).astype(np.float64)
+    W, c = (np.asarray(a, dtype=np.float64) for a in (net_784_4_1.weights[0], net_784_4_1.biases[0]))
+    np.testing.assert_allclose(EX._hidden_layer(scaled[2][0].astype(np.float64), W, c), H[0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (8, "right", "a unit with beta_k > 0 votes 8"),
+    ("8", "right", "unit 1 (beta = +1.38) averages 5.24 on the 8s and 1.01 on the 3s"),
+    (None, "not written yet", "`positive_unit_votes_for` is still None"),
+    (3, "wrong", "the label of a 3 is 0"),
+    ("depends", "wrong", "How strongly it votes depends on the image"),
+    (1, "wrong", "choose one of 8, 3, 'depends'"),
+])
+def test_exercise_3_vote(answer, status, message, net_784_4_1, scaled):
+    verdict = EX.check_vote(answer, net_784_4_1, scaled[0], scaled[1])
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    # units with a positive output weight are the ones more active on 8s, in this network
+    beta = mnist.output_weights(net_784_4_1)
+    H = nl.hidden_activations(net_784_4_1, scaled[0])
+    more_on_8s = H[scaled[1] == 1].mean(axis=0) > H[scaled[1] == 0].mean(axis=0)
+    np.testing.assert_array_equal(beta > 0, more_on_8s)
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (0, "right", "so 0 of them change"),
+    (None, "not written yet", "`blank_weights_changed` is still None"),
+    (644, "wrong", "That is all 161 x 4 of them"),
+    (161, "wrong", "That is one per blank pixel"),
+    (4, "wrong", "That is one per unit"),
+    (100, "wrong", "You wrote 100; the answer is 0."),
+])
+def test_exercise_4_blank_weights(answer, status, message, scaled, data):
+    X_train, y_train, _, _ = scaled
+    rng = np.random.default_rng(5)
+    net = nl.MLP([784, 4, 1], "relu", rng=rng, init="glorot_uniform", dtype=np.float32)
+    W_start = net.weights[0].copy()
+    nl.fit(net, X_train, y_train, loss="bce", optimizer=nl.Adam(0.005), epochs=1, batch_size=64, rng=rng)
+    verdict = EX.check_blank_weights(answer, net, W_start, data.X_train)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    # and the check counts: a weight moved by hand is seen
+    net.weights[0][np.flatnonzero(np.all(data.X_train == 0, axis=0))[0], 2] += 1.0
+    assert EX.check_blank_weights(1, net, W_start, data.X_train).passed

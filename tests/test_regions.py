@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 import nnlab as nl
 from nnlab import regions as R
+from nnlab.exercises import regions as EX
 from nnlab.plots import regions as RP
 
 matplotlib.use("Agg")
@@ -83,7 +84,8 @@ def test_deep_formula_with_one_input_is_d_plus_one_to_the_k():
     # two layers of 3: the most a 1-3-3-1 network (or a pair of 1-3-1 networks) can do
     assert R.max_regions_deep(3, 2) == 16
     assert R.max_regions_deep(6, 1) == R.max_regions_shallow(6) == 7
-    assert all(R.max_regions_deep(D, K) == (D + 1) ** K for D in range(1, 8) for K in range(1, 6))
+    assert all(R.max_regions_deep(D, K) == (D + 1) ** K for D in range(3, 8) for K in range(1, 6))
+    assert all(R.max_regions_deep(D, 1) == D + 1 for D in (1, 2))  # one layer: any width
 
 
 def test_deep_formula_book_example_with_ten_inputs_is_an_exact_integer():
@@ -105,10 +107,85 @@ def test_deep_formula_shallow_case_and_errors():
         R.max_regions_shallow(-1)
 
 
+@pytest.mark.parametrize("width, depth, n_in", [(1, 2, 1), (2, 5, 1), (10, 5, 10), (20, 2, 10), (4, 3, 2)])
+def test_deep_formula_refuses_layers_too_narrow_for_the_construction(width, depth, n_in):
+    """Below 3 D_i units per layer no construction reaches the formula's count; at D = D_i it even
+    exceeds the upper bound that holds for every network (so it cannot be the maximum)."""
+    with pytest.raises(ValueError, match=r"width: the construction needs at least 3 \* n_in"):
+        R.max_regions_deep(width, depth, n_in)
+    if width == n_in:
+        formula = (width // n_in + 1) ** (n_in * (depth - 1)) * R.max_regions_shallow(width, n_in)
+        assert formula > R.max_regions_upper_bound([width] * depth, n_in)
+
+
+def _upper_bound_by_enumeration(n_in, widths):
+    """Serra et al.'s theorem 1 written out: every tuple (j_1, ..., j_K) with
+    0 <= j_k <= min(n_in, n_1 - j_1, ..., n_{k-1} - j_{k-1}, n_k), each weighted by prod C(n_k, j_k)."""
+    import itertools
+
+    total = 0
+    for js in itertools.product(*(range(n + 1) for n in widths)):
+        caps_ok = all(js[k] <= min([n_in, widths[k], *(widths[i] - js[i] for i in range(k))])
+                      for k in range(len(widths)))
+        if caps_ok:
+            term = 1
+            for n, j in zip(widths, js):
+                term *= _binomial(n, j)
+            total += term
+    return total
+
+
+@pytest.mark.parametrize("n_in, widths", [(1, [3, 3]), (1, [1, 1, 1]), (1, [2, 5, 1]), (2, [3, 4, 2]),
+                                          (2, [6, 6, 6]), (3, [3, 5]), (4, [6, 3, 7]), (10, [12, 11])])
+def test_upper_bound_against_the_theorem_enumerated(n_in, widths):
+    assert R.max_regions_upper_bound(widths, n_in) == _upper_bound_by_enumeration(n_in, widths)
+
+
+def test_upper_bound_and_the_constructions():
+    # one layer: Zaslavsky's count, the exact maximum
+    assert all(R.max_regions_upper_bound([D], n) == R.max_regions_shallow(D, n) for D in range(8) if D
+               for n in (1, 2, 5))
+    # one input and >= 3 units per layer: the construction reaches the bound, (D + 1)^K is the maximum
+    assert all(R.max_regions_upper_bound([D] * K) == R.max_regions_deep(D, K) == (D + 1) ** K
+               for D in range(3, 12) for K in range(1, 7))
+    assert R.max_regions_upper_bound([10] * 5) == 161051
+    # width 1: K + 1 at most (each layer adds at most one joint to a monotone function)
+    assert all(R.max_regions_upper_bound([1] * K) == K + 1 for K in range(1, 8))
+    # the book's ten-input example: Montufar <= the construction <= the upper bound, far apart
+    montufar, reached, upper = (R.max_regions_montufar(50, 5, 10), R.max_regions_deep(50, 5, 10),
+                                R.max_regions_upper_bound([50] * 5, 10))
+    assert montufar == 5**40 * sum(_binomial(50, j) for j in range(11))
+    assert f"{montufar:.2e}" == "1.22e+38" and f"{reached:.2e}" == "1.80e+41" and f"{upper:.2e}" == "4.37e+50"
+    assert montufar < reached < upper
+    for n_in, D, K in [(1, 3, 4), (2, 6, 3), (2, 10, 5), (3, 9, 2), (10, 30, 5)]:
+        assert R.max_regions_montufar(D, K, n_in) <= R.max_regions_deep(D, K, n_in) \
+            <= R.max_regions_upper_bound([D] * K, n_in)
+    assert R.max_regions_montufar(10, 5) == 10**4 * 11
+    with pytest.raises(ValueError, match="width"):
+        R.max_regions_montufar(5, 2, 10)
+    with pytest.raises(ValueError, match="hidden"):
+        R.max_regions_upper_bound([], 1)
+    with pytest.raises(ValueError, match=r"hidden\[1\]"):
+        R.max_regions_upper_bound([3, 0], 1)
+
+
+def test_no_counted_network_exceeds_the_upper_bound():
+    """The exact counter and the bound, independent of each other: random one-input networks of
+    narrow shapes (where the bound is smallest) never have more regions than the bound allows, and
+    the four-fold composition of notebook 03 reaches it."""
+    rng = np.random.default_rng(4)
+    for hidden in ([1, 1, 1], [2, 2, 2], [1, 3, 1], [3, 3], [2, 4, 2, 2]):
+        bound = R.max_regions_upper_bound(hidden)
+        counts = R.random_region_counts([1, *hidden, 1], 30, rng=rng, bias_std=1.5)
+        assert counts.max() <= bound, (hidden, counts.max(), bound)
+    four = R.compose_networks(R.shallow_network(**NET1_FOUR), R.shallow_network(**NET2))
+    assert R.count_linear_regions(four) == 16 == R.max_regions_upper_bound([3, 3])
+
+
 def test_max_regions_curve():
-    params, regions = R.max_regions_curve(1, 5, [1, 10])
-    assert params.tolist() == [R.count_params(1, [1] * 5), 471]
-    assert regions == [32, 161051]   # 2^5 and 11^5
+    params, regions = R.max_regions_curve(1, 5, [3, 10])
+    assert params.tolist() == [R.count_params(1, [3] * 5), 471]
+    assert regions == [1024, 161051]   # 4^5 and 11^5
 
 
 # --- exact counting in one dimension ----------------------------------------------------------
@@ -352,9 +429,18 @@ def test_pictures_draw():
     RP.plot_composition(axes[3], net1, net2)
     RP.plot_function_2d(axes[4], R.compose_networks(R.shallow_network([[0, 1, 0], [0, 0, 1], [-0.5, 1, 1]],
                                                                      [0, 1, 1, 1]), net2), n=50)
-    RP.plot_regions_per_parameter(axes[5], 1, [1, 2, 5, 10], highlight=(5, 10))
+    RP.plot_regions_per_parameter(axes[5], 1, [3, 5, 10], highlight=(5, 10))
     assert "161,051" in axes[5].texts[0].get_text() and "471" in axes[5].texts[0].get_text()
+    assert "(the maximum)" in axes[5].texts[0].get_text()
     assert len(axes[5].lines) == 6  # five depths and the highlight
+    assert axes[5].get_ylabel() == "maximum number of linear regions"
+    ax = Figure().subplots()
+    RP.plot_regions_per_parameter(ax, 10, [30, 50], highlight=(5, 50))
+    assert len(ax.lines) == 8  # five depths, the highlight, the dotted line up to the bound, the bound
+    assert [t.get_text() for t in ax.texts] == ["upper bound 4.4e+50",
+                                                "K=5, D=50\n10,801 parameters\n1.8e+41 regions reached"]
+    assert ax.lines[-1].get_ydata()[0] == float(R.max_regions_upper_bound([50] * 5, 10))
+    assert ax.get_ylabel() == "linear regions reached (construction)"
 
 
 # --- dashboards -----------------------------------------------------------------------------------
@@ -451,7 +537,12 @@ def test_random_network_explorer_presets_and_redraw():
     dash = random_network_explorer("the book's K=5, D=10")
     assert dash.values == RANDOM_NETWORK_PRESETS["the book's K=5, D=10"]
     title = dash.figure.axes[0].get_title()
-    assert "161,051" in title
+    assert title.endswith("\nmost possible: (D+1)^K = 161,051")  # the exact maximum for one input
+    # two inputs: the construction's 6^8 * 56 regions and the upper bound, the maximum in between
+    assert R.max_regions_deep(10, 5, 2) == 6**8 * 56 and R.max_regions_upper_bound([10] * 5, 2) > 5e8
+    assert dash.figure.axes[1].get_title().endswith("\nmost possible: between 9.4e+07 and 5.5e+08")
+    dash.set_preset("deep and narrow")  # 2 units: below the construction's 3, only the upper bound 3^6
+    assert dash.figure.axes[0].get_title().endswith("\nat most 729 (an upper bound)")
     n = R.count_linear_regions(R.random_network([1] + [10] * 5 + [1], rng=np.random.default_rng(0)))
     assert title.startswith(f"1 input: {n} linear regions on the real line")
     before = dash.image.value
@@ -475,7 +566,10 @@ def test_random_network_view_moves_its_artists():
     dash.set_values(depth=3, width=5, seed=7)
     assert dash.message.value == "" and dash.view is view and dash.figure.axes == axes
     assert [list(ax.get_children()) for ax in axes] == artists and view.image is image
-    assert dash.figure.axes[1].get_title().endswith("grid\n")  # an odd width: no bound for two inputs
+    # 5 units for two inputs: no construction (odd, and fewer than 3 * 2), only the upper bound
+    assert dash.figure.axes[1].get_title().endswith("grid\nat most 4,096 (an upper bound)")
+    assert R.max_regions_upper_bound([5] * 3, 2) == 4096
+    assert dash.figure.axes[0].get_title().endswith("most possible: (D+1)^K = 216")  # 6^3, exact
     assert view.image.get_array().shape == (200, 200, 3)
 
 
@@ -506,3 +600,92 @@ def test_random_network_explorer_static_figure_draws_the_current_values():
     fig = dash.static_figure()
     assert len(fig.axes) == 2 and fig.axes[0].get_title() == dash.figure.axes[0].get_title()
     assert png_bytes(fig) == dash.image.value
+
+
+# --- the checked exercises of notebook 03 ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (9, "right", "3 x 3 = 9 regions. Composing multiplies"),
+    (None, "not written yet", "`regions_of_composition` is still None"),
+    (6, "wrong", "That adds the two counts (3 + 3)"),
+    (5, "wrong", "That counts the joints of the two networks together"),
+    (3, "wrong", "That is one network's count alone"),
+    (16, "wrong", "That is the most two layers of three units can have"),
+    (10, "wrong", "That is the count on the whole real line; on [-1, 1] it is 9"),
+    (12, "wrong", "Yours is 1.333 times the answer"),
+    ("9", "wrong", "write a number"),
+])
+def test_exercise_1_composition_regions(answer, status, message):
+    net1, net2 = R.shallow_network(**NET1), R.shallow_network(**NET2)
+    verdict = EX.check_composition_regions(answer, net1, net2)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    # the numbers the check compares with, by hand: 3 folds x 3 pieces; 10 on the whole line
+    assert R.count_linear_regions(R.compose_networks(net1, net2)) == 10
+
+
+def _count_params_by_hand(n_in, hidden, n_out):
+    """Weights and biases layer by layer, written out with a loop."""
+    total, m = 0, n_in
+    for n in [*hidden, n_out]:
+        total += m * n + n
+        m = n
+    return total
+
+
+def _count_params_stub(n_in, hidden, n_out):
+    """Weights and biases of a fully connected network with widths n_in, *hidden, n_out."""
+    # YOUR CODE HERE
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (_count_params_by_hand, "right", "gives the right result on all 7 test inputs"),
+    (_count_params_stub, "not written yet", "`count_params` has no body yet"),
+    (lambda n_in, hidden, n_out: sum(m * n for m, n in zip([n_in, *hidden], [*hidden, n_out])), "wrong",
+     "the biases forgotten"),
+    (lambda n_in, hidden, n_out: sum(m * n + 1 for m, n in zip([n_in, *hidden], [*hidden, n_out])), "wrong",
+     "one bias per layer instead of one per unit"),
+    (lambda n_in, hidden, n_out: _count_params_by_hand(n_in, hidden[:-1], hidden[-1]), "wrong",
+     "the output layer left out"),
+    (lambda n_in, hidden, n_out: _count_params_by_hand(n_in, hidden, n_out) - n_out, "wrong",
+     "the output's biases forgotten"),
+    (lambda n_in, hidden, n_out: sum((m + 1) * (n + 1) for m, n in zip([n_in, *hidden], [*hidden, n_out])),
+     "wrong", "a bias for every input too"),
+    (lambda n_in, hidden, n_out: _count_params_by_hand(n_in, hidden, n_out) + 3, "wrong",
+     "Largest gap at the result: expected 80, got 83"),
+    (lambda n_in, hidden, n_out: hidden + n_out, "wrong", "raised TypeError"),
+])
+def test_exercise_2_count_params(answer, status, message):
+    verdict = EX.check_count_params(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    assert "factor" not in repr(verdict)  # 83 is not "1.0375 times" anything a student did
+    assert _count_params_by_hand(3, [7, 5], 2) == 80  # the first test input tells the mistakes apart
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (16, "right", "4 x 4 = 16"),
+    (None, "not written yet", "`regions_four_folds` is still None"),
+    (12, "wrong", "That is 4 folds times network 2's 3 pieces on [-1, 1]"),
+    (8, "wrong", "That adds the counts"),
+    (9, "wrong", "That is the lecture's pair, with three folds"),
+    (15, "wrong", "You wrote 15; the answer is 16."),
+])
+def test_exercise_3_four_folds(answer, status, message):
+    verdict = EX.check_four_folds(answer, R.shallow_network(**NET1_FOUR), R.shallow_network(**NET2))
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (161051, "right", "11^5 = 161,051"),
+    (None, "not written yet", "`book_maximum` is still None"),
+    (161501, "wrong", "the number on the lecture slide, a slip"),
+    (110000, "wrong", "Montufar et al.'s construction, 10^4 x 11"),
+    (100000, "wrong", "That is D^K = 10^5"),
+    (14641, "wrong", "That is 11^4: count all five layers"),
+    (51, "wrong", "a shallow network with all 50 units"),
+    (2**50, "wrong", "every on/off pattern of the 50 units"),
+])
+def test_exercise_4_book_maximum(answer, status, message):
+    verdict = EX.check_book_maximum(answer)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
+    assert 11**5 == 161051

@@ -24,6 +24,7 @@ from ..regions import (
     linear_pieces,
     max_regions_curve,
     max_regions_deep,
+    max_regions_upper_bound,
     monotone_segments,
     region_grid,
 )
@@ -297,14 +298,19 @@ def plot_function_2d(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), 
 def plot_regions_per_parameter(ax: Axes, n_in: int, widths: Sequence[int],
                                depths: Sequence[int] = (1, 2, 3, 4, 5),
                                *, highlight: tuple[int, int] | None = None) -> None:
-    """Maximum regions against parameters, one curve per depth ``K`` (UDL figure 4.7), log scales.
+    """Regions against parameters, one curve per depth ``K`` (UDL figure 4.7), log scales.
+
+    Each point is ``max_regions_deep``: the regions of the construction, a count some network of that
+    shape reaches. With one input it is the exact maximum; with more it is a lower bound on the maximum,
+    and the highlighted network also gets the upper bound above it (``max_regions_upper_bound``), joined
+    by a dotted line: the maximum lies somewhere on that line.
 
     Parameters
     ----------
     n_in : int
         Input dimension ``D_i``.
     widths : sequence of int
-        Hidden units per layer along each curve (multiples of ``n_in``).
+        Hidden units per layer along each curve (multiples of ``n_in``, at least ``3 * n_in``).
     depths : sequence of int
         The depths ``K`` to draw; ``K = 1`` is the shallow network.
     highlight : (depth, width), optional
@@ -317,12 +323,22 @@ def plot_regions_per_parameter(ax: Axes, n_in: int, widths: Sequence[int],
     if highlight is not None:
         K, D = highlight
         p, r = count_params(n_in, [D] * K, 1), max_regions_deep(D, K, n_in)
+        upper = max_regions_upper_bound([D] * K, n_in)
         ax.plot([p], [float(r)], "o", ms=11, mfc="none", mec="black", mew=1.5)
         text = f"{r:,}" if r < 10**7 else f"{float(r):.1e}"
-        ax.annotate(f"K={K}, D={D}\n{p:,} parameters\n{text} regions", (p, float(r)), xytext=(-12, 6),
+        if upper == r:
+            label = f"K={K}, D={D}\n{p:,} parameters\n{text} regions (the maximum)"
+        else:
+            label = f"K={K}, D={D}\n{p:,} parameters\n{text} regions reached"
+            ax.plot([p, p], [float(r), float(upper)], ":", color="black", lw=1.2)
+            ax.plot([p], [float(upper)], "v", ms=7, color="black")
+            ax.annotate(f"upper bound {float(upper):.1e}", (p, float(upper)), xytext=(-10, 0),
+                        textcoords="offset points", fontsize=8, ha="right", va="center")
+        ax.annotate(label, (p, float(r)), xytext=(-12, 6),
                     textcoords="offset points", fontsize=8, ha="right", va="bottom")
     ax.set(xscale="log", yscale="log")
     ax.xaxis.set_minor_formatter(NullFormatter())  # label the decades only
     ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.set(xlabel="number of parameters", ylabel="maximum number of linear regions",
+    ylabel = "maximum number of linear regions" if n_in == 1 else "linear regions reached (construction)"
+    ax.set(xlabel="number of parameters", ylabel=ylabel,
            title=f"$D_i$ = {n_in} input" + ("s" if n_in > 1 else ""))

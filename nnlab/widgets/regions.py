@@ -265,23 +265,47 @@ class RandomNetworkView:
         self.marks.set_data(x[1:-1], y[1:-1])
         self.ax_line.set_ylim(padded_limits(y))
         regions_here = f"{count(n_line, 'linear region')} on the real line ({pieces.n_pieces} here)"
-        self.ax_line.title.set_text(f"1 input: {regions_here}\n"
-                                    f"most possible: (D+1)^K = {regions.max_regions_deep(width, depth):,}")
+        self.ax_line.title.set_text(f"1 input: {regions_here}\n{most_possible(width, depth, 1)}")
 
         _, _, labels = regions.region_grid(net2d, VIEW, VIEW, GRID)
         self.image.set_data(region_colors(labels))
         seen = int(labels.max()) + 1
-        # the deep formula needs D to be a multiple of the 2 inputs
-        bound = f"most possible: {regions.max_regions_deep(width, depth, 2):,}" if width % 2 == 0 else ""
-        self.ax_plane.title.set_text(f"2 inputs: {seen} regions seen on a {GRID}x{GRID} grid\n{bound}")
+        self.ax_plane.title.set_text(f"2 inputs: {seen} regions seen on a {GRID}x{GRID} grid\n"
+                                     f"{most_possible(width, depth, 2)}")
+
+
+def _big(n: int) -> str:
+    """An exact count with thousands separators, or 1.2e+10 beyond seven digits."""
+    return f"{n:,}" if n < 10**7 else f"{float(n):.1e}"
+
+
+def most_possible(width: int, depth: int, n_in: int) -> str:
+    """What is known about the most regions of ``depth`` layers of ``width`` units with ``n_in`` inputs.
+
+    The exact maximum where it is known (one layer: Zaslavsky's count; one input and at least 3 units:
+    the construction reaches the upper bound): "most possible: N". Where a construction exists but falls
+    short of the bound (more inputs, ``width`` a multiple of them and at least 3 times as large): "most
+    possible: between L and U". Otherwise only the upper bound: "at most U".
+    """
+    if depth == 1:
+        return f"most possible: {_big(regions.max_regions_shallow(width, n_in))}"
+    upper = regions.max_regions_upper_bound([width] * depth, n_in)
+    if width < 3 * n_in or width % n_in:
+        return f"at most {_big(upper)} (an upper bound)"
+    reached = regions.max_regions_deep(width, depth, n_in)
+    if reached == upper:
+        return f"most possible: (D+1)^K = {_big(upper)}"
+    return f"most possible: between {_big(reached)} and {_big(upper)}"
 
 
 def random_network_explorer(preset: str | None = "shallow, 6 units") -> Dashboard:
     """Depth ``K``, width ``D`` and seed of a random ReLU network; its regions, counted.
 
     Left: a network with one input, its function and linear regions, counted exactly over
-    the whole real line, against the maximum ``(D + 1) ** K``. Right: a network of the same
-    shape with two inputs, its activation regions coloured on a grid.
+    the whole real line, against the most possible (``most_possible``: the exact maximum
+    ``(D + 1) ** K`` for ``D >= 3``, an upper bound below that). Right: a network of the same
+    shape with two inputs, its activation regions coloured on a grid, against what is known of
+    the maximum there (the exact count for one layer, else a range or an upper bound).
 
     Parameters
     ----------
