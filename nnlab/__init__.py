@@ -15,14 +15,14 @@ from . import activations, data, gradcheck, init, layers, losses, optim
 from .activations import ACTIVATIONS, elu, identity, leaky_relu, relu, sigmoid, tanh
 from .data import load_mnist38
 from .gradcheck import check_backward, check_layer, check_model, numerical_gradient, rel_error
-from .layers import MLP, Activation, Dense, Layer, Sequential, check_mlp, dead_units, hidden_activations
+from .layers import MLP, Activation, Dense, Dropout, Layer, Sequential, check_mlp, dead_units, hidden_activations
 from .losses import accuracy, binary_cross_entropy, mse, predict_labels, softmax, softmax_cross_entropy
 from .optim import SGD, Adam, History, clip_grad_norm, evaluate, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ACTIVATIONS", "MLP", "SGD", "Activation", "Adam", "Dense", "History", "Layer", "Sequential",
+    "ACTIVATIONS", "MLP", "SGD", "Activation", "Adam", "Dense", "Dropout", "History", "Layer", "Sequential",
     "accuracy", "activations", "binary_cross_entropy", "check_backward", "check_layer", "check_mlp", "check_model",
     "clip_grad_norm", "data", "dead_units", "elu", "evaluate", "fit", "gradcheck", "hidden_activations", "identity",
     "init", "layers", "leaky_relu", "load_mnist38", "losses", "mse", "numerical_gradient", "optim", "predict_labels",

@@ -13,6 +13,7 @@ training switch. ``check_mlp`` is the one check that a model has an MLP's layout
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -197,6 +198,59 @@ class Activation(Layer):
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v}" for k, v in self.activation_params.items())
         return f"Activation({self.name!r}{extra})"
+
+
+class Dropout(Layer):
+    """Inverted dropout (Srivastava et al. 2014): a regulariser that trains with random units switched off.
+
+    In training mode (``training=True``, the default) every input value is kept with probability ``1 - p``
+    and scaled by ``1 / (1 - p)``, or set to 0 with probability ``p``: the mask
+    ``m = keep / (1 - p)`` makes ``E[m x] = x``, so the next layer sees inputs of the same size on
+    average whatever ``p`` is. In evaluation mode (``training=False``, as ``nnlab.evaluate`` and
+    ``nnlab.normalization.set_training(model, False)`` switch it, like batch norm) the layer is the
+    identity: the scaling is done in training, so nothing needs rescaling at test time.
+
+    ``forward`` draws a new mask with ``rng`` at every call and keeps it as ``self.mask``; ``backward``
+    multiplies the upstream gradient by the same mask (a dropped unit gets no gradient).
+
+    Parameters
+    ----------
+    p : float
+        The probability of dropping a value, in [0, 1).
+    rng : np.random.Generator
+        Source of the masks.
+    """
+
+    def __init__(self, p: float, *, rng: np.random.Generator) -> None:
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
+            raise ValueError(f"p: expected a dropout probability in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.rng = check_rng(rng)
+        self.training = True
+        self.mask: np.ndarray | None = None
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """X: any shape -> the same shape: ``X * mask`` in training, ``X`` in evaluation."""
+        if not self.training or self.p == 0:
+            self.mask = None
+            return X
+        X = np.asarray(X)
+        self.mask = (self.rng.random(X.shape) >= self.p).astype(X.dtype if X.dtype.kind == "f" else np.float64)
+        self.mask *= 1 / (1 - self.p)  # kept: 1 / (1 - p), dropped: 0
+        return X * self.mask
+
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
+        """dL/dX = dout * mask: the gradient flows through the kept values only (all of them in evaluation)."""
+        if not self.training or self.p == 0:
+            return dout
+        if self.mask is None:
+            raise RuntimeError("Dropout.backward: no mask yet; the mask is drawn in forward, so call forward "
+                               "on a batch first")
+        return dout * self.mask
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p:g}{'' if self.training else ', eval'})"
 
 
 class Sequential(Layer):

@@ -240,3 +240,43 @@ def accuracy(output: np.ndarray, y: np.ndarray, loss: str) -> float:
     _check_classification(loss)
     output = _as_float(output)
     return count_correct(output, prepare_targets(loss, output, y), loss) / len(output)
+
+
+# --- penalties on the weights ---------------------------------------------------------------------
+def weight_penalty(model, lam: float, norm: str = "l2") -> tuple[float, dict[str, np.ndarray]]:
+    """A penalty on the weights of every dense layer, to add to the loss, and its gradient.
+
+    ``"l2"``: ``lam * sum_W ||W||_F^2`` (the Frobenius norm squared), gradient ``2 lam W``: weight decay.
+    ``"l1"``: ``lam * sum_W sum |W_ij|``, gradient ``lam sign(W)`` (0 at 0): it pushes small weights to exactly 0.
+    The biases are not penalised (they only shift a unit; penalising them would pull every boundary
+    through the origin).
+
+    Parameters
+    ----------
+    model : Sequential
+    lam : float
+        The coefficient lambda, >= 0.
+    norm : str
+        ``"l2"`` or ``"l1"``.
+
+    Returns
+    -------
+    value : float
+    grads : dict of str to array
+        The gradient of the penalty for each weight, named as in ``model.named_params()`` (``"0.W"``, ...).
+    """
+    if isinstance(lam, bool) or not isinstance(lam, (int, float, np.floating)) or not np.isfinite(lam) or lam < 0:
+        raise ValueError(f"lam: expected a number >= 0, got {lam!r}")
+    if norm not in ("l1", "l2"):
+        raise ValueError(f'norm: expected "l1" or "l2", got {norm!r}')
+    value, grads = 0.0, {}
+    for name, W in model.named_params():
+        if not name.endswith(".W"):
+            continue
+        if norm == "l2":
+            value += lam * float(np.vdot(W, W))
+            grads[name] = 2 * lam * W
+        else:
+            value += lam * float(np.abs(W).sum())
+            grads[name] = lam * np.sign(W)
+    return value, grads

@@ -37,11 +37,25 @@ def _same_arrays(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
 
 
 class Optimizer:
-    """Base class: ``step(model)`` updates every ``layer.params[key]`` from ``layer.grads[key]``."""
+    """Base class: ``step(model)`` updates every ``layer.params[key]`` from ``layer.grads[key]``.
 
-    def __init__(self, lr: float, clip_norm: float | None = None) -> None:
+    Weight decay shrinks the weights at every step, which is the gradient of an L2 penalty: adding
+    ``weight_decay * W`` to the gradient of ``W`` is gradient descent on ``loss + (weight_decay / 2) ||W||^2``
+    (so the lecture's penalty ``lambda ||W||^2``, whose gradient is ``2 lambda W``, is ``weight_decay = 2 lambda``).
+    It applies to the weights ``W`` of the dense layers and, with ``decay_biases=True``, to every parameter.
+    """
+
+    def __init__(self, lr: float, clip_norm: float | None = None, weight_decay: float = 0.0,
+                 decay_biases: bool = False) -> None:
         self.lr = check_positive(lr, "lr")
         self.clip_norm = None if clip_norm is None else check_positive(clip_norm, "clip_norm")
+        if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float, np.floating)) \
+                or not math.isfinite(weight_decay) or weight_decay < 0:
+            raise ValueError(f"weight_decay: expected a number >= 0, got {weight_decay!r}")
+        self.weight_decay = float(weight_decay)
+        if not isinstance(decay_biases, bool):
+            raise TypeError(f"decay_biases: expected True or False, got {decay_biases!r}")
+        self.decay_biases = decay_biases
 
     def step(self, model: Sequential) -> None:
         """Apply one update to all parameters of ``model``, in place."""
@@ -49,14 +63,25 @@ class Optimizer:
             clip_grad_norm(model, self.clip_norm)
         self._update(model.param_slots())
 
+    def _decays(self, slots: list[tuple[Layer, str]]) -> list[bool]:
+        """Which parameters the weight decay applies to: the ``W`` of every layer (all with ``decay_biases``)."""
+        return [bool(self.weight_decay) and (self.decay_biases or key == "W") for _, key in slots]
+
     def _update(self, slots: list[tuple[Layer, str]]) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def _repr_decay(self) -> str:
+        if not self.weight_decay:
+            return ""
+        return f", weight_decay={self.weight_decay}" + (", decay_biases=True" if self.decay_biases else "")
+
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, with optional (heavy-ball) momentum.
+    """Stochastic gradient descent, with optional (heavy-ball) momentum and weight decay.
 
+    g <- g + weight_decay * theta (the weights only, unless ``decay_biases``), then
     v <- momentum * v - lr * g;  theta <- theta + v.  With ``momentum=0``: theta <- theta - lr * g.
+    The same steps as ``torch.optim.SGD(lr, momentum, weight_decay)`` (its buffer is ``-v / lr``).
 
     Parameters
     ----------
@@ -65,11 +90,16 @@ class SGD(Optimizer):
     momentum : float
         In [0, 1).
     clip_norm : float, optional
-        Clip the joint gradient norm to this value before each step.
+        Clip the joint gradient norm to this value before each step (before the weight decay is added).
+    weight_decay : float
+        The L2 coefficient, >= 0 (see ``Optimizer``).
+    decay_biases : bool
+        Decay every parameter, biases too (default: the weights ``W`` only).
     """
 
-    def __init__(self, lr: float = 0.01, momentum: float = 0.0, *, clip_norm: float | None = None) -> None:
-        super().__init__(lr, clip_norm)
+    def __init__(self, lr: float = 0.01, momentum: float = 0.0, *, clip_norm: float | None = None,
+                 weight_decay: float = 0.0, decay_biases: bool = False) -> None:
+        super().__init__(lr, clip_norm, weight_decay, decay_biases)
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
@@ -80,8 +110,10 @@ class SGD(Optimizer):
         params = [layer.params[key] for layer, key in slots]
         if self.momentum and not _same_arrays(params, self._params):  # first step, or another model
             self._params, self.velocity = params, [np.zeros_like(p) for p in params]
-        for (layer, key), p, k in zip(slots, params, range(len(params))):
+        for (layer, key), p, k, decays in zip(slots, params, range(len(params)), self._decays(slots)):
             g = layer.grads[key]
+            if decays:
+                g = g + self.weight_decay * p
             if self.momentum == 0:
                 p -= self.lr * g
                 continue
@@ -91,26 +123,36 @@ class SGD(Optimizer):
             p += v
 
     def __repr__(self) -> str:
-        return f"SGD(lr={self.lr}, momentum={self.momentum})"
+        return f"SGD(lr={self.lr}, momentum={self.momentum}{self._repr_decay()})"
 
 
 class Adam(Optimizer):
     """Adam (Kingma and Ba 2015): per-parameter steps from running moments of the gradient.
 
     m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;
-    theta <- theta - lr * m_hat / (sqrt(s_hat) + eps), with bias-corrected m_hat, s_hat.
+    theta <- theta - lr * m_hat / (sqrt(s_hat) + eps), with the bias-corrected m_hat = m / (1 - b1^t) and
+    s_hat = s / (1 - b2^t): the same steps as ``torch.optim.Adam``.
+
+    Weight decay two ways: *coupled* (``decoupled=False``, as ``torch.optim.Adam``) adds ``weight_decay * theta``
+    to the gradient, so the decay too is divided by sqrt(s_hat) and a weight with large gradients decays less;
+    *decoupled* (``decoupled=True``, AdamW, Loshchilov and Hutter 2019, as ``torch.optim.AdamW``) shrinks the
+    weights directly, theta <- theta (1 - lr weight_decay), before the Adam step.
 
     The moments of all parameters are kept in two flat vectors, so a step costs a dozen numpy
     operations whatever the number of layers.
     """
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
-                 *, clip_norm: float | None = None) -> None:
-        super().__init__(lr, clip_norm)
+                 *, clip_norm: float | None = None, weight_decay: float = 0.0, decoupled: bool = False,
+                 decay_biases: bool = False) -> None:
+        super().__init__(lr, clip_norm, weight_decay, decay_biases)
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= beta < 1:
                 raise ValueError(f"{name}: expected a number in [0, 1), got {beta!r}")
+        if not isinstance(decoupled, bool):
+            raise TypeError(f"decoupled: expected True or False, got {decoupled!r}")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), check_positive(eps, "eps")
+        self.decoupled = decoupled
         self.t = 0
         self.m: np.ndarray | None = None
         self.s: np.ndarray | None = None
@@ -126,6 +168,15 @@ class Adam(Optimizer):
         # every operation writes into a buffer kept between steps: no allocations in the loop
         g, work, m, s = self._g, self._work, self.m, self.s
         np.concatenate([layer.grads[key].ravel() for layer, key in slots], out=g)
+        decays = self._decays(slots)
+        if any(decays):
+            start = 0
+            for p, decay in zip(params, decays):
+                if decay and self.decoupled:
+                    p *= 1 - self.lr * self.weight_decay  # AdamW: the weights shrink, outside the moments
+                elif decay:
+                    g[start:start + p.size] += self.weight_decay * p.ravel()  # Adam: an L2 term in the gradient
+                start += p.size
         np.subtract(g, m, out=work)
         work *= 1 - self.beta1
         m += work  # m = beta1 m + (1 - beta1) g
@@ -133,19 +184,20 @@ class Adam(Optimizer):
         work -= s
         work *= 1 - self.beta2
         s += work  # s = beta2 s + (1 - beta2) g^2
-        # both bias corrections folded into the step size (Adam paper, end of section 2)
-        lr_t = self.lr * math.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
+        # m_hat / (sqrt(s_hat) + eps) with m_hat = m / (1 - b1^t), s_hat = s / (1 - b2^t), as PyTorch computes it
         step = np.sqrt(s, out=work)
+        step /= math.sqrt(1 - self.beta2**self.t)
         step += self.eps
         np.divide(m, step, out=step)
-        step *= lr_t
+        step *= self.lr / (1 - self.beta1**self.t)
         start = 0
         for p in params:
             p -= step[start:start + p.size].reshape(p.shape)
             start += p.size
 
     def __repr__(self) -> str:
-        return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2})"
+        decay = self._repr_decay() + (", decoupled=True" if self.decoupled and self.weight_decay else "")
+        return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2}{decay})"
 
 
 @dataclass
