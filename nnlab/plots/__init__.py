@@ -13,11 +13,20 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from .base import CLASS_COLORS, REGION_CMAP, decision_grid, plot_decision_boundary, plot_loss_curve, plot_points
+from .base import (
+    CLASS_COLORS,
+    DPI,
+    FIGURE_WIDTH,
+    REGION_CMAP,
+    decision_grid,
+    plot_decision_boundary,
+    plot_loss_curve,
+    plot_points,
+)
 
 TOPICS = ("xor", "backprop", "regions", "mnist", "landscape", "gradients")
 
-__all__ = ["CLASS_COLORS", "REGION_CMAP", "TOPICS", "decision_grid", "plot_decision_boundary", "plot_loss_curve",
+__all__ = ["CLASS_COLORS", "DPI", "FIGURE_WIDTH", "REGION_CMAP", "TOPICS", "decision_grid", "plot_decision_boundary", "plot_loss_curve",
            "plot_points"]
 
 

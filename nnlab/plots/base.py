@@ -17,6 +17,11 @@ from matplotlib.path import Path
 
 from ..layers import Sequential
 
+#: the width of every figure, in inches at 100 dots per inch: JupyterLab gives an output about 960 pixels at a
+#: 1400-pixel laptop window, so a figure of this width shows at 100%, its text at the size it was drawn
+FIGURE_WIDTH = 9.6
+DPI = 100
+
 #: colours of class 0 and class 1, used for points and regions alike
 CLASS_COLORS = ("#1f77b4", "#d62728")
 REGION_CMAP = ListedColormap(["#c6dbef", "#fcbba1"])
