@@ -26,8 +26,8 @@ from .base import (
 
 TOPICS = ("xor", "backprop", "regions", "mnist", "landscape", "gradients")
 
-__all__ = ["CLASS_COLORS", "DPI", "FIGURE_WIDTH", "REGION_CMAP", "TOPICS", "decision_grid", "plot_decision_boundary", "plot_loss_curve",
-           "plot_points"]
+__all__ = ["CLASS_COLORS", "DPI", "FIGURE_WIDTH", "REGION_CMAP", "TOPICS", "decision_grid", "plot_decision_boundary",
+           "plot_loss_curve", "plot_points"]
 
 
 def __getattr__(name: str) -> ModuleType:
