@@ -229,6 +229,17 @@ def test_hidden_space_plane_is_exact_with_three_units(scaled):
     np.testing.assert_array_equal(space.predict(), nl.predict_labels(net.forward(X_train[:3000]), "bce"))
 
 
+def test_the_plane_in_three_units_puts_97_percent_of_the_training_digits_on_the_correct_side(net_784_4_1, scaled):
+    """Section 6: the plane in units 1-3 (those the output listens to most) puts 97.22% of the training digits of the
+    notebook's network on the correct side; all four units get 99.48% right, so the fourth fixes most of the rest."""
+    X_train, y_train = scaled[0], scaled[1]
+    space = mnist.hidden_space_3d(net_784_4_1, X_train)
+    assert space.units == (0, 1, 2)
+    plane, network = np.mean(space.predict() == y_train), nl.accuracy(net_784_4_1.forward(X_train), y_train, "bce")
+    assert (f"{100 * plane:.2f}", f"{100 * network:.2f}") == ("97.22", "99.48")
+    assert network - plane > (1 - plane) / 2
+
+
 def test_hidden_space_holds_the_other_units_at_their_mean(net_784_4_1, scaled):
     X_train = scaled[0][:2000]
     space = mnist.hidden_space_3d(net_784_4_1, X_train, units=(0, 2, 3))
@@ -462,40 +473,45 @@ def spread(scaled):
 
 
 def test_the_notebooks_seed_is_the_best_of_six(spread, net_784_4_1, scaled):
-    """Section 2: seed 5's 1.26% test error (25 of 1,984) is the lowest of seeds 0-5; they reach 2.12%."""
+    """Section 2: seed 5's 1.41% test error (28 of 1,984) is the lowest of seeds 0-5; they reach 2.52% (seed 2),
+    1.76% on average."""
     runs = spread["4"]
     n_test = len(scaled[3])
     assert runs.seeds == (0, 1, 2, 3, 4, 5) and runs.n_test == n_test == 1984
     wrong = np.round(runs.test_errors * n_test).astype(int)
-    assert wrong.tolist() == [29, 32, 42, 34, 32, 25]
-    assert int(np.argmin(runs.test_errors)) == 5 and runs.test_errors.max() == 42 / n_test
+    assert wrong.tolist() == [33, 32, 50, 34, 33, 28]
+    assert int(np.argmin(runs.test_errors)) == 5 and runs.test_errors.max() == 50 / n_test
     own = np.mean(nl.predict_labels(net_784_4_1.forward(scaled[2]), "bce") != scaled[3])
     assert runs.test_errors[5] == own
-    assert f"{100 * runs.test_errors.mean():.2f}" == "1.63"
+    assert f"{100 * runs.test_errors.mean():.2f}" == "1.76"
     assert runs.dead.shape == (6, 1) and not runs.dead.any()
     text = repr(runs)
     assert text.splitlines()[0] == "784-4-1, trained from seeds 0, 1, 2, 3, 4, 5:"
-    assert "     5    0.55% ( 66)      1.26% (25)    [0]" in text
-    assert text.endswith("test error: mean 1.63%, from 1.26% (seed 5) to 2.12% (seed 2)")
+    assert "     5    0.52% ( 62)      1.41% (28)    [0]" in text
+    assert text.endswith("test error: mean 1.76%, from 1.41% (seed 5) to 2.52% (seed 2)")
 
 
-def test_only_the_notebooks_seed_keeps_all_seven_units_of_the_4_3_network(spread, scaled):
+def test_only_the_notebooks_seed_keeps_all_seven_units_of_the_4_3_network(spread, net_784_4_1, scaled):
     """Section 7: seeds 0-5 each lose one to three of the seven units, seed 6 none; and the deeper network's
-    training error is above the 784-4-1's on every seed."""
+    training error is above the 784-4-1's on every seed, and with seed 6 above the notebook's 784-4-1."""
     runs = spread["43"]
-    assert runs.dead.shape == (6, 2) and runs.dead.sum(axis=1).tolist() == [2, 3, 1, 1, 1, 2]
+    assert runs.dead.shape == (6, 2) and runs.dead.sum(axis=1).tolist() == [1, 3, 1, 1, 1, 2]
     deep = mnist.train_network([784, 4, 3, 1], scaled[0], scaled[1], seed=6)
     assert [int(nl.dead_units(deep, scaled[0], k).sum()) for k in (1, 2)] == [0, 0]
     assert np.all(runs.train_errors > spread["4"].train_errors)
+    shallow_error, deep_error = (1 - nl.accuracy(model.forward(scaled[0]), scaled[1], "bce")
+                                 for model in (net_784_4_1, deep))
+    assert deep_error > shallow_error  # 0.61% against 0.52%: 11 more training digits wrong
 
 
-def test_the_hidden_layer_halves_logistic_regressions_error_only_on_two_seeds(spread):
-    """Section 10: 784-4-1 beats logistic regression on every seed, but is under half of its 3.07% on 2."""
+def test_the_hidden_layer_halves_logistic_regressions_error_only_on_the_notebooks_seed(spread):
+    """Section 10: 784-4-1 beats logistic regression on every seed, but is under half of its 3.07% only with
+    seed 5 (1 of 6)."""
     lr, four = spread["lr"], spread["4"]
     assert f"{100 * lr.test_errors[0]:.2f}" == "3.07" and lr.dead.shape == (6, 0)
     assert f"{100 * lr.test_errors.min():.2f}" == "2.97" and f"{100 * lr.test_errors.max():.2f}" == "3.23"
     assert np.all(four.test_errors < lr.test_errors)
-    assert np.flatnonzero(four.test_errors < lr.test_errors[0] / 2).tolist() == [0, 5]
+    assert np.flatnonzero(four.test_errors < lr.test_errors[0] / 2).tolist() == [5]
     assert "dead units" not in repr(lr)
 
 
@@ -516,7 +532,7 @@ def _error_rate_stub(y_hat, y):
     (_error_rate_stub, "not written yet", "`error_rate` has no body yet"),
     (lambda y_hat, y: np.mean(y_hat == y), "wrong", "the accuracy, the share of right answers"),
     (lambda y_hat, y: np.sum(y_hat != y), "wrong", "the number of mistakes: divide by the number of digits"),
-    (lambda y_hat, y: 100 * np.mean(y_hat != y), "wrong", "a percentage: return the fraction"),
+    (lambda y_hat, y: 100 * np.mean(y_hat != y), "wrong", "a percentage: return the fraction (0.0141, not 1.41)"),
     (lambda y_hat, y: np.mean(y_hat != y[::-1]), "wrong", "error_rate(<array (1984,)>, <array (1984,)>) is off"),
 ])
 def test_exercise_1_error_rate(answer, status, message, net_784_4_1, scaled):
@@ -555,7 +571,7 @@ def test_exercise_2_hidden_layer(answer, status, message, net_784_4_1, scaled):
 
 @pytest.mark.parametrize("answer, status, message", [
     (8, "right", "a unit with beta_k > 0 votes 8"),
-    ("8", "right", "unit 1 (beta = +1.38) averages 5.24 on the 8s and 1.01 on the 3s"),
+    ("8", "right", "unit 1 (beta = +1.34) averages 5.17 on the 8s and 1.04 on the 3s"),
     (None, "not written yet", "`positive_unit_votes_for` is still None"),
     (3, "wrong", "the label of a 3 is 0"),
     ("depends", "wrong", "How strongly it votes depends on the image"),

@@ -21,14 +21,17 @@ def _error_rate(y_hat: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.asarray(y_hat) != np.asarray(y)))
 
 
-ERROR_MISTAKES = [
-    ("the accuracy, the share of right answers: the error is 1 minus it",
-     lambda y_hat, y: 1 - _error_rate(y_hat, y)),
-    ("the number of mistakes: divide by the number of digits for the share",
-     lambda y_hat, y: float(np.sum(np.asarray(y_hat) != np.asarray(y)))),
-    ("a percentage: return the fraction (0.0126, not 1.26); the notebook multiplies by 100 to print it",
-     lambda y_hat, y: 100 * _error_rate(y_hat, y)),
-]
+def _error_mistakes(test_error: float) -> list:
+    """The typical wrong answers; the percentage's message quotes the network's own test error."""
+    return [
+        ("the accuracy, the share of right answers: the error is 1 minus it",
+         lambda y_hat, y: 1 - _error_rate(y_hat, y)),
+        ("the number of mistakes: divide by the number of digits for the share",
+         lambda y_hat, y: float(np.sum(np.asarray(y_hat) != np.asarray(y)))),
+        (f"a percentage: return the fraction ({test_error:.4f}, not {100 * test_error:.2f}); the notebook "
+         "multiplies by 100 to print it",
+         lambda y_hat, y: 100 * _error_rate(y_hat, y)),
+    ]
 
 
 def check_error_rate(student: object, y_hat_test: np.ndarray, y_test: np.ndarray, y_hat_train: np.ndarray,
@@ -36,8 +39,9 @@ def check_error_rate(student: object, y_hat_test: np.ndarray, y_test: np.ndarray
     """Exercise 1: ``error_rate(y_hat, y)``, the fraction of predictions that differ from the labels."""
     cases = [(np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0])),  # one of four wrong: 0.25
              (np.asarray(y_hat_test), np.asarray(y_test)), (np.asarray(y_hat_train), np.asarray(y_train))]
+    mistakes = _error_mistakes(_error_rate(y_hat_test, y_test))
     return one_number(check_function(student, _error_rate, cases, exercise="Exercise 1 (the error rate)",
-                                     name="error_rate", mistakes=ERROR_MISTAKES))
+                                     name="error_rate", mistakes=mistakes))
 
 
 # --- exercise 2: one image through the hidden layer ------------------------------------------------------
@@ -130,8 +134,8 @@ def check_blank_weights(answer: object, net: Sequential, W_start: np.ndarray, X_
     n_blank = int(blank.sum())
     why = (f"dL/dW_jk = sum_i x_ij delta_ik, and x_ij = 0 for every training image i when pixel j is blank: the "
            f"gradient of all {n_blank} x {n_units} = {n_blank * n_units} of their weights is exactly 0 in every "
-           "batch. Adam moves a weight by lr m / (sqrt(s) + eps), and its running mean m of the gradient stays 0, "
-           f"so {expected} of them change.")
+           "batch. Adam moves a weight by lr m_hat / (sqrt(s_hat) + eps), where m_hat = m / (1 - beta1^t) and m is "
+           f"the running mean of its gradient: m stays 0, so {expected} of them change.")
     slips = [
         (lambda a: a == n_blank * n_units, f"That is all {n_blank} x {n_units} of them; what is their gradient?"),
         (lambda a: a == n_blank, "That is one per blank pixel; what is the gradient of a weight whose input "
