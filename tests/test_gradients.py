@@ -424,7 +424,7 @@ class TestDashboard:
         from PIL import Image
 
         picture = Image.open(io.BytesIO(dash.image.value))
-        assert picture.size == (1300, 420) and picture.mode == "RGB"  # figsize x dpi, opaque
+        assert picture.size == (960, 440) and picture.mode == "RGB"  # 9.6 x 4.4 inches at 100 dpi, opaque
 
     def test_every_preset_sets_the_controls_and_draws(self):
         dash = gradients_explorer(preset=None)

@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 import nnlab as nl
@@ -198,6 +199,28 @@ def test_opening_a_dashboard_with_a_preset_sets_its_controls(name):
                 assert actual == value, f"{where}: {control} = {actual!r}, expected {value!r}"
         assert dashboard.preset_picker.value == preset, f"{where}: the menu shows another preset"
         assert dashboard.message.value == "", f"{where} cannot draw: {dashboard.message.value}"
+
+
+def _echo(value):
+    """What a browser's slider sends back for a float: its own rounding, one unit in the last place away."""
+    return float(np.nextafter(value, np.inf)) if isinstance(value, float) else value
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_a_preset_draws_once_and_the_browsers_echo_draws_nothing(name):
+    """One redraw per preset change: set_preset holds the notifications, and the rounded values a browser's
+    sliders send back (1.0 as 1.0000000000000002) leave the picture as it is."""
+    dashboard = FACTORIES[name]()
+    opened = dashboard.preset_picker.value
+    for preset in [*(p for p in dashboard.presets if p != opened), opened]:  # each one a change of the menu
+        values = dashboard.presets[preset]
+        draws = dashboard.n_draws
+        dashboard.preset_picker.value = preset  # as a student picks it from the menu
+        assert dashboard.n_draws == draws + 1, f"{name}: preset {preset!r} drew {dashboard.n_draws - draws} times"
+        for control in values:
+            dashboard.controls[control].value = _echo(dashboard.controls[control].value)
+        assert dashboard.n_draws == draws + 1, f"{name}: the echo of preset {preset!r} drew again"
+        assert dashboard.preset_picker.value == preset, f"{name}: the echo switched the menu to (custom)"
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))

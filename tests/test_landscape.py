@@ -331,7 +331,7 @@ def test_the_explorer_at_a_setting_no_preset_has_draws_what_a_fresh_view_draws(o
     line_title, _, valley_title = (ax.get_title() for ax in static.axes)
     d = wl.nonconvexity_data(**ODD[odd])
     assert line_title.startswith(f"L = {d['loss']:.3f}, chord {d['chord']:.3f}")
-    assert valley_title == f"valley at (c w, β / c): sharpness {d['sharpness']:.2f}"
+    assert valley_title == f"the valley at (c w, β / c):\nsharpness {d['sharpness']:.2f}"
 
 
 # --- claims of the notebook that no output prints ---------------------------------------------------------

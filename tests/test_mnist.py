@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import traitlets
 from matplotlib.figure import Figure
 
 import nnlab as nl
@@ -320,10 +321,15 @@ def test_explorer_caches_models_and_never_shows_a_traceback(data):
     assert list(explorer.models) == [(4, 0)] and explorer.n_draws == draws + 1
     explorer.set_preset("two layers (4, 3): layer 2")
     assert (4, 3) in explorer.models and explorer.message.value == ""
-    picture = explorer.image.value
-    explorer.set_values(second=0, layer=2)  # no second layer: a message, not a traceback
-    assert "one hidden layer" in explorer.message.value
-    assert explorer.image.value == picture  # and the last picture stays
+    assert [v for _, v in explorer.controls["layer"].options] == [1, 2]
+    draws = explorer.n_draws
+    explorer.controls["second"].value = 0  # no second layer: the menu stops offering it, one redraw
+    assert [v for _, v in explorer.controls["layer"].options] == [1] and explorer.values["layer"] == 1
+    assert explorer.n_draws == draws + 1 and explorer.message.value == ""
+    with pytest.raises(traitlets.TraitError):  # a setting that cannot be drawn cannot be chosen
+        explorer.set_values(layer=2)
+    with pytest.raises(ValueError, match="one hidden layer"):  # nor drawn by the view itself
+        explorer.view.update(units=4, second=0, layer=2, digit=0)
     assert set(PRESETS) >= {"lecture: 4 units", "two layers (4, 3): layer 2"}
 
 
@@ -388,8 +394,8 @@ def test_explorer_updating_in_place_draws_what_a_new_explorer_draws(data, shared
     moved = shared_networks(data, preset=via)
     for detour in _DETOURS:
         moved.set_values(**detour)
-    moved.set_values(second=0, layer=2)  # refused: the message, and the figure untouched
-    assert "one hidden layer" in moved.message.value
+    moved.set_values(second=0)  # the menu of layers follows: layer 1
+    assert moved.values["layer"] == 1 and moved.message.value == ""
     moved.set_preset(to)
     fresh = shared_networks(data, preset=to)
     assert moved.message.value == fresh.message.value == ""

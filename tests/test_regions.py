@@ -469,7 +469,7 @@ def test_composition_explorer_titles_show_the_counts():
     view = CompositionView(Figure())
     for name, (n, network_1) in expected.items():  # one view, updated from preset to preset
         view.update(**COMPOSITION_PRESETS[name])
-        assert view.ax_comp.get_title() == f"composition: {n} linear regions on [-1, 1]"
+        assert view.ax_comp.get_title() == f"composition: {n} regions on [-1, 1]"
         assert view.ax_fold.get_title() == f"network 1: {network_1}"
 
 
@@ -493,7 +493,7 @@ def test_composition_view_moves_its_artists():
         assert dash.message.value == "" and dash.view is view and dash.figure.axes == axes
         assert [list(ax.get_children()) for ax in axes] == artists
     assert sum(arrow.get_visible() for arrow in view.arrows) == 1  # the constant network: one fold
-    assert view.ax_comp.get_title() == "composition: 1 linear region on [-1, 1]"
+    assert view.ax_comp.get_title() == "composition: 1 region on [-1, 1]"
     dash.set_preset("book (3 x 3 = 9)")
     assert sum(label.get_visible() for label in view.fold_labels) == 3 and len(view.bands.get_paths()) == 5
 

@@ -219,7 +219,8 @@ def folded_axis_layout(net1: Sequential, net2: Sequential, interval: Interval = 
         curve=curve, curve_colors=curve_colors, folds=folds, levels=levels,
         bars=np.array(bars, dtype=float).reshape(-1, 2, 2), bar_colors=colors,
         joints=p2.joints[(p2.joints > span[0]) & (p2.joints < span[1])],
-        label_x=span[1] + pad, heading=(span[0], bottom - 0.45 * gap),
+        # the heading starts a little inside the frame, not on it
+        label_x=span[1] + pad, heading=(span[0] + 0.03 * (span[1] - span[0]), bottom - 0.45 * gap),
         yticks=ticks[(ticks >= bottom - 1e-9) & (ticks <= top + 1e-9)],
         xlim=(span[0], span[1] + 0.45 * (span[1] - span[0])),
         ylim=(bottom - gap * (len(folds) + 1.0), top + 0.1 * gap))

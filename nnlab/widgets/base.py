@@ -27,6 +27,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from ..plots.base import DPI, FIGURE_WIDTH
+
 
 class View(Protocol):
     """What a dashboard draws with: built on a figure once, then updated to new control values."""
@@ -57,15 +59,28 @@ class Dashboard:
         The preset to open in.
     columns : int
         How many controls per row.
+    applies : dict of str to callable, optional
+        For a control that only some settings use: ``applies[name](**values)`` returns None when the control
+        applies to these values, or the reason it does not; the control is then disabled, with the reason
+        as its tooltip, so that no move of it ever leaves the picture unchanged.
+
+    One move draws once: a preset or ``set_values`` holds the controls' notifications while it sets
+    them, and a change that brings the values back to what is drawn (a browser's slider sends back its
+    own rounding of a value, 1.0 as 1.0000000000000002) draws nothing.
     """
 
     def __init__(self, view: ViewFactory, controls: Mapping[str, widgets.ValueWidget], *,
-                 figsize: tuple[float, float] = (10, 4.5), dpi: int = 100,
+                 figsize: tuple[float, float] = (FIGURE_WIDTH, 4.5), dpi: int = DPI,
                  presets: Mapping[str, Mapping[str, Any]] | None = None, preset: str | None = None,
-                 columns: int = 3) -> None:
+                 columns: int = 3, applies: Mapping[str, Callable[..., str | None]] | None = None) -> None:
         self.make_view = view
         self.view: View | None = None  # built on the first redraw
         self.controls = dict(controls)
+        unknown = sorted(set(applies or {}) - set(self.controls))
+        if unknown:
+            raise ValueError(f"applies: unknown control(s) {unknown}; this dashboard has {sorted(self.controls)}")
+        self.applies = dict(applies or {})
+        self.drawn: dict[str, Any] | None = None  # the values of the picture on screen
         self.presets = {k: dict(v) for k, v in (presets or {}).items()}
         self.figsize, self.dpi = figsize, dpi
         self.figure = Figure(figsize=figsize, dpi=dpi)
@@ -102,9 +117,10 @@ class Dashboard:
         if unknown:
             raise ValueError(f"values: unknown control(s) {unknown}; this dashboard has {sorted(self.controls)}")
         self._holding = True
-        try:
-            for name, value in values.items():
-                self.controls[name].value = value
+        try:  # in the controls' order, so that a menu that follows another control is set after it
+            for name in self.controls:
+                if name in values:
+                    self.controls[name].value = values[name]
         finally:
             self._holding = False
         self.redraw()
@@ -130,13 +146,15 @@ class Dashboard:
         if (self.presets and self.preset_picker.value in self.presets
                 and not self._matches(self.presets[self.preset_picker.value])):
             self._show_preset("(custom)")  # a control moved away from the preset
+        if self.drawn is not None and self._matches(self.drawn):
+            return  # the browser's echo of what is drawn: nothing to draw
         self.redraw()
 
-    def _matches(self, preset: Mapping[str, Any]) -> bool:
-        """Whether the controls show this preset. Numbers compare with a tolerance: a browser's
+    def _matches(self, wanted: Mapping[str, Any]) -> bool:
+        """Whether the controls show these values. Numbers compare with a tolerance: a browser's
         slider sends back its own rounding of a value (a log slider's 1.0 as 0.9999999999999999)."""
         values = self.values
-        for name, want in preset.items():
+        for name, want in wanted.items():
             have = values[name]
             if isinstance(want, numbers.Real) and isinstance(have, numbers.Real) and not isinstance(want, bool):
                 if not math.isclose(have, want, rel_tol=1e-6, abs_tol=1e-9):
@@ -144,6 +162,14 @@ class Dashboard:
             elif have != want:
                 return False
         return True
+
+    def _update_applicability(self, values: Mapping[str, Any]) -> None:
+        """Disable the controls that do not apply to ``values``, with the reason as their tooltip."""
+        for name, rule in self.applies.items():
+            reason = rule(**values)
+            control = self.controls[name]
+            control.disabled = reason is not None
+            control.tooltip = reason
 
     def _on_preset(self, change: dict) -> None:
         if not self._holding and change["new"] in self.presets:
@@ -156,15 +182,18 @@ class Dashboard:
         An error while drawing is shown as a one-line message under the figure, never as a
         traceback (the figure keeps its last good state).
         """
+        values = self.values
+        self._update_applicability(values)
         try:
             if self.view is None:
                 self.view = self.make_view(self.figure)
-            self.view.update(**self.values)
+            self.view.update(**values)
         except Exception as exc:  # a widget never leaves a traceback on screen
             self.message.value = f"<span style='color:#b00'>Cannot draw this setting: {html.escape(str(exc))}</span>"
             return
         self.message.value = ""
         self.image.value = png_bytes(self.figure)
+        self.drawn = values
         self.n_draws += 1
 
     def static_figure(self) -> Figure:

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from .._validate import check_positive, check_positive_int
 from ..gradients import SATURATION, DeepNet, GradientProbe, ProbeResult, probe_flops
+from ..plots.base import FIGURE_WIDTH
 from ..plots.gradients import log_limits, plot_grad_norms, positive
 from .base import Dashboard
 
@@ -26,6 +27,8 @@ from .base import Dashboard
 #: of 256; the largest network, 100 layers of 512, needs 33.4e9 with 256 samples, more than that
 #: machine's two cores can do in 0.25 s, and fits with 32.
 FLOP_BUDGET = 3.5e9
+#: the widest and the deepest network the sliders reach
+MAX_WIDTH, MAX_DEPTH = 512, 100
 #: the fewest samples the dashboard halves the batch down to
 MIN_BATCH = 32
 
@@ -100,14 +103,15 @@ class GradientsView:
         self.q_theory, = self.ax_s.plot(*nothing, "--", color=_Q_COLOR, label="theory")
         self.h_line, = self.ax_s.plot(*nothing, "s", ms=3, color=_H_COLOR, label="std of $h_d$ (measured)")
         self.h_theory, = self.ax_s.plot(*nothing, "--", color=_H_COLOR, label="theory")
-        self.ax_s.set(xlabel="hidden layer d", title="spread of pre-activations $q_d$ and outputs $h_d$")
-        self.ax_s.legend(fontsize=8)
+        self.ax_s.set(xlabel="hidden layer d", title="spread of $q_d$ and of $h_d$")
+        # the legends below the axes, where no data can be: at any setting a curve may run anywhere inside
+        self.ax_s.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
         self.sat_line, = self.ax_f.plot(*nothing, color="#ff7f0e",
                                         label=f"saturated: $\\varphi'(q) < {SATURATION:.2f}$ max")
-        self.dead_line, = self.ax_f.plot(*nothing, color="black", label="dead units (ReLU off for the whole batch)")
+        self.dead_line, = self.ax_f.plot(*nothing, color="black", label="dead: off for the whole batch")
         self.ax_f.set(xlabel="hidden layer d", ylim=(-0.03, 1.03), title="fraction saturated / dead")
         self.ax_f.grid(True, alpha=0.3)
-        self.ax_f.legend(fontsize=8, loc="upper left")
+        self.ax_f.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
         self.ax_s.set_yscale("log")
         self.ax_s.grid(True, which="major", alpha=0.3)
         self.overflow_text = self.ax_g.text(0.5, 0.5, "", transform=self.ax_g.transAxes, ha="center",
@@ -121,11 +125,15 @@ class GradientsView:
         for ax in (self.ax_g, self.ax_s, self.ax_f):
             # fixed places for the titles and axis labels: placing them by the extents of the tick
             # labels, as matplotlib does by default, costs about a third of a redraw
-            ax.xaxis.set_label_coords(0.5, -0.1)
-            ax.yaxis.set_label_coords(-0.14, 0.5)
-            ax.set_title(ax.get_title(), fontsize=10, y=1.0)
-        # fixed margins: a layout engine would cost one more rendering pass per redraw
-        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.12, top=0.80, wspace=0.22)
+            ax.xaxis.set_label_coords(0.5, -0.11)
+            ax.yaxis.set_label_coords(-0.24, 0.5)
+            ax.set_title(ax.get_title(), fontsize=9, y=1.0)
+            ax.tick_params(labelsize=8)
+            ax.xaxis.label.set_fontsize(9)
+            ax.yaxis.label.set_fontsize(9)
+        # fixed margins, in inches: a layout engine would cost one more rendering pass per redraw
+        w, h = fig.get_size_inches()
+        fig.subplots_adjust(left=0.8 / w, right=1 - 0.12 / w, bottom=1.2 / h, top=1 - 0.85 / h, wspace=0.4)
 
     def update(self, **values) -> None:
         """Probe the network of these control values (a ``DeepNet``'s fields) and show it."""
@@ -170,6 +178,12 @@ class GradientsView:
 
 
 # --- the dashboard ----------------------------------------------------------------------------------
+def _std_applies(init: str, **_: object) -> str | None:
+    """The std slider sets the weights' spread of the normal initialisation only."""
+    return None if init == "normal" else ("only for the normal initialisation: Glorot and He set the standard "
+                                          "deviation from the layer widths")
+
+
 class GradientsDashboard(Dashboard):
     """The dashboard of ``gradients_explorer``, with its probe; ``result`` is the last ``ProbeResult`` drawn."""
 
@@ -177,8 +191,8 @@ class GradientsDashboard(Dashboard):
                  preset: str | None, flop_budget: float | None = FLOP_BUDGET) -> None:
         self.probe = probe
         self.flop_budget = flop_budget
-        super().__init__(lambda fig: GradientsView(fig, probe, flop_budget), controls, figsize=(13, 4.2),
-                         presets=GRADIENTS_PRESETS, preset=preset, columns=4)
+        super().__init__(lambda fig: GradientsView(fig, probe, flop_budget), controls, figsize=(FIGURE_WIDTH, 4.4),
+                         presets=GRADIENTS_PRESETS, preset=preset, columns=4, applies={"std": _std_applies})
 
     @property
     def result(self) -> ProbeResult | None:
@@ -214,11 +228,14 @@ def gradients_explorer(preset: str | None = "sigmoid-deep", *, seed: int = 0, ba
         check_positive(flop_budget, "flop_budget")
     probe = GradientProbe(rng=np.random.default_rng(seed), batch=check_positive_int(batch, "batch"),
                           dtype=np.float32, threads=threads)
+    # every weight the sliders can reach, drawn now (about half a second) rather than on the first move to
+    # a large network, where the student would wait for it
+    probe.standard_weights(DeepNet(MAX_DEPTH, MAX_WIDTH))
     style = {"description_width": "initial"}
     controls = {
-        "width": widgets.IntSlider(value=256, min=2, max=512, step=1, description="width",
+        "width": widgets.IntSlider(value=256, min=2, max=MAX_WIDTH, step=1, description="width",
                                    continuous_update=False, style=style),
-        "depth": widgets.IntSlider(value=30, min=1, max=100, step=1, description="depth",
+        "depth": widgets.IntSlider(value=30, min=1, max=MAX_DEPTH, step=1, description="depth",
                                    continuous_update=False, style=style),
         "activation": widgets.Dropdown(options=_ACTIVATION_LABELS, value="relu", description="activation"),
         "init": widgets.Dropdown(options=_INIT_LABELS, value="he_normal", description="init"),

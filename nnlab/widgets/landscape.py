@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from .. import landscape as ls
 from ..data import two_point_data
+from ..plots.base import FIGURE_WIDTH
 from ..plots.landscape import LossAlongLine
 from .base import Dashboard, slider
 
@@ -103,7 +104,7 @@ class NonconvexityView:
         self.fig = fig
         self.ax_line, self.ax_net, self.ax_valley = fig.subplots(1, 3)
         self.line = LossAlongLine(self.ax_line, labels=("θ′", "θ"), ylim=(-0.15, 2.0))
-        self.line_title = self.ax_line.set_title("", fontsize=10, y=1.0)
+        self.line_title = self.ax_line.set_title("", fontsize=9, y=1.0)
 
         X, y = two_point_data()
         x = np.array([-1.5, 1.5])
@@ -111,37 +112,48 @@ class NonconvexityView:
         ax.axhline(0, color="gray", lw=0.5)
         identity, = ax.plot(x, x, color="gray", ls="--", lw=1, label="θ and θ′ (both: ŷ = x)")
         self.network, = ax.plot([], [], color="C3", lw=2, label="the network at α")
-        observed = ax.scatter(X[:, 0], y, s=80, color="black", zorder=3, label="the two observations")
+        observed = ax.scatter(X[:, 0], y, s=60, color="black", zorder=3, label="the two observations")
         ax.set(xlabel="x", ylabel="ŷ", xlim=(-1.65, 1.65), ylim=(-1.6, 1.6))
-        ax.set_title("what the point computes", fontsize=10, y=1.0)
-        self.net_legend = ax.legend(handles=[identity, self.network, observed], loc="upper left", fontsize=8)
+        ax.set_title("what the point computes\n", fontsize=9, y=1.0)  # two lines, as its neighbours
+        self.net_legend = ax.legend(handles=[identity, self.network, observed])
 
         ax = self.ax_valley
         self.valley_1, = ax.plot([], [], color="gray", ls="--", lw=1, label="c = 1 (sharpness 2)")
         self.valley_c, = ax.plot([], [], color="C0", lw=2, label="c")
         ax.set(xlabel="step t along the sharpest direction", ylabel="loss",
                xlim=(-1.1 * T_RANGE, 1.1 * T_RANGE), ylim=(-0.05, 1.5))
-        self.valley_title = ax.set_title("", fontsize=10, y=1.0)
-        self.valley_legend = ax.legend(handles=[self.valley_1, self.valley_c], loc="upper center", fontsize=8)
-        # fixed places for the axis labels (matplotlib would place them by the tick labels' extents)
-        for ax, left in ((self.ax_line, -0.136), (self.ax_net, -0.144), (self.ax_valley, -0.109)):
-            ax.xaxis.set_label_coords(0.5, -0.091)
-            ax.yaxis.set_label_coords(left, 0.5)
-        # fixed margins rather than tight_layout, which renders the figure an extra time on every redraw
-        fig.subplots_adjust(left=0.05, right=0.985, bottom=0.14, top=0.9, wspace=0.28)
+        self.valley_title = ax.set_title("", fontsize=9, y=1.0)
+        self.valley_legend = ax.legend(handles=[self.valley_1, self.valley_c])
+        # the legends below the axes, where no curve can run; fixed places for the axis labels (matplotlib
+        # would place them by the tick labels' extents, which change with the numbers)
+        for ax, legend in ((self.ax_line, self.line.legend), (self.ax_net, self.net_legend),
+                           (self.ax_valley, self.valley_legend)):
+            legend.set_loc("upper center")
+            legend.set_bbox_to_anchor((0.5, -0.19), transform=ax.transAxes)
+            legend.set_frame_on(False)
+            for text in legend.texts:
+                text.set_fontsize(8)
+            ax.xaxis.set_label_coords(0.5, -0.1)
+            ax.yaxis.set_label_coords(-0.22, 0.5)
+            ax.tick_params(labelsize=8)
+            ax.xaxis.label.set_fontsize(9)
+            ax.yaxis.label.set_fontsize(9)
+        # fixed margins in inches, rather than tight_layout, which renders the figure once more per redraw
+        w, h = fig.get_size_inches()
+        fig.subplots_adjust(left=0.75 / w, right=1 - 0.1 / w, bottom=1.25 / h, top=1 - 0.5 / h, wspace=0.45)
 
     def update(self, alpha: float, c: float) -> None:
         """Show the point ``alpha`` of the line between the minima rescaled by ``c``."""
         d = nonconvexity_data(alpha, c)
         self.line.show(d["alphas"], d["losses"], mark=alpha)
         verdict = "above the chord: not convex" if d["loss"] > d["chord"] + 1e-12 else "not above the chord"
-        self.line_title.set_text(f"L = {d['loss']:.3f}, chord {d['chord']:.3f}: {verdict}")
+        self.line_title.set_text(f"L = {d['loss']:.3f}, chord {d['chord']:.3f}:\n{verdict}")
         self.network.set_data(d["x"], d["f"])
         self.net_legend.texts[1].set_text(f"the network at α = {alpha:.2f}")
         self.valley_1.set_data(d["t"], d["slice_1"])
         self.valley_c.set_data(d["t"], d["slice_c"])
         self.valley_legend.texts[1].set_text(f"c = {c:g}")
-        self.valley_title.set_text(f"valley at (c w, β / c): sharpness {d['sharpness']:.2f}")
+        self.valley_title.set_text(f"the valley at (c w, β / c):\nsharpness {d['sharpness']:.2f}")
 
 
 def nonconvexity_explorer(preset: str | None = "midpoint") -> Dashboard:
@@ -156,5 +168,5 @@ def nonconvexity_explorer(preset: str | None = "midpoint") -> Dashboard:
         "alpha": slider(0.5, *ALPHA_RANGE, 0.05, "α (θ′ → θ)"),
         "c": slider(1.0, 0.1, 10.0, 0.1, "rescaling c"),
     }
-    return Dashboard(NonconvexityView, controls, figsize=(13, 4.2), presets=NONCONVEXITY_PRESETS, preset=preset,
-                     columns=2)
+    return Dashboard(NonconvexityView, controls, figsize=(FIGURE_WIDTH, 4.4), presets=NONCONVEXITY_PRESETS,
+                     preset=preset, columns=2)

@@ -5,7 +5,8 @@ to display, and a test digit. The figure shows the digit with the network's verd
 unit with its activation on that digit, and every unit's weight image (for the second layer its
 effective image, ``nnlab.mnist.unit_images``).
 
-Each network is trained the first time its setting is shown (a few epochs, well under a second)
+Each network is trained the first time its setting is shown (three epochs of Adam in batches of 128:
+about a tenth of a second)
 and kept in the dashboard's ``models`` cache; its seed depends on the setting only, so a setting
 always shows the same network, whatever was visited before.
 """
@@ -24,6 +25,7 @@ from ..data import CLASS_NAMES, MNIST38, N_PIXELS, SIDE, load_mnist38
 from ..layers import MLP, hidden_activations
 from ..losses import accuracy
 from ..optim import Adam, fit
+from ..plots.base import FIGURE_WIDTH
 from ..plots.mnist import (
     ACTIVE_COLOR,
     OFF_COLOR,
@@ -53,6 +55,11 @@ MNIST_PRESETS = {
 }
 
 
+def _layer_options(second: int) -> list[tuple[str, int]]:
+    """The layers the "show" menu offers: the second hidden layer only when the network has one."""
+    return [("first hidden layer", 1)] + ([("second hidden layer", 2)] if second else [])
+
+
 class MnistExplorer(Dashboard):
     """The dashboard, with its data and the cache of trained networks.
 
@@ -63,17 +70,24 @@ class MnistExplorer(Dashboard):
     preset : str, optional
         One of ``MNIST_PRESETS``; ``None`` opens on the first one's values without selecting it.
     epochs : int
-        Training epochs for each network (Adam, step 0.005, batches of 64, float32).
+        Training epochs for each network (Adam, float32).
+    batch_size : int
+        Minibatch size: 128 by default, so that a setting seen for the first time trains in about a tenth of
+        a second and a student never waits for the picture.
+    lr : float
+        Adam's step: 0.02 by default, large enough for three epochs of large batches.
     seed : int
         Base seed; the network of a setting is seeded with ``(seed, units, second)``.
     """
 
     def __init__(self, data: MNIST38 | None = None, *, preset: str | None = "lecture: 4 units",
-                 epochs: int = 5, seed: int = 0) -> None:
+                 epochs: int = 3, batch_size: int = 128, lr: float = 0.02, seed: int = 0) -> None:
         data = load_mnist38() if data is None else data
         self.X_train, self.y_train = mnist.scale_pixels(data.X_train), np.asarray(data.y_train)
         self.X_test, self.y_test = mnist.scale_pixels(data.X_test), np.asarray(data.y_test)
         self.epochs, self.seed = check_positive_int(epochs, "epochs"), seed
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.lr = lr
         #: (units, second) -> (trained MLP, training error, test error)
         self.models: dict[tuple[int, int], tuple[MLP, float, float]] = {}
         start = MNIST_PRESETS["lecture: 4 units"]
@@ -84,14 +98,28 @@ class MnistExplorer(Dashboard):
             "second": widgets.IntSlider(value=start["second"], min=0, max=MAX_SECOND,
                                         description="layer-2 units (0: none)", continuous_update=False,
                                         style={"description_width": "initial"}),
-            "layer": widgets.Dropdown(options=[("first hidden layer", 1), ("second hidden layer", 2)],
-                                      value=start["layer"], description="show"),
+            "layer": widgets.Dropdown(options=_layer_options(start["second"]), value=start["layer"],
+                                      description="show"),
             "digit": widgets.IntSlider(value=start["digit"], min=0, max=len(self.y_test) - 1,
                                        description="test digit #", style={"description_width": "initial"},
                                        layout=widgets.Layout(width="420px")),
         }
-        super().__init__(lambda fig: MnistView(fig, self), controls, figsize=(11, 5.2), presets=MNIST_PRESETS,
+        # before the dashboard's own observer: the menu of layers follows the layer-2 units first, so that
+        # the one redraw of the move sees a layer the network has
+        controls["second"].observe(self._offer_layers, names="value")
+        super().__init__(lambda fig: MnistView(fig, self), controls, figsize=(FIGURE_WIDTH, 5.0), presets=MNIST_PRESETS,
                          preset=preset, columns=2)
+
+    def _offer_layers(self, change: dict) -> None:
+        """Offer the second hidden layer only while there is one (the redraw follows, once)."""
+        layer = self.controls["layer"]
+        held, self._holding = self._holding, True
+        try:
+            layer.options = _layer_options(change["new"])
+            if layer.value not in [v for _, v in layer.options]:
+                layer.value = 1
+        finally:
+            self._holding = held
 
     def model(self, units: int, second: int) -> tuple[MLP, float, float]:
         """The trained network 784-units-(second)-1, with its training and test error (cached)."""
@@ -100,8 +128,8 @@ class MnistExplorer(Dashboard):
             rng = np.random.default_rng([self.seed, *key])
             sizes = [N_PIXELS, key[0], *([key[1]] if key[1] else []), 1]
             net = MLP(sizes, "relu", rng=rng, init="glorot_uniform", dtype=np.float32)
-            fit(net, self.X_train, self.y_train, loss="bce", optimizer=Adam(0.005), epochs=self.epochs,
-                batch_size=64, rng=rng)
+            fit(net, self.X_train, self.y_train, loss="bce", optimizer=Adam(self.lr), epochs=self.epochs,
+                batch_size=self.batch_size, rng=rng)
             errors = [1 - accuracy(net.forward(X), y, "bce")
                       for X, y in ((self.X_train, self.y_train), (self.X_test, self.y_test))]
             self.models[key] = (net, *errors)
@@ -127,8 +155,8 @@ class MnistView:
 
     def __init__(self, fig: Figure, explorer: MnistExplorer) -> None:
         self.fig, self.explorer = fig, explorer
-        outer = fig.add_gridspec(1, 2, width_ratios=[1, 2.4], wspace=0.08, left=0.06, right=0.99, top=0.80,
-                                 bottom=0.08)
+        outer = fig.add_gridspec(1, 2, width_ratios=[1, 2.4], wspace=0.08, left=0.08, right=0.99, top=0.80,
+                                 bottom=0.11)
         left = outer[0].subgridspec(2, 1, height_ratios=[1.25, 1], hspace=0.45)
         # titles at a fixed height (y=1.0): placing them by the axes' decorations costs a pass per redraw
         self.ax_digit = fig.add_subplot(left[0])

@@ -12,6 +12,7 @@ from matplotlib.text import Annotation, Text
 from .. import regions
 from .._format import count
 from ..layers import MLP
+from ..plots.base import FIGURE_WIDTH
 from ..plots.regions import (
     FOLD_ARROW,
     SHADES,
@@ -65,10 +66,14 @@ def network_1(t10: float, t11: float, t20: float, t21: float, t30: float, t31: f
 
 def _fix_labels(ax: Axes, x_label_y: float, y_label_x: float, **title_kw: float) -> None:
     """Fixed places for an axes' title and axis labels (in axes coordinates): placed by the extents of
-    the tick labels, as matplotlib does by default, they would move with the numbers on the ticks."""
+    the tick labels, as matplotlib does by default, they would move with the numbers on the ticks.
+    The text sizes of a figure 9.6 inches wide: 9 points for titles and labels, 8 for the ticks."""
     ax.xaxis.set_label_coords(0.5, x_label_y)
     ax.yaxis.set_label_coords(y_label_x, 0.5)
-    ax.set_title("", y=1.0, **title_kw)
+    ax.set_title("", y=1.0, **{"fontsize": 9, **title_kw})
+    ax.tick_params(labelsize=8)
+    ax.xaxis.label.set_fontsize(9)
+    ax.yaxis.label.set_fontsize(9)
 
 
 def _bands(ax: Axes) -> PolyCollection:
@@ -128,10 +133,11 @@ class CompositionView:
         for ax in (self.ax_fold, self.ax_comp):
             ax.set_xticks(np.linspace(*INTERVAL, 5))
         for ax in (self.ax_fold, self.ax_axis, self.ax_comp):
-            _fix_labels(ax, -0.1, -0.19)
+            _fix_labels(ax, -0.1, -0.2)
         self.ax_axis.title.set_text("network 2 on the folded axis")
-        # fixed margins: a layout engine would cost one more rendering pass per redraw
-        fig.subplots_adjust(left=0.065, right=0.99, bottom=0.12, top=0.92, wspace=0.36)
+        # fixed margins, in inches: a layout engine would cost one more rendering pass per redraw
+        w, h = fig.get_size_inches()
+        fig.subplots_adjust(left=0.62 / w, right=1 - 0.1 / w, bottom=0.5 / h, top=1 - 0.35 / h, wspace=0.42)
 
     def _fold_pool(self, n: int) -> None:
         """At least ``n`` arrows and labels for the folds (more only if network 1 ever had more pieces)."""
@@ -181,7 +187,7 @@ class CompositionView:
         n_folds = len(layout.folds)
         pieces, folds = count(n1, "linear piece"), count(n_folds, "fold")
         self.ax_fold.title.set_text(f"network 1: {pieces}, {folds}")
-        self.ax_comp.title.set_text(f"composition: {count(comp.n_pieces, 'linear region')} on [-1, 1]")
+        self.ax_comp.title.set_text(f"composition: {count(comp.n_pieces, 'region')} on [-1, 1]")
 
 
 def composition_explorer(preset: str | None = "book (3 x 3 = 9)") -> Dashboard:
@@ -201,7 +207,7 @@ def composition_explorer(preset: str | None = "book (3 x 3 = 9)") -> Dashboard:
     for key, label in _COMPOSITION_LABELS.items():
         lo, hi = (-16.0, 16.0) if key.startswith("p") else (-3.0, 3.0)
         controls[key] = slider(BOOK[key], lo, hi, 0.1, label)
-    return Dashboard(CompositionView, controls, figsize=(13, 4.2), presets=COMPOSITION_PRESETS,
+    return Dashboard(CompositionView, controls, figsize=(FIGURE_WIDTH, 4.2), presets=COMPOSITION_PRESETS,
                      preset=preset, columns=5)
 
 
@@ -318,4 +324,5 @@ def random_network_explorer(preset: str | None = "shallow, 6 units") -> Dashboar
         "width": widgets.IntSlider(value=6, min=1, max=12, description="units per layer D", style=style),
         "seed": widgets.IntSlider(value=0, min=0, max=20, description="seed", style=style),
     }
-    return Dashboard(RandomNetworkView, controls, figsize=(11, 4.8), presets=RANDOM_NETWORK_PRESETS, preset=preset)
+    return Dashboard(RandomNetworkView, controls, figsize=(FIGURE_WIDTH, 4.4), presets=RANDOM_NETWORK_PRESETS,
+                     preset=preset)

@@ -10,7 +10,7 @@ from matplotlib.path import Path
 
 from ..data import xor
 from ..layers import MLP, hidden_activations
-from ..plots.base import CLASS_COLORS, REGION_CMAP, decision_grid, decision_regions, plot_points
+from ..plots.base import CLASS_COLORS, FIGURE_WIDTH, REGION_CMAP, decision_grid, decision_regions, plot_points
 from ..plots.xor import hidden_point_labels, hidden_space_lim
 from .base import Dashboard, slider
 
@@ -122,4 +122,4 @@ def xor_explorer(preset: str | None = "hand-set") -> Dashboard:
              "w12": "w₁₂ (x₁→h₂)", "w22": "w₂₂ (x₂→h₂)", "b2": "b₂",
              "v1": "v₁ (h₁→y)", "v2": "v₂ (h₂→y)", "c": "c"}
     controls = {key: slider(HAND_SET[key], -3, 3, 0.1, label) for key, label in names.items()}
-    return Dashboard(XorView, controls, figsize=(10, 4.6), presets=XOR_PRESETS, preset=preset)
+    return Dashboard(XorView, controls, figsize=(FIGURE_WIDTH, 4.5), presets=XOR_PRESETS, preset=preset)
