@@ -67,6 +67,35 @@ def test_house_rules(path):
     assert "import nnlab as nl" in sources
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_shows_at_100_percent_on_white(path):
+    """JupyterLab shrinks an image wider than its output area (960 px at a 1400-pixel window); a figure
+    drawn at nnlab's FIGURE_WIDTH (9.6 in at 100 dpi) fits it, and its text stays at its size. Opaque
+    white, so that it reads in the dark theme too."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from nnlab.plots import DPI, FIGURE_WIDTH
+
+    limit = round(FIGURE_WIDTH * DPI)
+    shown = 0
+    for i, cell in enumerate(_code_cells(path)):
+        for output in cell.outputs:
+            if "image/png" not in output.get("data", {}):
+                continue
+            picture = Image.open(io.BytesIO(base64.b64decode(output["data"]["image/png"])))
+            assert picture.width <= limit, f"code cell {i}: {picture.width} px wide, shown shrunk (at most {limit})"
+            pixels = np.asarray(picture.convert("RGBA"))
+            assert pixels[..., 3].min() == 255, f"code cell {i}: transparent pixels (dark theme shows through)"
+            corners = pixels[[0, 0, -1, -1], [0, -1, 0, -1], :3]
+            assert (corners == 255).all(), f"code cell {i}: the background is not white"
+            shown += 1
+    assert shown or path.name.startswith("02"), "a notebook with no figure"
+
+
 @pytest.mark.locked
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_runs_from_a_fresh_kernel_in_under_20_seconds(path, request):
