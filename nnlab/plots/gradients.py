@@ -87,7 +87,7 @@ def plot_losses(fig: Figure, records: Mapping[str, History], *, columns: int = 3
                 ylim: tuple[float, float] = (0.0, 1.2), ylabel: str = "training loss (BCE)") -> None:
     """Training-loss curves side by side on ``fig``, one panel per run (``nnlab.fit``'s histories), on the
     same axis limits. A run that diverged is marked in its panel; losses above ``ylim`` run off the top.
-    The figure is best ``3.6 * columns`` inches wide and ``2.9`` inches per row."""
+    The figure is best ``FIGURE_WIDTH`` (9.6 inches) wide for three columns, and ``2.7`` inches per row."""
     rows = -(-len(records) // columns)
     axes = np.atleast_1d(fig.subplots(rows, min(columns, len(records)), squeeze=False)).ravel()
     for ax, (label, rec) in zip(axes, records.items()):
@@ -100,7 +100,7 @@ def plot_losses(fig: Figure, records: Mapping[str, History], *, columns: int = 3
                     va="center", color="#b00")
         else:
             status = f"accuracy {rec.accuracy[-1]:.0%}" if rec.accuracy else f"loss {rec.loss[-1]:.3f}"
-        ax.set_title(f"{label}\n{status}", fontsize=10)
+        ax.set_title(f"{label}\n{status}", fontsize=9)
         ax.set(xlabel="epoch", ylim=ylim, xlim=(0, max(len(r.loss) for r in records.values()) + 1))
         ax.grid(True, alpha=0.3)
     for ax in axes[len(records):]:
@@ -130,15 +130,18 @@ def plot_firing(fig: Figure, rates: Mapping[str, np.ndarray]) -> None:
 
 def plot_clipping(fig: Figure, records: Mapping[str, History], clip_norm: float, *, top: float = 1e8) -> None:
     """Left: the loss per epoch; right: the gradient norm at every step (``fit(..., record_grad_norm=True)``),
-    with the clip level (log scales). Values above ``top`` are drawn at ``top`` (a diverging run's last
-    gradients reach 1e100 and more)."""
+    with the clip level (log scales), and one legend for both below them. Values above ``top`` are drawn at
+    ``top`` (a diverging run's last gradients reach 1e100 and more). Margins are in inches, so that the
+    figure reads the same at any height (best ``FIGURE_WIDTH`` wide and 4 inches high)."""
     ax_l, ax_g = fig.subplots(1, 2)
     finite = [v for rec in records.values() for v in [*rec.loss, *rec.grad_norm] if np.isfinite(v) and v > 0]
     bottom = min(finite) / 2 if finite else 1e-3
+    handles = []
     for label, rec in records.items():
         end = f" (diverged, epoch {rec.diverged_epoch})" if rec.diverged_epoch is not None else ""
         loss = np.minimum(positive(rec.loss), top)
-        line, = ax_l.plot(np.arange(1, len(loss) + 1), loss, marker=".", label=label + end)
+        line, = ax_l.plot(np.arange(1, len(loss) + 1), loss, marker=".", ms=4, label=label + end)
+        handles.append(line)
         grads = np.array(rec.grad_norm, dtype=float)
         grads[~np.isfinite(grads)] = np.inf  # NaN from an overflow: off the scale too
         ax_g.plot(np.arange(1, len(grads) + 1), np.clip(grads, bottom, top), color=line.get_color(),
@@ -147,14 +150,14 @@ def plot_clipping(fig: Figure, records: Mapping[str, History], clip_norm: float,
             ax_g.annotate(f"off the scale: {np.nanmax(grads[np.isfinite(grads)]):.0e}, then overflow"
                           if np.isfinite(grads).any() and np.nanmax(grads[np.isfinite(grads)]) > top
                           else "off the scale", xy=(np.argmax(grads > top) + 1, top), xytext=(15, -25),
-                          textcoords="offset points", fontsize=8, color=line.get_color(),
+                          textcoords="offset points", fontsize=9, color=line.get_color(),
                           arrowprops=dict(arrowstyle="->", color=line.get_color()))
-    ax_g.axhline(clip_norm, color="black", ls="--", lw=1, label=f"clip_norm = {clip_norm:g}")
-    ax_l.set(xlabel="epoch", ylabel="training loss (mean over the epoch)", yscale="log", title="loss",
-             ylim=(bottom, top * 2))
-    ax_g.set(xlabel="step (minibatch)", ylabel="gradient norm before clipping", yscale="log",
-             title="gradient norm", ylim=(bottom, top * 2))
-    for ax in (ax_l, ax_g):
+    handles.append(ax_g.axhline(clip_norm, color="black", ls="--", lw=1, label=f"clip_norm = {clip_norm:g}"))
+    ax_l.set(xlabel="epoch", ylabel="training loss (epoch mean)", yscale="log", ylim=(bottom, top * 2))
+    ax_g.set(xlabel="step (minibatch)", ylabel="gradient norm before clipping", yscale="log", ylim=(bottom, top * 2))
+    for ax, title in ((ax_l, "loss"), (ax_g, "gradient norm")):
+        ax.set_title(title, fontsize=10)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.14, top=0.92, wspace=0.22)
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=9, frameon=False)
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.08, right=0.97, bottom=0.95 / height, top=1 - 0.3 / height, wspace=0.25)
