@@ -37,11 +37,11 @@ def _column(a: np.ndarray, decimals: int = 6) -> str:
 
 def _arrow(ax: Axes, p: tuple[float, float], q: tuple[float, float], color: str = "black",
            shrink: float = 20) -> None:
-    ax.add_patch(FancyArrowPatch(p, q, arrowstyle="-|>", mutation_scale=14, color=color, lw=1.4,
+    ax.add_patch(FancyArrowPatch(p, q, arrowstyle="-|>", mutation_scale=11, color=color, lw=1.2,
                                  shrinkA=shrink, shrinkB=shrink))
 
 
-def _op_node(ax: Axes, xy: tuple[float, float], text: str, r: float = 0.42, fontsize: float = 12) -> None:
+def _op_node(ax: Axes, xy: tuple[float, float], text: str, r: float = 0.42, fontsize: float = 9) -> None:
     ax.add_patch(Circle(xy, r, facecolor="#f6f8fa", edgecolor="black", lw=1.3, zorder=3))
     ax.text(*xy, text, ha="center", va="center", fontsize=fontsize, zorder=4)
 
@@ -49,7 +49,7 @@ def _op_node(ax: Axes, xy: tuple[float, float], text: str, r: float = 0.42, font
 def _box(ax: Axes, xy: tuple[float, float], text: str, w: float = 0.8, h: float = 0.5) -> None:
     ax.add_patch(FancyBboxPatch((xy[0] - w / 2, xy[1] - h / 2), w, h, boxstyle="round,pad=0.05",
                                 facecolor="white", edgecolor="black", lw=1.2, zorder=3))
-    ax.text(*xy, text, ha="center", va="center", fontsize=13, zorder=4)
+    ax.text(*xy, text, ha="center", va="center", fontsize=10, zorder=4)
 
 
 def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
@@ -60,7 +60,8 @@ def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
     Parameters
     ----------
     ax : matplotlib Axes
-        Drawn on; a wide one (about 17 by 7 inches for two hidden layers) reads best.
+        Drawn on; its text (9 points) is sized for an axes as wide as a figure of ``FIGURE_WIDTH``
+        (9.4 by about 3.7 inches for two hidden layers: the axes keeps the graph's aspect).
     tr : BackpropTrace
         From ``trace(model, x, y)``.
     """
@@ -71,23 +72,22 @@ def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
     # node positions along the main line: x, (linear, activation) per hidden layer, output, loss, L
     order = ["x"] + [f"{kind}{d}" for d in range(1, D + 1) for kind in ("lin", "act")] + ["out", "loss", "L"]
     xs = {name: i * step for i, name in enumerate(order)}
-    xs["L"] -= 0.15 * step
 
     _box(ax, (xs["x"], 0), "x")
     _box(ax, (xs["L"], 0), "L", w=0.6)
     for d in range(1, D + 1):
-        _op_node(ax, (xs[f"lin{d}"], 0), f"W{_sub(d)}ᵀ· + b{_sub(d)}", r=0.62, fontsize=11)
+        _op_node(ax, (xs[f"lin{d}"], 0), f"W{_sub(d)}ᵀ·\n+ b{_sub(d)}", r=0.62)
         _op_node(ax, (xs[f"act{d}"], 0), tr.activation, r=0.62)
-    _op_node(ax, (xs["out"], 0), "βᵀ· + a", r=0.62, fontsize=11)
-    _op_node(ax, (xs["loss"], 0), "(y − z)²", r=0.62, fontsize=11)
+    _op_node(ax, (xs["out"], 0), "βᵀ·\n+ a", r=0.62)
+    _op_node(ax, (xs["loss"], 0), "(y − z)²", r=0.62)
 
     def edge(a: str, b: str, name: str, value: np.ndarray, grad_name: str, grad: np.ndarray) -> None:
         x0, x1 = xs[a], xs[b]
-        _arrow(ax, (x0, 0), (x1, 0), shrink=30)
+        _arrow(ax, (x0, 0), (x1, 0), shrink=24)
         xm = (x0 + x1) / 2
-        ax.text(xm, 0.12, f"{name}\n{_column(value)}", ha="center", va="bottom", fontsize=12,
+        ax.text(xm, 0.12, f"{name}\n{_column(value)}", ha="center", va="bottom", fontsize=9,
                 color=_FORWARD_COLOR, linespacing=1.15)
-        ax.text(xm, -0.12, f"{grad_name}\n{_column(grad)}", ha="center", va="top", fontsize=12,
+        ax.text(xm, -0.12, f"{grad_name}\n{_column(grad)}", ha="center", va="top", fontsize=9,
                 color=_BACKWARD_COLOR, linespacing=1.15)
 
     prev = "x"
@@ -102,17 +102,17 @@ def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
     edge("out", "loss", "z", tr["z"], "∂L/∂z", tr["dz"])
     edge("loss", "L", "L", tr["L"], "∂L/∂L", np.array(1.0))
 
-    top = 4.0
+    top = 3.4
 
     def param(at: str, names: tuple[str, str], values: tuple[np.ndarray, np.ndarray],
               grads: tuple[np.ndarray, np.ndarray]) -> None:
         x0 = xs[at]
         _arrow(ax, (x0, top), (x0, 0.62), shrink=0)
         ax.text(x0, top + 0.08, f"{names[0]} =\n{_short(values[0])}\n{names[1]} = {_short(values[1])}",
-                ha="center", va="bottom", fontsize=11.5, family="monospace")
+                ha="center", va="bottom", fontsize=9, family="monospace")
         ax.text(x0 + 0.12, (top + 0.55) / 2 + 0.3,
                 f"d{names[0]} =\n{_short(grads[0])}\nd{names[1]} = {_short(grads[1])}",
-                ha="left", va="center", fontsize=11.5, family="monospace", color=_BACKWARD_COLOR)
+                ha="left", va="center", fontsize=9, family="monospace", color=_BACKWARD_COLOR)
 
     for d in range(1, D + 1):
         param(f"lin{d}", (f"W{d}", f"b{d}"), (tr.weights[d - 1], tr.biases[d - 1]),
@@ -120,13 +120,13 @@ def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
     param("out", ("beta", "a"), (tr.weights[D], tr.biases[D]), (tr["dbeta"], tr["da"]))
     x0 = xs["loss"]
     _arrow(ax, (x0, -2.2), (x0, -0.62), shrink=0)
-    ax.text(x0, -2.28, f"y = {_short(tr.y.ravel()[0])}", ha="center", va="top", fontsize=11)
+    ax.text(x0, -2.28, f"y = {_short(tr.y.ravel()[0])}", ha="center", va="top", fontsize=9)
 
-    ax.text(xs["x"] - 0.5, -1.9, "forward values above the edges (vectors as columns)",
-            color=_FORWARD_COLOR, fontsize=12)
+    ax.text(xs["x"] - 0.5, -2.0, "forward values above the edges (vectors as columns)",
+            color=_FORWARD_COLOR, fontsize=9)
     ax.text(xs["x"] - 0.5, -2.5,
             "gradients of L below the edges (u = ∂L/∂q, the upstream gradient of a layer)",
-            color=_BACKWARD_COLOR, fontsize=12)
+            color=_BACKWARD_COLOR, fontsize=9)
     ax.set_xlim(xs["x"] - 0.6, xs["L"] + 0.6)
     ax.set_ylim(-2.8, top + 1.5)
     ax.set_aspect("equal")
@@ -139,6 +139,8 @@ def plot_flow_pattern(ax: Axes, pattern: FlowPattern) -> None:
     Parameters
     ----------
     ax : matplotlib Axes
+        Its text (10 points) is sized for a quarter of a figure of ``FIGURE_WIDTH``, the four patterns
+        side by side.
     pattern : FlowPattern
         From ``flow_pattern`` or ``flow_patterns``.
     """
@@ -147,7 +149,7 @@ def plot_flow_pattern(ax: Axes, pattern: FlowPattern) -> None:
                         f"got {type(pattern).__name__}")
     symbol = {"add": "+", "copy": "copy", "mul": "×", "max": "max"}[pattern.gate]
     gate = (0.0, 0.0)
-    _op_node(ax, gate, symbol, r=0.5, fontsize=11)
+    _op_node(ax, gate, symbol, r=0.5, fontsize=10)
     n_in, n_out = len(pattern.inputs), len(pattern.outputs)
     ys_in = [0.0] if n_in == 1 else [0.9, -0.9]
     ys_out = [0.0] if n_out == 1 else [0.9, -0.9]
@@ -156,17 +158,17 @@ def plot_flow_pattern(ax: Axes, pattern: FlowPattern) -> None:
                  outer: tuple[float, float], ha: str) -> None:
         _arrow(ax, p, q, shrink=4)
         dx = -0.12 if ha == "right" else 0.12
-        ax.text(outer[0] + dx, outer[1] + 0.04, f"{name} = {num(value)}", ha=ha, va="bottom", fontsize=12,
+        ax.text(outer[0] + dx, outer[1] + 0.04, f"{name} = {num(value)}", ha=ha, va="bottom", fontsize=10,
                 color=_FORWARD_COLOR)
-        ax.text(outer[0] + dx, outer[1] - 0.04, num(grad), ha=ha, va="top", fontsize=12,
+        ax.text(outer[0] + dx, outer[1] - 0.04, num(grad), ha=ha, va="top", fontsize=10,
                 color=_BACKWARD_COLOR)
 
     for name, y0, v, g in zip(pattern.input_names, ys_in, pattern.inputs, pattern.downstream):
         labelled((-1.6, y0), (-0.5, 0.3 * np.sign(y0)), name, v, g, outer=(-1.6, y0), ha="right")
     for name, y0, v, g in zip(pattern.output_names, ys_out, pattern.outputs, pattern.upstream):
         labelled((0.5, 0.3 * np.sign(y0)), (1.6, y0), name, v, g, outer=(1.6, y0), ha="left")
-    ax.set_title(f"{pattern.gate} gate {pattern.rule} the gradient", fontsize=12)
-    ax.set_xlim(-3.0, 3.0)
+    ax.set_title(f"{pattern.gate} gate\n{pattern.rule} the gradient", fontsize=10)
+    ax.set_xlim(-3.1, 3.1)
     ax.set_ylim(-1.5, 1.5)
     ax.set_aspect("equal")
     ax.axis("off")

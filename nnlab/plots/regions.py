@@ -78,6 +78,7 @@ def plot_pieces(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), *,
     if marks and len(x) > 2:
         ax.plot(x[1:-1], y[1:-1], "o", color=color, ms=4, zorder=3)
     ax.set_xlim(*xlim)
+    ax.locator_params(axis="x", nbins=4)  # at most 5 ticks: legible in a third of FIGURE_WIDTH
 
 
 def label_segments(model: Sequential, edges: np.ndarray, labels: np.ndarray,
@@ -162,6 +163,7 @@ def plot_fold(ax: Axes, net1: Sequential, net2: Sequential, interval: Interval =
     for j in linear_pieces(net2).joints:
         ax.axhline(j, color="gray", ls=":", lw=1, zorder=0)
     ax.set(xlim=(lo, hi), xlabel="$x$", ylabel="$y = f_1(x)$")
+    ax.locator_params(axis="x", nbins=4)
 
 
 class FoldedAxis(NamedTuple):
@@ -220,9 +222,10 @@ def folded_axis_layout(net1: Sequential, net2: Sequential, interval: Interval = 
         bars=np.array(bars, dtype=float).reshape(-1, 2, 2), bar_colors=colors,
         joints=p2.joints[(p2.joints > span[0]) & (p2.joints < span[1])],
         # the heading starts a little inside the frame, not on it
-        label_x=span[1] + pad, heading=(span[0] + 0.03 * (span[1] - span[0]), bottom - 0.45 * gap),
+        label_x=span[1], heading=(span[0] + 0.03 * (span[1] - span[0]), bottom - 0.45 * gap),
         yticks=ticks[(ticks >= bottom - 1e-9) & (ticks <= top + 1e-9)],
-        xlim=(span[0], span[1] + 0.45 * (span[1] - span[0])),
+        # the labels get the right 47% of the axes: at 8 points they fit in a panel 2.1 inches wide
+        xlim=(span[0], span[1] + 0.9 * (span[1] - span[0])),
         ylim=(bottom - gap * (len(folds) + 1.0), top + 0.1 * gap))
 
 
@@ -258,6 +261,7 @@ def plot_composition(ax: Axes, net1: Sequential, net2: Sequential, interval: Int
         ax.axvspan(a, b, color=SHADES[i % 2], zorder=0, lw=0)
     _segments_by_label(ax, deep, edges, labels, (lo, hi))
     ax.set(xlim=(lo, hi), xlabel="$x$", ylabel="$y' = f_2(f_1(x))$")
+    ax.locator_params(axis="x", nbins=4)
 
 
 def region_colors(labels: np.ndarray) -> np.ndarray:
@@ -279,6 +283,7 @@ def plot_regions_2d(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), y
     ax.imshow(region_colors(labels), origin="lower", extent=(*xlim, *ylim), interpolation="nearest",
               aspect="auto")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
+    ax.locator_params(nbins=4)
 
 
 def plot_function_2d(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), ylim: Interval = (-1.0, 1.0),
@@ -288,12 +293,18 @@ def plot_function_2d(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), 
     out = model.forward(np.column_stack([xx.ravel(), yy.ravel()]))[:, 0].reshape(n, n)
     ax.imshow(out, origin="lower", extent=(*xlim, *ylim), cmap=cmap, interpolation="nearest", aspect="auto")
     border = np.zeros(labels.shape, dtype=bool)
-    border[:, 1:] |= labels[:, 1:] != labels[:, :-1]
-    border[1:, :] |= labels[1:, :] != labels[:-1, :]
+    across, down = labels[:, 1:] != labels[:, :-1], labels[1:, :] != labels[:-1, :]
+    # both grid cells beside a border: a line two cells wide stays unbroken when the image is drawn
+    # with fewer pixels than the grid has cells (a third of FIGURE_WIDTH holds about 230)
+    border[:, 1:] |= across
+    border[:, :-1] |= across
+    border[1:, :] |= down
+    border[:-1, :] |= down
     overlay = np.zeros((*labels.shape, 4))
     overlay[border] = (1.0, 1.0, 1.0, 0.9)
     ax.imshow(overlay, origin="lower", extent=(*xlim, *ylim), interpolation="nearest", aspect="auto")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
+    ax.locator_params(nbins=4)
 
 
 def plot_regions_per_parameter(ax: Axes, n_in: int, widths: Sequence[int],
@@ -328,7 +339,7 @@ def plot_regions_per_parameter(ax: Axes, n_in: int, widths: Sequence[int],
         ax.plot([p], [float(r)], "o", ms=11, mfc="none", mec="black", mew=1.5)
         text = f"{r:,}" if r < 10**7 else f"{float(r):.1e}"
         if upper == r:
-            label = f"K={K}, D={D}\n{p:,} parameters\n{text} regions (the maximum)"
+            label = f"K={K}, D={D}\n{p:,} parameters\n{text} regions\n(the maximum)"
         else:
             label = f"K={K}, D={D}\n{p:,} parameters\n{text} regions reached"
             ax.plot([p, p], [float(r), float(upper)], ":", color="black", lw=1.2)

@@ -135,9 +135,11 @@ class CompositionView:
         for ax in (self.ax_fold, self.ax_axis, self.ax_comp):
             _fix_labels(ax, -0.1, -0.2)
         self.ax_axis.title.set_text("network 2 on the folded axis")
-        # fixed margins, in inches: a layout engine would cost one more rendering pass per redraw
+        # fixed margins, in inches: a layout engine would cost one more rendering pass per redraw. Wide
+        # enough that the labels stay 0.1 inch inside the figure: the notebook's static figure is cropped
+        # to its artists and padded by 0.1 inch, and stays within FIGURE_WIDTH only then
         w, h = fig.get_size_inches()
-        fig.subplots_adjust(left=0.62 / w, right=1 - 0.1 / w, bottom=0.5 / h, top=1 - 0.35 / h, wspace=0.42)
+        fig.subplots_adjust(left=0.72 / w, right=1 - 0.2 / w, bottom=0.5 / h, top=1 - 0.35 / h, wspace=0.42)
 
     def _fold_pool(self, n: int) -> None:
         """At least ``n`` arrows and labels for the folds (more only if network 1 ever had more pieces)."""
