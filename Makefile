@@ -42,10 +42,10 @@ lock: $(STAMP)  ## re-resolve requirements/lock.txt to the newest versions pypro
 	$(BIN)/python tools/sync_environment.py
 	@echo "$(LOCK) written. Next: make notebooks (installs it, re-records every output), then make test."
 
-test-min: $(STAMP)  ## the unit tests with the lowest versions pyproject.toml allows, in $(MIN_VENV) (needs PyPI)
+test-min: $(STAMP)  ## the unit tests with the lowest versions pyproject.toml allows (instructor extra included: make student), in $(MIN_VENV) (needs PyPI)
 	rm -rf $(MIN_VENV)
 	$(BIN)/uv venv --quiet --python $(BIN)/python $(MIN_VENV)
-	$(BIN)/uv pip install --quiet --python $(MIN_VENV)/bin/python --resolution lowest-direct -e '.[test]'
+	$(BIN)/uv pip install --quiet --python $(MIN_VENV)/bin/python --resolution lowest-direct -e '.[test,instructor]'
 	$(MIN_VENV)/bin/python -m pytest tests -m "not browser and not locked" -p no:cacheprovider
 
 portability: $(STAMP)  ## the notebooks under strict nbval as other CPUs run them (part of make test; NAMES=avx ... for others)

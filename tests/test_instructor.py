@@ -13,6 +13,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import ipywidgets as widgets
 import nbformat
 import numpy as np
 import pytest
@@ -221,6 +222,43 @@ def test_a_preset_draws_once_and_the_browsers_echo_draws_nothing(name):
             dashboard.controls[control].value = _echo(dashboard.controls[control].value)
         assert dashboard.n_draws == draws + 1, f"{name}: the echo of preset {preset!r} drew again"
         assert dashboard.preset_picker.value == preset, f"{name}: the echo switched the menu to (custom)"
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_custom_in_the_preset_menu_goes_back_to_the_students_own_setting(name):
+    """"(custom)" is offered in the menu, so it must do something: it brings back the last setting the student
+    made that is no preset (and with none made yet, the menu returns to the preset on screen)."""
+    dashboard = FACTORIES[name]()
+    opened = dashboard.preset_picker.value
+    draws = dashboard.n_draws
+    dashboard.preset_picker.value = "(custom)"  # nothing of the student's own yet
+    assert dashboard.preset_picker.value == opened and dashboard.n_draws == draws
+    slider = next(c for c in dashboard.controls.values() if isinstance(c, (widgets.IntSlider, widgets.FloatSlider))
+                  and not c.disabled)
+    slider.value = slider.min if slider.value != slider.min else slider.max
+    own, picture = dashboard.values, dashboard.image.value
+    assert dashboard.preset_picker.value == "(custom)"
+    dashboard.preset_picker.value = opened
+    assert dashboard.image.value != picture
+    draws = dashboard.n_draws
+    dashboard.preset_picker.value = "(custom)"
+    assert dashboard.values == own and dashboard.image.value == picture and dashboard.n_draws == draws + 1
+
+
+def test_a_control_that_does_not_apply_is_disabled_and_says_why():
+    """06: the std slider only scales a plain normal initialisation; 04: with one hidden layer there is one
+    layer to show. Both come back when they apply again."""
+    grad = nl.widgets.gradients_explorer(preset=None)
+    std = grad.controls["std"]
+    for init, applies in (("glorot_normal", False), ("he_normal", False), ("normal", True)):
+        grad.set_values(init=init)
+        assert std.disabled is not applies, init
+        assert std.tooltip is None if applies else "only for the normal initialisation" in std.tooltip
+    mnist = nl.widgets.mnist_explorer()
+    layer = mnist.controls["layer"]
+    assert mnist.values["second"] == 0 and layer.disabled and "layer-2 units" in layer.tooltip
+    mnist.set_values(second=3)
+    assert not layer.disabled and layer.tooltip is None and [v for _, v in layer.options] == [1, 2]
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))

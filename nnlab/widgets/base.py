@@ -64,6 +64,8 @@ class Dashboard:
         applies to these values, or the reason it does not; the control is then disabled, with the reason
         as its tooltip, so that no move of it ever leaves the picture unchanged.
 
+    The preset menu's "(custom)" goes back to the last setting drawn that is no preset.
+
     One move draws once: a preset or ``set_values`` holds the controls' notifications while it sets
     them, and a change that brings the values back to what is drawn (a browser's slider sends back its
     own rounding of a value, 1.0 as 1.0000000000000002) draws nothing.
@@ -80,7 +82,12 @@ class Dashboard:
         if unknown:
             raise ValueError(f"applies: unknown control(s) {unknown}; this dashboard has {sorted(self.controls)}")
         self.applies = dict(applies or {})
+        # a menu or a checkbox with a description shows no tooltip of its own: the reason goes on its label
+        self._labels = {name: self.controls[name].description for name in self.applies}
+        for name in self.applies:
+            self.controls[name].description_allow_html = True
         self.drawn: dict[str, Any] | None = None  # the values of the picture on screen
+        self.custom: dict[str, Any] | None = None  # the last values drawn that are no preset's
         self.presets = {k: dict(v) for k, v in (presets or {}).items()}
         self.figsize, self.dpi = figsize, dpi
         self.figure = Figure(figsize=figsize, dpi=dpi)
@@ -167,13 +174,20 @@ class Dashboard:
         """Disable the controls that do not apply to ``values``, with the reason as their tooltip."""
         for name, rule in self.applies.items():
             reason = rule(**values)
-            control = self.controls[name]
+            control, label = self.controls[name], html.escape(self._labels[name])
             control.disabled = reason is not None
             control.tooltip = reason
+            control.description = label if reason is None else f'<span title="{html.escape(reason)}">{label}</span>'
 
     def _on_preset(self, change: dict) -> None:
-        if not self._holding and change["new"] in self.presets:
+        if self._holding:
+            return
+        if change["new"] in self.presets:
             self.set_preset(change["new"])
+        elif self.custom is not None and not self._matches(self.custom):
+            self.set_values(**self.custom)  # "(custom)": back to the student's own last setting
+        else:  # no setting of the student's own yet: the menu goes back to the preset on screen
+            self._show_preset(next((k for k, v in self.presets.items() if self._matches(v)), "(custom)"))
 
     # --- drawing -------------------------------------------------------------------------------
     def redraw(self) -> None:
@@ -194,6 +208,8 @@ class Dashboard:
         self.message.value = ""
         self.image.value = png_bytes(self.figure)
         self.drawn = values
+        if not any(self._matches(preset) for preset in self.presets.values()):
+            self.custom = values
         self.n_draws += 1
 
     def static_figure(self) -> Figure:

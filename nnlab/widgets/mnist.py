@@ -60,6 +60,11 @@ def _layer_options(second: int) -> list[tuple[str, int]]:
     return [("first hidden layer", 1)] + ([("second hidden layer", 2)] if second else [])
 
 
+def _layer_applies(second: int, **_: object) -> str | None:
+    """The "show" menu is a choice only when there are two hidden layers."""
+    return None if second else "one hidden layer to show: set the layer-2 units above 0 for a second"
+
+
 class MnistExplorer(Dashboard):
     """The dashboard, with its data and the cache of trained networks.
 
@@ -102,13 +107,13 @@ class MnistExplorer(Dashboard):
                                       description="show"),
             "digit": widgets.IntSlider(value=start["digit"], min=0, max=len(self.y_test) - 1,
                                        description="test digit #", style={"description_width": "initial"},
-                                       layout=widgets.Layout(width="420px")),
+                                       layout=widgets.Layout(width="440px", margin="2px 2px 2px 24px")),  # off the menu
         }
         # before the dashboard's own observer: the menu of layers follows the layer-2 units first, so that
         # the one redraw of the move sees a layer the network has
         controls["second"].observe(self._offer_layers, names="value")
         super().__init__(lambda fig: MnistView(fig, self), controls, figsize=(FIGURE_WIDTH, 5.0), presets=MNIST_PRESETS,
-                         preset=preset, columns=2)
+                         preset=preset, columns=2, applies={"layer": _layer_applies})
 
     def _offer_layers(self, change: dict) -> None:
         """Offer the second hidden layer only while there is one (the redraw follows, once)."""
@@ -204,10 +209,11 @@ class MnistView:
                                      f"P(8) = {p8:.3f}, says {verdict} ({mark})")
         self._show_activations(a, layer)
 
-        prefix = "unit " if len(a) <= 8 else ""
-        titles = [f"{prefix}{k + 1}: a = {value:.2f}" for k, value in enumerate(a)]
+        # up to 6 in a row "unit 1: a = 0.00"; in two rows of up to 8, "1: a=0.00", which fits at 8 points
+        prefix, eq = ("unit ", " = ") if len(a) <= 6 else ("", "=")
+        titles = [f"{prefix}{k + 1}: a{eq}{value:.2f}" for k, value in enumerate(a)]
         if layer == len(net.dense_layers) - 1:  # the last hidden layer: say how each unit votes
-            titles = [f"{t}\nβ = {b:+.2f}" for t, b in zip(titles, mnist.output_weights(net))]
+            titles = [f"{t}\nβ{eq}{b:+.2f}" for t, b in zip(titles, mnist.output_weights(net))]
         n_cols = len(a) if len(a) <= 6 else -(-len(a) // 2)  # one row, or two
         self._show_units(mnist.unit_images(net, layer), titles, a > 0, n_cols)
 
@@ -225,7 +231,7 @@ class MnistView:
             bar.set_visible(k < n)
             bar.set_height(a[k] if k < n else 0.0)
             bar.set_facecolor(ACTIVE_COLOR if k < n and a[k] > 0 else OFF_COLOR)
-        self.ax_bars.set_xticks(np.arange(1, n + 1))
+        self.ax_bars.set_xticks(np.arange(1, n + 1) if n <= 8 else [1, *range(4, n + 1, 4)])  # room for each
         self.ax_bars.set_xlim(0.4, n + 0.6)
         top = float(a.max())
         self.ax_bars.set_ylim(0, 1.05 * top if top > 0 else 1.0)  # matplotlib's margin above the highest bar
