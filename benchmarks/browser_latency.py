@@ -92,14 +92,15 @@ def _row(row: dict) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="moves per control (default 7)")
-    parser.add_argument("notebooks", nargs="*", help="notebook file names (default: every notebook with a dashboard)")
+    parser.add_argument("notebooks", nargs="*",
+                        help="notebooks, by file name or path (default: every notebook with a dashboard)")
     args = parser.parse_args(argv)
     reason = ld.missing()
     if reason:
         print(f"cannot run: {reason}; {ld.HOW_TO_ENABLE}", file=sys.stderr)
         return 2
-    names = args.notebooks or [p.name for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-                               if ld.widget_cells(p)]
+    found = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    names = [Path(n).name for n in args.notebooks] or [p.name for p in found if ld.widget_cells(p)]
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:

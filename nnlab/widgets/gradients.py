@@ -22,15 +22,16 @@ from ..plots.gradients import log_limits, plot_grad_norms, positive
 from .base import Dashboard
 
 #: the most arithmetic (floating-point operations in matrix products) one redraw of the dashboard may
-#: spend. On one core of the 2-core test machine the probe took 60 to 100 ms at this size
-#: (benchmarks/probe_speed.py). Every preset (width 256 or less, depth 30) fits with the whole batch
-#: of 256; the largest network, 100 layers of 512, needs 33.4e9 with 256 samples, more than that
-#: machine's two cores can do in 0.25 s, and fits with 32.
-FLOP_BUDGET = 3.5e9
+#: spend: 1e9, 10 to 25 ms on one core of the 2-core test machine, so that the probe is a small part of
+#: the 200 ms a student may wait from a key press to the new picture (benchmarks/browser_latency.py;
+#: drawing the figure takes about 70 ms). The presets of width 32 or less fit with the whole batch of
+#: 256, those of width 256 (3.0e9 with 256 samples) get 64; the largest network, 100 layers of 512,
+#: needs 33.4e9 with 256 samples and gets MIN_BATCH.
+FLOP_BUDGET = 1e9
 #: the widest and the deepest network the sliders reach
 MAX_WIDTH, MAX_DEPTH = 512, 100
 #: the fewest samples the dashboard halves the batch down to
-MIN_BATCH = 32
+MIN_BATCH = 16
 
 #: named settings, each a moment of the lecture
 GRADIENTS_PRESETS: dict[str, dict] = {
@@ -214,8 +215,8 @@ def gradients_explorer(preset: str | None = "sigmoid-deep", *, seed: int = 0, ba
     batch : int
         Samples per forward and backward pass.
     flop_budget : float or None
-        The most floating-point operations one redraw may spend (default ``FLOP_BUDGET``, under
-        0.1 s on one core): a larger network is probed on the first half, quarter, ... of the batch,
+        The most floating-point operations one redraw may spend (default ``FLOP_BUDGET``, a few
+        hundredths of a second on one core): a larger network is probed on the first half, quarter, ... of the batch,
         down to ``MIN_BATCH`` samples, and the figure's title says so. ``None``: always the whole
         batch (100 layers of 512 then take over half a second per redraw).
     threads : int or None
