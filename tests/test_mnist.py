@@ -312,7 +312,7 @@ def test_explorer_caches_models_and_never_shows_a_traceback(data):
     from nnlab.widgets import mnist_explorer
     from nnlab.widgets.mnist import MNIST_PRESETS as PRESETS
 
-    explorer = mnist_explorer(data=data)
+    explorer = mnist_explorer(data=data, prefetch=False)
     assert list(explorer.models) == [(4, 0)] and explorer.image.value
     _, train_err, test_err = explorer.models[(4, 0)]
     assert train_err < 0.05 and test_err < 0.05
@@ -340,6 +340,26 @@ def test_explorer_networks_do_not_depend_on_the_order_of_visits(data):
     b = MnistExplorer(data, preset="lecture: 4 units")
     b.set_preset("one unit")
     np.testing.assert_array_equal(a.models[(1, 0)][0].weights[0], b.models[(1, 0)][0].weights[0])
+
+
+def test_explorer_trains_the_next_steps_in_the_background_and_the_same_networks(data):
+    """After a move, the settings one step away are trained by a background thread (none at creation);
+    a prefetched network is the one the setting trains on demand, weight for weight."""
+    from nnlab.widgets.mnist import MnistExplorer
+
+    explorer = MnistExplorer(data, preset="one unit")
+    assert list(explorer.models) == [(1, 0)] and not explorer._training  # creation queues nothing
+    explorer.controls["units"].value = 2
+    explorer._pool.shutdown(wait=True)  # the queued neighbours are trained
+    assert set(explorer.models) == {(1, 0), (2, 0), (3, 0), (2, 1)}
+    assert explorer.neighbours(2, 0) == [(3, 0), (1, 0), (2, 1)]
+    assert explorer.neighbours(16, 6) == [(15, 6), (16, 5)]
+    alone = MnistExplorer(data, preset="one unit", prefetch=False)
+    alone.controls["units"].value = 3
+    net, train_err, test_err = alone.models[(3, 0)]
+    np.testing.assert_array_equal(net.weights[0], explorer.models[(3, 0)][0].weights[0])
+    assert (train_err, test_err) == explorer.models[(3, 0)][1:]
+    assert set(alone.models) == {(1, 0), (3, 0)}  # without prefetching, only what was shown
 
 
 @pytest.fixture

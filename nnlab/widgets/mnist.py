@@ -5,13 +5,17 @@ to display, and a test digit. The figure shows the digit with the network's verd
 unit with its activation on that digit, and every unit's weight image (for the second layer its
 effective image, ``nnlab.mnist.unit_images``).
 
-Each network is trained the first time its setting is shown (three epochs of Adam in batches of 128:
-about a tenth of a second)
-and kept in the dashboard's ``models`` cache; its seed depends on the setting only, so a setting
-always shows the same network, whatever was visited before.
+Each network is trained the first time its setting is needed (three epochs of Adam in batches of 128:
+about a tenth of a second) and kept in the dashboard's ``models`` cache; its seed depends on the setting
+only, so a setting always shows the same network, whatever was visited before. After a student's move, a
+background thread trains the settings one step away (one unit more or less, in either layer), so that the
+next step of a slider finds its network ready and only draws.
 """
 
 from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import ipywidgets as widgets
 import numpy as np
@@ -83,10 +87,14 @@ class MnistExplorer(Dashboard):
         Adam's step: 0.02 by default, large enough for three epochs of large batches.
     seed : int
         Base seed; the network of a setting is seeded with ``(seed, units, second)``.
+    prefetch : bool
+        After each redraw that follows a move, train the settings one step away in a background
+        thread (the same networks as trained on demand: their seeds depend on the setting only).
     """
 
     def __init__(self, data: MNIST38 | None = None, *, preset: str | None = "lecture: 4 units",
-                 epochs: int = 3, batch_size: int = 128, lr: float = 0.02, seed: int = 0) -> None:
+                 epochs: int = 3, batch_size: int = 128, lr: float = 0.02, seed: int = 0,
+                 prefetch: bool = True) -> None:
         data = load_mnist38() if data is None else data
         self.X_train, self.y_train = mnist.scale_pixels(data.X_train), np.asarray(data.y_train)
         self.X_test, self.y_test = mnist.scale_pixels(data.X_test), np.asarray(data.y_test)
@@ -95,6 +103,9 @@ class MnistExplorer(Dashboard):
         self.lr = lr
         #: (units, second) -> (trained MLP, training error, test error)
         self.models: dict[tuple[int, int], tuple[MLP, float, float]] = {}
+        self._lock = threading.Lock()
+        self._training: dict[tuple[int, int], Future] = {}  # settings being trained, in either thread
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="nnlab-mnist") if prefetch else None
         start = MNIST_PRESETS["lecture: 4 units"]
         controls = {
             "units": widgets.IntSlider(value=start["units"], min=1, max=MAX_UNITS,
@@ -127,18 +138,58 @@ class MnistExplorer(Dashboard):
             self._holding = held
 
     def model(self, units: int, second: int) -> tuple[MLP, float, float]:
-        """The trained network 784-units-(second)-1, with its training and test error (cached)."""
+        """The trained network 784-units-(second)-1, with its training and test error (cached; a
+        setting that the background thread is training is waited for, not trained twice)."""
         key = (int(units), int(second))
-        if key not in self.models:
-            rng = np.random.default_rng([self.seed, *key])
-            sizes = [N_PIXELS, key[0], *([key[1]] if key[1] else []), 1]
-            net = MLP(sizes, "relu", rng=rng, init="glorot_uniform", dtype=np.float32)
-            fit(net, self.X_train, self.y_train, loss="bce", optimizer=Adam(self.lr), epochs=self.epochs,
-                batch_size=self.batch_size, rng=rng)
-            errors = [1 - accuracy(net.forward(X), y, "bce")
-                      for X, y in ((self.X_train, self.y_train), (self.X_test, self.y_test))]
-            self.models[key] = (net, *errors)
-        return self.models[key]
+        with self._lock:
+            if key in self.models:
+                return self.models[key]
+            future, mine = self._training.get(key), False
+            if future is None:
+                future, mine = self._training.setdefault(key, Future()), True
+        if mine:
+            try:
+                trained = self._train(key)
+            except BaseException as exc:
+                with self._lock:
+                    del self._training[key]
+                future.set_exception(exc)
+                raise
+            with self._lock:
+                self.models[key] = trained
+                del self._training[key]
+            future.set_result(trained)
+        return future.result()
+
+    def _train(self, key: tuple[int, int]) -> tuple[MLP, float, float]:
+        rng = np.random.default_rng([self.seed, *key])
+        sizes = [N_PIXELS, key[0], *([key[1]] if key[1] else []), 1]
+        net = MLP(sizes, "relu", rng=rng, init="glorot_uniform", dtype=np.float32)
+        fit(net, self.X_train, self.y_train, loss="bce", optimizer=Adam(self.lr), epochs=self.epochs,
+            batch_size=self.batch_size, rng=rng)
+        errors = [1 - accuracy(net.forward(X), y, "bce")
+                  for X, y in ((self.X_train, self.y_train), (self.X_test, self.y_test))]
+        return net, *errors
+
+    def neighbours(self, units: int, second: int) -> list[tuple[int, int]]:
+        """The settings one slider step away, the likeliest next moves first."""
+        steps = [(units + 1, second), (units - 1, second), (units, second + 1), (units, second - 1)]
+        return [(u, s) for u, s in steps if 1 <= u <= MAX_UNITS and 0 <= s <= MAX_SECOND]
+
+    def redraw(self) -> None:
+        first = self.view is None
+        super().redraw()
+        if self._pool is not None and not first:  # not at creation: the notebook's next cells get the cores
+            drawn = (int(self.values["units"]), int(self.values["second"]))
+            for key in self.neighbours(*drawn):
+                if key not in self.models and key not in self._training:
+                    self._pool.submit(self._prefetch, key, drawn)
+
+    def _prefetch(self, key: tuple[int, int], drawn: tuple[int, int]) -> None:
+        """Train ``key`` unless the student has moved on to a setting it is no neighbour of."""
+        now = (int(self.values["units"]), int(self.values["second"]))
+        if now == drawn or key in self.neighbours(*now):
+            self.model(*key)
 
 
 class MnistView:
@@ -261,7 +312,7 @@ class MnistView:
 
 
 def mnist_explorer(preset: str | None = "lecture: 4 units", *,
-                   data: MNIST38 | None = None) -> MnistExplorer:
+                   data: MNIST38 | None = None, prefetch: bool = True) -> MnistExplorer:
     """Explore the hidden units of small networks on MNIST 3 vs 8 (see ``MnistExplorer``).
 
     Parameters
@@ -271,5 +322,7 @@ def mnist_explorer(preset: str | None = "lecture: 4 units", *,
         ``"16 units"``, ``"two layers (4, 3): layer 1"``, ``"two layers (4, 3): layer 2"``.
     data : MNIST38, optional
         The data, if already loaded.
+    prefetch : bool
+        Train the settings one step away in the background (see ``MnistExplorer``).
     """
-    return MnistExplorer(data, preset=preset)
+    return MnistExplorer(data, preset=preset, prefetch=prefetch)
