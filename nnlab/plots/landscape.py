@@ -50,8 +50,8 @@ def plot_loss_along_line(ax: Axes, alphas: np.ndarray, losses: np.ndarray, *, ch
     if chord:
         ax.plot([0, 1], ends, color="gray", ls="--", lw=1.5, label="chord (a convex loss stays below it)")
     ax.scatter([0, 1], ends, color="black", zorder=3)
-    for x, value, text in zip([0, 1], ends, labels):
-        ax.annotate(text, (x, value), textcoords="offset points", xytext=(-12, 6), ha="center", fontsize=12)
+    for x, value, text in zip([0, 1], ends, labels):  # below the point: the curve rises on both sides of a minimum
+        ax.annotate(text, (x, value), textcoords="offset points", xytext=(0, -6), ha="center", va="top", fontsize=11)
     if mark is not None:
         value = float(np.interp(mark, alphas, losses))
         ax.scatter([mark], [value], s=80, color="C3", zorder=4, label=f"α = {mark:.2f}: L = {value:.3f}")
@@ -60,6 +60,7 @@ def plot_loss_along_line(ax: Axes, alphas: np.ndarray, losses: np.ndarray, *, ch
             ax.scatter([mark], [on_chord], s=40, color="gray", zorder=4)
             ax.vlines(mark, min(value, on_chord), max(value, on_chord), color="C3", lw=1, ls=":")
     ax.set(xlabel="α   (α θ + (1 − α) θ′)", ylabel="loss")
+    ax.set_ylim(*_with_margin(losses.min(), losses.max(), below=LABEL_ROOM))
     ax.legend(loc="upper center", fontsize=8)
 
 
@@ -83,8 +84,8 @@ class LossAlongLine:
         self.curve, = ax.plot([], [], color="C0", lw=2, label="loss along the line")
         self.chord, = ax.plot([], [], color="gray", ls="--", lw=1.5, label="chord (a convex loss stays below it)")
         self.ends = ax.scatter(np.zeros(2), np.zeros(2), color="black", zorder=3)
-        self.end_labels = [ax.annotate(text, (x, 0.0), textcoords="offset points", xytext=(-12, 6), ha="center",
-                                       fontsize=12) for x, text in zip([0, 1], labels)]
+        self.end_labels = [ax.annotate(text, (x, 0.0), textcoords="offset points", xytext=(0, -6), ha="center",
+                                       va="top", fontsize=11) for x, text in zip([0, 1], labels)]
         self.mark = ax.scatter(np.zeros(0), np.zeros(0), s=80, color="C3", zorder=4, label="α")
         self.on_chord = ax.scatter(np.zeros(0), np.zeros(0), s=40, color="gray", zorder=4)
         self.gap = ax.add_collection(LineCollection([], colors="C3", linewidths=1, linestyles=":"), autolim=False)
@@ -112,13 +113,18 @@ class LossAlongLine:
             self.on_chord.set_offsets(np.zeros((0, 2)))
             self.gap.set_segments([])
         self.ax.set_xlim(*_with_margin(alphas.min(), alphas.max()))
-        self.ax.set_ylim(*(self.ylim or _with_margin(losses.min(), losses.max())))
+        self.ax.set_ylim(*(self.ylim or _with_margin(losses.min(), losses.max(), below=LABEL_ROOM)))
 
 
-def _with_margin(lo: float, hi: float, margin: float = 0.05) -> tuple[float, float]:
-    """``(lo, hi)`` widened by ``margin`` of its width on each side, as matplotlib's autoscaling does."""
-    pad = margin * (hi - lo) if hi > lo else 0.5
-    return float(lo - pad), float(hi + pad)
+#: the margin under the lowest loss, as a fraction of the losses' range: room for the names of the ends
+LABEL_ROOM = 0.15
+
+
+def _with_margin(lo: float, hi: float, margin: float = 0.05, below: float | None = None) -> tuple[float, float]:
+    """``(lo, hi)`` widened by ``margin`` of its width on each side, as matplotlib's autoscaling does
+    (by ``below`` under ``lo``, if given)."""
+    width = hi - lo if hi > lo else 10.0
+    return float(lo - (margin if below is None else below) * width), float(hi + margin * width)
 
 
 def plot_plane(ax: Axes, a: np.ndarray, b: np.ndarray, Z: np.ndarray, *, levels: int | Sequence[float] = 20,

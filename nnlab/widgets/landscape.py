@@ -103,7 +103,7 @@ class NonconvexityView:
     def __init__(self, fig: Figure) -> None:
         self.fig = fig
         self.ax_line, self.ax_net, self.ax_valley = fig.subplots(1, 3)
-        self.line = LossAlongLine(self.ax_line, labels=("θ′", "θ"), ylim=(-0.15, 2.0))
+        self.line = LossAlongLine(self.ax_line, labels=("θ′", "θ"), ylim=(-0.32, 2.0))
         self.line_title = self.ax_line.set_title("", fontsize=9, y=1.0)
 
         X, y = two_point_data()
