@@ -15,6 +15,8 @@ from ..optim import History
 
 #: the colours of the three sets, and of the fit
 TRAIN_COLOR, VAL_COLOR, TEST_COLOR, FIT_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"
+#: the colours of the fits drawn side by side (none of the sets' colours)
+FIT_COLORS = ("#9467bd", "#d62728", "#8c564b", "#e377c2")
 #: where the fit is drawn
 X_GRID = np.linspace(-1.0, 1.0, 201)[:, None]
 
@@ -32,8 +34,8 @@ def plot_split(ax: Axes, split: Split, *, truth: bool = True) -> None:
 def plot_fits(ax: Axes, split: Split, models: Mapping[str, Sequential]) -> None:
     """``plot_split`` and the curve of every model, labelled by its key."""
     plot_split(ax, split)
-    for label, model in models.items():
-        ax.plot(X_GRID[:, 0], model.forward(X_GRID)[:, 0], lw=1.8, label=label)
+    for (label, model), color in zip(models.items(), FIT_COLORS * len(models)):
+        ax.plot(X_GRID[:, 0], model.forward(X_GRID)[:, 0], lw=1.8, color=color, label=label)
 
 
 def plot_curves(ax: Axes, history: History, *, title: str | None = None, legend: bool = True) -> None:
@@ -67,7 +69,7 @@ def plot_sweep(ax: Axes, sweep: Sweep, *, sets: tuple[str, ...] = ("train", "val
         values = getattr(sweep, name)
         ax.plot(x, values.mean(axis=1), "o-", color=colors[name], lw=1.5, ms=4,
                 label=f"{names[name]}{'' if label is None else ' ' + label}")
-        ax.fill_between(x, values.min(axis=1), values.max(axis=1), color=colors[name], alpha=0.15, lw=0)
+        ax.fill_between(x, values.min(axis=1), values.max(axis=1), color=colors[name], alpha=0.1, lw=0)
     if log:
         ax.set_xticks(x, [f"{v:g}" for v in sweep.values])
     ax.set(xlabel=sweep.name, ylabel=f"MSE (mean, band: {len(sweep.seeds)} seeds)")
