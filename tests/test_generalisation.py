@@ -44,7 +44,7 @@ def test_noisy_sine_has_the_noise_it_says():
 
 def test_the_split_is_scikit_learns_and_the_test_set_is_fresh(split):
     X, y = G.noisy_sine(48, noise=0.3, rng=np.random.default_rng(0))
-    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=32, random_state=0)
+    X_train, _, _, y_val = train_test_split(X, y, test_size=32, random_state=0)
     np.testing.assert_array_equal(split.X_train, X_train)
     np.testing.assert_array_equal(split.y_val, y_val)
     assert len(split.y_train) == 16 and len(split.y_val) == 32 and len(split.y_test) == 1000

@@ -80,5 +80,5 @@ def plot_weight_histogram(ax: Axes, weights: Mapping[str, np.ndarray], *, lim: f
     edges = np.linspace(-lim, lim, bins + 1)
     for label, w in weights.items():
         ax.hist(np.clip(w, -lim, lim), bins=edges, histtype="step", lw=1.6, label=label)
-    ax.set(yscale="log", xlabel="weight", ylabel="number of weights")
+    ax.set(yscale="log", xlabel=f"weight (beyond ±{lim:g} counted at the edge)", ylabel="number of weights")
     ax.legend(fontsize=8, loc="upper right")
