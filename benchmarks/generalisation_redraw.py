@@ -20,8 +20,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
-
-import numpy as np
+from functools import partial
 
 from nnlab.generalisation import EPOCHS, LR, make_split, train
 from nnlab.widgets.generalisation import GENERALISATION_PRESETS, generalisation_explorer
@@ -62,9 +61,9 @@ def sklearn_train(split, width: int) -> None:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPRegressor
 
-    model = MLPRegressor(hidden_layer_sizes=(width, width), activation="tanh", solver="adam", learning_rate_init=LR, alpha=0.0,
-                         batch_size=len(split.y_train), max_iter=EPOCHS, tol=0.0, n_iter_no_change=EPOCHS + 1,
-                         shuffle=False, random_state=0)
+    model = MLPRegressor(hidden_layer_sizes=(width, width), activation="tanh", solver="adam", learning_rate_init=LR,
+                         alpha=0.0, batch_size=len(split.y_train), max_iter=EPOCHS, tol=0.0,
+                         n_iter_no_change=EPOCHS + 1, shuffle=False, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(split.X_train, split.y_train)
@@ -98,9 +97,10 @@ def main() -> None:
         split = make_split(values["n_train"], noise=values["noise"])
         kwargs = dict(width=values["width"], lam=float(values["lam"]), p=values["p"],
                       patience=50 if values["early_stop"] else None)
-        ours = best_of(lambda: train(split, **kwargs), args.repeat)
-        theirs = best_of(lambda: torch_train(torch, split, values["width"]), args.repeat) if torch else float("nan")
-        sk = best_of(lambda: sklearn_train(split, values["width"]), args.repeat)
+        width = values["width"]
+        ours = best_of(partial(train, split, **kwargs), args.repeat)
+        theirs = best_of(partial(torch_train, torch, split, width), args.repeat) if torch else float("nan")
+        sk = best_of(partial(sklearn_train, split, width), args.repeat)
         print(f"{name:36} {whole * 1e3:8.1f} {ours * 1e3:12.1f} {theirs * 1e3:9.1f} {sk * 1e3:9.1f} "
               f"{theirs / ours:13.2f}x")
     print("redraw: train + update the figure + PNG, as a slider move does (the mean of two moves); nnlab/PyTorch > 1: "
