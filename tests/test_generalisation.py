@@ -266,3 +266,19 @@ def test_the_figures_for_the_notebook(split, full):
     assert [t.get_text() for t in ax3.get_xticklabels()] == ["0", "0.001"]
     pg.plot_weight_histogram(ax4, {"end": G.weights_of(full.model)})
     assert ax4.get_yscale() == "log"
+
+
+def test_the_digits_case_the_notebook_states():
+    """200 MNIST digits: every training digit right, the validation loss turning up after epoch 35, and early
+    stopping and weight decay lowering the test loss (0.15 to 0.12) while the test errors stay about 76-80."""
+    plain, stopped = G.train_digits(200), G.train_digits(200, patience=10)
+    assert plain.train_accuracy == 1.0 and plain.history.best_epoch + 1 == 35
+    assert plain.history.val_loss[-1] > min(plain.history.val_loss) + 0.015
+    assert stopped.history.stopped_early and stopped.history.epochs == 45
+    assert stopped.test_loss < plain.test_loss - 0.02
+    assert abs(stopped.test_errors - plain.test_errors) <= 5 and 70 <= plain.test_errors <= 85
+    assert plain.n_test == 1984 and "76 of 1,984 test digits wrong" in repr(plain)
+    with pytest.raises(ValueError, match="n_train, n_val"):
+        G.train_digits(900, n_val=200)
+    with pytest.raises(ValueError, match="lam"):
+        G.train_digits(lam=-1.0)
