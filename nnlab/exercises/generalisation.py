@@ -112,9 +112,10 @@ def check_best_lambda(answer: object, sweep: Sweep) -> Verdict:
         else:
             what = "too strong: the penalty pulls the fit away from the data"
         options[value] = f"lambda = {value:g}: mean validation loss {val[k]:.2f}; {what}."
-    k = sweep.values.index(best)
+    k, j = sweep.values.index(best), sweep.values.index(sweep.best("test"))
+    own = "" if j == k else f" (its own lowest, by {test[k] - test[j]:.3f}, is at lambda = {sweep.values[j]:g})"
     why = (f"The validation loss over {len(sweep.seeds)} seeds is lowest at lambda = {best:g} ({val[k]:.2f}; "
            f"{val[0]:.2f} with no penalty, {val[-1]:.2f} at {hi:g}): the U-curve. The test loss, on 1,000 fresh "
-           f"points, agrees: {test[k]:.2f} there, against {test[0]:.2f} and {test[-1]:.2f} at the ends.")
+           f"points, is {test[k]:.2f} there{own}, against {test[0]:.2f} and {test[-1]:.2f} at the ends.")
     return check_choice(answer, best, exercise="Exercise 4 (the lambda validation picks)", name="best_lam",
                         why=why, options=options)
