@@ -1,0 +1,284 @@
+"""Notebook 07 (fitting is not learning): the data and its split against scikit-learn's own split, the training
+runs against nnlab's pieces (a run of k epochs is the first k epochs of a longer one; Adam's coupled weight decay
+takes the steps of the penalty added to the loss; early stopping keeps the best epoch), the numbers the
+notebook's text states, the exercise checks, and the dashboard."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import train_test_split
+
+import nnlab as nl
+from nnlab import generalisation as G
+from nnlab.exercises import NOT_WRITTEN, RIGHT, WRONG
+from nnlab.exercises import generalisation as ex
+from nnlab.layers import Dropout
+
+
+@pytest.fixture(scope="module")
+def split():
+    return G.make_split(16, noise=0.3, seed=0)
+
+
+@pytest.fixture(scope="module")
+def full(split):
+    return G.train(split, width=32)
+
+
+# --- the count and the data ---------------------------------------------------------------------------
+def test_the_lectures_count_is_the_weights_without_biases():
+    assert G.weight_count(G.LECTURE_SIZES) == 784 * 512 + 512 * 512 + 512 * 10 == 668_672
+    net = nl.MLP(list(G.LECTURE_SIZES), "relu", rng=np.random.default_rng(0))
+    assert G.weight_count(G.LECTURE_SIZES, biases=True) == net.n_params == 669_706
+    assert sum(W.size for W in net.weights) == 668_672
+    with pytest.raises(ValueError, match="sizes"):
+        G.weight_count([784])
+
+
+def test_noisy_sine_has_the_noise_it_says():
+    X, y = G.noisy_sine(20_000, noise=0.3, rng=np.random.default_rng(0))
+    assert X.shape == (20_000, 1) and X.min() >= -1 and X.max() <= 1
+    assert np.std(y - np.sin(np.pi * X[:, 0])) == pytest.approx(0.3, rel=0.02)
+    with pytest.raises(ValueError, match="noise"):
+        G.noisy_sine(5, noise=-0.1, rng=np.random.default_rng(0))
+
+
+def test_the_split_is_scikit_learns_and_the_test_set_is_fresh(split):
+    X, y = G.noisy_sine(48, noise=0.3, rng=np.random.default_rng(0))
+    X_train, _, _, y_val = train_test_split(X, y, test_size=32, random_state=0)
+    np.testing.assert_array_equal(split.X_train, X_train)
+    np.testing.assert_array_equal(split.y_val, y_val)
+    assert len(split.y_train) == 16 and len(split.y_val) == 32 and len(split.y_test) == 1000
+    assert not set(split.X_train[:, 0]) & set(split.X_val[:, 0])
+    assert not set(split.X_test[:, 0]) & set(X[:, 0])
+    assert repr(split) == "Split(train 16, validation 32, test 1000 points)"
+    other = G.make_split(16, seed=1)
+    assert not np.array_equal(other.X_train, split.X_train)
+    for kwargs, name in [(dict(n_train=0), "n_train"), (dict(seed=-1), "seed"), (dict(noise=-1.0), "noise"),
+                         (dict(n_val=0), "n_val")]:
+        with pytest.raises(ValueError, match=name):
+            G.make_split(**kwargs)
+
+
+def test_the_network_and_its_dropout_layers():
+    net = G.regression_net(32, rng=np.random.default_rng(0))
+    assert net.n_params == 2 * 32 + 32 * 32 + 32 + 32 + 1 == 1153
+    with_dropout = G.regression_net(8, p=0.2, rng=np.random.default_rng(0))
+    assert [type(layer).__name__ for layer in with_dropout] == ["Dense", "Activation", "Dropout", "Dense",
+                                                                "Activation", "Dropout", "Dense"]
+    with pytest.raises(ValueError, match="p: expected a dropout probability"):
+        G.regression_net(8, p=1.0, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="width"):
+        G.regression_net(0, rng=np.random.default_rng(0))
+
+
+# --- training -----------------------------------------------------------------------------------------
+def test_k_epochs_are_the_first_k_epochs_of_a_longer_run(split, full):
+    short = G.train(split, width=32, epochs=79)
+    assert short.history.loss == full.history.loss[:79]
+    long_again = G.train(split, width=32)
+    np.testing.assert_array_equal(G.weights_of(long_again.model), G.weights_of(full.model))
+
+
+def test_coupled_weight_decay_is_the_penalty_added_to_the_loss(split):
+    coupled = G.train(split, lam=1e-3, epochs=100)
+    added = G.train_penalised(split, lam=1e-3, norm="l2", epochs=100)
+    np.testing.assert_array_equal(G.weights_of(coupled.model), G.weights_of(added.model))
+    # and it is not the decoupled (AdamW) decay
+    rng = np.random.default_rng(0)
+    model = G.regression_net(32, rng=rng)
+    nl.fit(model, split.X_train, split.y_train, loss="mse", optimizer=nl.Adam(G.LR, weight_decay=2e-3, decoupled=True),
+           epochs=100, batch_size=None, rng=rng)
+    assert not np.allclose(G.weights_of(model), G.weights_of(coupled.model))
+
+
+def test_train_penalised_descends_the_penalised_loss_it_records(split):
+    r = G.train_penalised(split, lam=3e-3, norm="l1", epochs=50)
+    model = G.regression_net(32, rng=np.random.default_rng(0))
+    value = nl.mse(model.forward(split.X_train), split.y_train[:, None])[0]
+    assert r.history.loss[0] == pytest.approx(value + nl.losses.weight_penalty(model, 3e-3, "l1")[0], rel=1e-12)
+    assert r.history.loss[-1] < r.history.loss[0] / 2
+    with pytest.raises(ValueError, match="norm"):
+        G.train_penalised(split, lam=1e-3, norm="l3")
+    with pytest.raises(ValueError, match="lam"):
+        G.train_penalised(split, lam=-1.0)
+    with pytest.raises(TypeError, match="split"):
+        G.train_penalised((1, 2), lam=1e-3)
+
+
+def test_the_overfitting_the_notebook_shows(split, full):
+    """Section 2: the wide network fits the noise (training MSE far below the noise's 0.09) and does worse on
+    fresh points than at its validation minimum, the epoch early stopping keeps."""
+    assert full.train < 0.01 < 0.09 and full.test > 0.4
+    assert full.best_epoch == 79
+    best = G.train(split, width=32, epochs=79)
+    assert best.test < 0.13 and best.val == pytest.approx(min(full.history.val_loss), rel=1e-12)
+    stopped = G.train(split, width=32, patience=50)
+    assert stopped.history.stopped_early and stopped.history.epochs == 79 + 50
+    assert stopped.val == pytest.approx(best.val, rel=1e-12)         # the best epoch's weights restored
+    np.testing.assert_allclose(G.weights_of(stopped.model), G.weights_of(best.model), rtol=0, atol=0)
+
+
+def test_l1_makes_most_weights_small_but_none_zero(split, full):
+    l1 = G.train_penalised(split, lam=3e-3, norm="l1")
+    l2 = G.train_penalised(split, lam=1e-3, norm="l2")
+    shares = [G.small_weight_share(r.model, 0.01) for r in (full, l2, l1)]
+    assert shares[0] < 0.05 < shares[1] < 0.3 < 0.9 < shares[2]
+    assert not np.any(G.weights_of(l1.model) == 0)
+    with pytest.raises(ValueError, match="tol"):
+        G.small_weight_share(l1.model, 0)
+
+
+def test_a_sweep_is_train_over_values_and_seeds():
+    sw = G.sweep("lam", [0, 1e-2], seeds=[0, 1], epochs=30)
+    assert sw.train.shape == sw.val.shape == sw.test.shape == (2, 2)
+    r = G.train(G.make_split(seed=1), lam=1e-2, epochs=30, seed=1)
+    assert (sw.train[1, 1], sw.val[1, 1], sw.test[1, 1], sw.best_epoch[1, 1]) == (r.train, r.val, r.test,
+                                                                                   r.best_epoch)
+    assert sw.best("val") == sw.values[int(np.argmin(sw.val.mean(axis=1)))]
+    assert sw.table().splitlines()[0].split()[0] == "lam" and len(sw.table().splitlines()) == 3
+    with pytest.raises(ValueError, match="name"):
+        G.sweep("depth", [1])
+    with pytest.raises(ValueError, match="on"):
+        sw.best("fresh")
+    with pytest.raises(ValueError, match="lam"):
+        G.train(G.make_split(), lam=-1e-3)
+
+
+def test_dropout_in_training_runs_and_is_off_in_evaluation(split):
+    r = G.train(split, width=8, p=0.5, epochs=20)
+    drops = [layer for layer in r.model if isinstance(layer, Dropout)]
+    assert len(drops) == 2 and all(layer.training for layer in drops)
+    a, b = (r.model.forward(split.X_test[:5]) for _ in range(2))
+    assert not np.array_equal(a, b)                                     # training mode: new masks
+    assert r.test == nl.evaluate(r.model, split.X_test, split.y_test, "mse")[0]  # evaluate: no dropout, repeatable
+
+
+# --- the exercises ------------------------------------------------------------------------------------
+def test_exercise_1_the_count():
+    assert ex.check_lecture_count(784 * 512 + 512 * 512 + 512 * 10).status == RIGHT
+    wrong = ex.check_lecture_count(669_706)
+    assert wrong.status == WRONG and "counts the biases" in repr(wrong)
+    assert "second hidden layer" in repr(ex.check_lecture_count(784 * 512 + 512 * 10))
+    assert ex.check_lecture_count(None).status == NOT_WRITTEN
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (lambda W, lam: 2 * lam * W, RIGHT, "right result"),
+    (lambda W, lam: lam * W, WRONG, "the factor 2 stays"),
+    (lambda W, lam: lam * np.sign(W), WRONG, "L1"),
+    (lambda W, lam: 2 * W, WRONG, "lam is missing"),
+    (lambda W, lam: -2 * lam * W, WRONG, "sign"),
+])
+def test_exercise_2_the_penalty_gradient(answer, status, message):
+    verdict = ex.check_penalty_grad(answer)
+    assert verdict.status == status and message in repr(verdict)
+
+
+def test_exercise_2_reference_is_the_finite_difference_gradient():
+    W = np.random.default_rng(0).standard_normal((3, 2))
+    Wn = W.copy()
+    numeric = nl.numerical_gradient(lambda: 0.7 * float(np.sum(Wn ** 2)), Wn)
+    assert nl.rel_error(ex.reference_penalty_grad(W, 0.7), numeric) < 1e-8
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    (lambda d, k, p: d * k / (1 - p), RIGHT, "right result"),
+    (lambda d, k, p: d * k, WRONG, "the scaling is missing"),
+    (lambda d, k, p: d * k * (1 - p), WRONG, "test-time factor"),
+    (lambda d, k, p: d, WRONG, "no gradient"),
+    (lambda d, k, p: d * ~k / (1 - p), WRONG, "inverted"),
+])
+def test_exercise_3_dropouts_backward(answer, status, message):
+    verdict = ex.check_dropout_backward(answer)
+    assert verdict.status == status and message in repr(verdict)
+
+
+def test_exercise_3_reference_is_nnlabs_dropout_layer():
+    rng = np.random.default_rng(2)
+    layer = Dropout(0.3, rng=rng)
+    X, dout = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+    layer.forward(X)
+    keep = layer.mask != 0
+    np.testing.assert_array_equal(ex.reference_dropout_backward(dout, keep, 0.3), layer.backward(dout))
+    np.testing.assert_allclose(layer.backward(dout), dout * keep / 0.7, rtol=1e-15)
+
+
+def test_exercise_4_the_lambda_validation_picks():
+    values = [0, 1e-4, 1e-3, 1e-2, 3e-2]
+    val = np.array([[0.25], [0.19], [0.13], [0.15], [0.21]])
+    sw = G.Sweep("lam", values, [0], val / 5, val, val + 0.02, np.zeros((5, 1), int))
+    assert ex.check_best_lambda(1e-3, sw).status == RIGHT
+    low, high = ex.check_best_lambda(1e-4, sw), ex.check_best_lambda(1e-2, sw)
+    assert "too weak" in repr(low) and "too strong" in repr(high)
+    assert "fits the noise" in repr(ex.check_best_lambda(0, sw))
+    assert ex.check_best_lambda(5e-3, sw).status == WRONG
+    assert ex.check_best_lambda(None, sw).status == NOT_WRITTEN
+    with pytest.raises(TypeError, match="sweep"):
+        ex.check_best_lambda(1e-3, G.Sweep("p", values, [0], val, val, val, val))
+
+
+# --- the dashboard --------------------------------------------------------------------------------------
+def test_the_dashboard_trains_the_setting_it_shows():
+    from nnlab.widgets.generalisation import PATIENCE, generalisation_explorer
+
+    dash = generalisation_explorer(preset="early stop")
+    view = dash.view
+    r = G.train(G.make_split(16, noise=0.3), width=32, patience=PATIENCE)
+    np.testing.assert_array_equal(view.fit_line.get_ydata(), r.model.forward(nl.plots.generalisation.X_GRID)[:, 0])
+    assert f"test MSE {r.test:.2f}" in view.fit_title.get_text()
+    assert view.stop_line.get_visible() and f"stopped at {r.history.epochs}" in view.loss_title.get_text()
+    dash.set_values(n_train=64, lam="1e-3")
+    assert len(view.train_points.get_offsets()) == 64 and "λ = 1e-3" in view.fit_title.get_text()
+
+
+@pytest.mark.parametrize("via, to", [("early stop", "overfit"), ("dropout", "weight decay"), ("overfit", "early stop")])
+def test_updating_in_place_draws_what_a_new_dashboard_draws(via, to):
+    from nnlab.widgets.generalisation import generalisation_explorer
+
+    moved = generalisation_explorer(preset=via)
+    moved.set_values(width=2, noise=0.0, n_train=8)
+    moved.set_preset(to)
+    assert moved.image.value == generalisation_explorer(preset=to).image.value
+
+
+def test_static_figure_and_bad_preset():
+    from nnlab.widgets.generalisation import generalisation_explorer
+
+    fig = generalisation_explorer(preset="dropout").static_figure()
+    assert len(fig.axes) == 2 and "p = 0.2" in fig.axes[0].get_title()
+    with pytest.raises(ValueError, match="preset: expected one of"):
+        generalisation_explorer(preset="nope")
+
+
+def test_the_figures_for_the_notebook(split, full):
+    from matplotlib.figure import Figure
+
+    from nnlab.plots import generalisation as pg
+
+    fig = Figure()
+    ax1, ax2, ax3, ax4 = fig.subplots(1, 4)
+    pg.plot_fits(ax1, split, {"end": full.model})
+    assert len(ax1.lines) == 2 and len(ax1.collections) == 2
+    pg.plot_curves(ax2, full.history)
+    assert ax2.get_yscale() == "log" and len(ax2.lines[0].get_xdata()) == 600
+    sw = G.Sweep("lam", [0, 1e-3], [0, 1], np.ones((2, 2)), np.ones((2, 2)), np.ones((2, 2)), np.ones((2, 2), int))
+    pg.plot_sweep(ax3, sw, log=True)
+    assert [t.get_text() for t in ax3.get_xticklabels()] == ["0", "0.001"]
+    pg.plot_weight_histogram(ax4, {"end": G.weights_of(full.model)})
+    assert ax4.get_yscale() == "log"
+
+
+def test_the_digits_case_the_notebook_states():
+    """200 MNIST digits: every training digit right, the validation loss turning up after epoch 35, and early
+    stopping and weight decay lowering the test loss (0.15 to 0.12) while the test errors stay about 76-80."""
+    plain, stopped = G.train_digits(200), G.train_digits(200, patience=10)
+    assert plain.train_accuracy == 1.0 and plain.history.best_epoch + 1 == 35
+    assert plain.history.val_loss[-1] > min(plain.history.val_loss) + 0.015
+    assert stopped.history.stopped_early and stopped.history.epochs == 45
+    assert stopped.test_loss < plain.test_loss - 0.02
+    assert abs(stopped.test_errors - plain.test_errors) <= 5 and 70 <= plain.test_errors <= 85
+    assert plain.n_test == 1984 and "76 of 1,984 test digits wrong" in repr(plain)
+    with pytest.raises(ValueError, match="n_train, n_val"):
+        G.train_digits(900, n_val=200)
+    with pytest.raises(ValueError, match="lam"):
+        G.train_digits(lam=-1.0)
