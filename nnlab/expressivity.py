@@ -24,6 +24,7 @@ repeats them. The pictures are in ``nnlab.plots.expressivity``, the dashboard in
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -375,3 +376,16 @@ def trained_errors(target: str, units: Sequence[int], seeds: Sequence[int], *,
     """The max error of ``train_shallow(target, M, seed)`` for every M and seed: shape (len(units), len(seeds))."""
     return np.array([[approximation_error(train_shallow(target, M, s, steps=steps), target).max for s in seeds]
                      for M in units])
+
+
+def prediction_time(predict: Callable[[np.ndarray], object], X: np.ndarray, repeats: int = 5) -> float:
+    """The fastest of ``repeats`` calls of ``predict(X)``, in milliseconds (a wall-clock time: it differs
+    from machine to machine and from run to run, so a notebook prints it where the tests do not compare it)."""
+    if not callable(predict):
+        raise TypeError(f"predict: expected a function of X, got {type(predict).__name__}")
+    times = []
+    for _ in range(check_positive_int(repeats, "repeats")):
+        start = time.perf_counter()
+        predict(X)
+        times.append(time.perf_counter() - start)
+    return 1000 * min(times)

@@ -136,6 +136,8 @@ IDENTITY_MISTAKES = [
      lambda Z, width: np.maximum(Z, 0.0)),
     ("only -relu(-z) comes through: a positive z is lost",
      lambda Z, width: np.minimum(Z, 0.0)),
+    ("W_in = [I, I]: both units see z and their difference cancels; the second unit must see -z",
+     lambda Z, width: np.zeros_like(Z)),
 ]
 
 
@@ -148,7 +150,7 @@ def check_identity_weights(student: object) -> Verdict:
         return Verdict(exercise, WRONG, [f"`identity_weights` is a {type(student).__name__}, not a function."])
     rng = np.random.default_rng(8)
     for width in (1, 3, 4):
-        Z = rng.standard_normal((5, width))
+        Z = np.vstack([np.full(width, 1.5), np.full(width, -0.7), rng.standard_normal((4, width))])  # both signs
         try:
             got = _passed_through(student(width), width, Z)
         except NotImplementedError:

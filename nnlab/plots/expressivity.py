@@ -10,12 +10,21 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
+from matplotlib.ticker import NullFormatter
 
 from .._validate import check_vector
+from ..layers import MLP, Sequential, hidden_activations
 
 #: the two colours a network's linear pieces alternate between, so that every piece is visible
 PIECE_COLORS = ("#d62728", "#1f77b4")
 TARGET_COLOR = "0.55"
+
+
+def units_axis(ax: Axes, ticks: Sequence[int] = (1, 2, 4, 8, 16, 32, 64)) -> None:
+    """A log x-axis of numbers of units, labelled at ``ticks`` with plain numbers (no minor labels)."""
+    ax.set_xscale("log")
+    ax.set_xticks(list(ticks), [str(t) for t in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def _segments(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -84,6 +93,17 @@ class ErrorPanel:
         self.title.set_text(title)
 
 
+def plot_hidden_units(ax: Axes, model: Sequential, x: np.ndarray) -> None:
+    """What each hidden unit of a one-hidden-layer, one-output network adds to its output: ``v_j a(w_j x + b_j)``,
+    dashed, one colour per unit (the output is their sum plus the output bias)."""
+    if not isinstance(model, MLP) or len(model.sizes) != 3 or model.sizes[0] != 1 or model.sizes[2] != 1:
+        raise ValueError(f"model: expected a 1-M-1 network, got {model!r}")
+    x = check_vector(x, "x")
+    H = hidden_activations(model, x[:, None])
+    for j, contribution in enumerate((H * model.weights[1][:, 0]).T):
+        ax.plot(x, contribution, "--", lw=1, color=f"C{j + 2}", label=f"unit {j + 1}")
+
+
 def plot_error_vs_units(ax: Axes, units: Sequence[int], errors: Mapping[str, np.ndarray], *,
                         trained: np.ndarray | None = None, trained_units: Sequence[int] | None = None,
                         reference: float | None = -2.0) -> None:
@@ -116,7 +136,8 @@ def plot_error_vs_units(ax: Axes, units: Sequence[int], errors: Mapping[str, np.
         for j in range(T.shape[1]):
             ax.scatter(Mt * (1 + 0.06 * (j - (T.shape[1] - 1) / 2)), T[:, j], s=22, color="C3", alpha=0.8,
                        zorder=3, label="trained (one dot per seed)" if j == 0 else None)
-    ax.set(xscale="log", yscale="log", xlabel="hidden units M", ylabel="error")
+    ax.set(yscale="log", xlabel="hidden units M", ylabel="error")
+    units_axis(ax, [int(m) for m in M])
 
 
 def plot_pieces_vs_units(ax: Axes, depths: Sequence[int], units: Sequence[int]) -> None:
@@ -127,5 +148,7 @@ def plot_pieces_vs_units(ax: Axes, depths: Sequence[int], units: Sequence[int]) 
     ax.plot(M, M + 1, "-", color="C0", lw=2, label="one hidden layer: at most M + 1 pieces")
     ax.plot(2 * K, 2.0**K, "o-", color="C3", lw=2, label="sawtooth, K layers of 2: 2^K pieces")
     for k in K:
-        ax.annotate(f"K={k:g}", (2 * k, 2.0**k), textcoords="offset points", xytext=(4, -10), fontsize=8)
-    ax.set(xscale="log", yscale="log", xlabel="hidden units (all layers)", ylabel="linear pieces on [0, 1]")
+        ax.annotate(f"K={k:g}", (2 * k, 2.0**k), textcoords="offset points", xytext=(-26, 2), fontsize=8)
+    ax.set(yscale="log", xlabel="hidden units (all layers)", ylabel="linear pieces on [0, 1]",
+           ylim=(1, 2 * max(M.max() + 1, 2.0 ** K.max())))
+    units_axis(ax, [t for t in (1, 2, 4, 8, 16, 32, 64, 128) if t <= M.max()])

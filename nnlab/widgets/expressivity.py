@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from .. import expressivity as ex
 from ..plots.base import FIGURE_WIDTH
-from ..plots.expressivity import ErrorPanel, FitPanel
+from ..plots.expressivity import ErrorPanel, FitPanel, units_axis
 from ..regions import count_linear_regions
 from .base import Dashboard
 
@@ -106,8 +106,8 @@ class ExpressivityView:
                                    label="hand-built: mean error")
         self.slope, = ax.plot(M, 1.0 / M**2, ":", color="black", lw=1, label="slope −2 (M⁻²)")
         self.here = ax.scatter([1], [1], s=70, color="C3", zorder=4, label="this network: max error")
-        ax.set(xscale="log", yscale="log", xlim=(0.8, 80), ylim=(1e-4, 3), xlabel="hidden units M",
-               ylabel="error")
+        ax.set(yscale="log", xlim=(0.8, 80), ylim=(1e-4, 3), xlabel="hidden units M", ylabel="error")
+        units_axis(ax)
         self.curve_title = ax.set_title("", fontsize=9)
         self.curve_legend = ax.legend(handles=[self.curve_max, self.curve_mean, self.slope, self.here])
 
@@ -118,8 +118,9 @@ class ExpressivityView:
         deep, = ax.plot(2 * K, 2.0**K, "o-", color="C3", lw=1.5, ms=4, label="sawtooth: 2K units, 2^K pieces")
         self.here_deep = ax.scatter([2], [2], s=80, color="C3", marker="*", zorder=4, label="this sawtooth")
         self.here_shallow = ax.scatter([1], [1], s=60, color="C0", zorder=4, label="this shallow network")
-        ax.set(xscale="log", yscale="log", xlim=(0.8, 80), ylim=(0.8, 100), xlabel="hidden units (all layers)",
+        ax.set(yscale="log", xlim=(0.8, 80), ylim=(0.8, 100), xlabel="hidden units (all layers)",
                ylabel="linear pieces on [0, 1]")
+        units_axis(ax)
         self.pieces_title = ax.set_title("", fontsize=9)
         self.pieces_legend = ax.legend(handles=[shallow, deep, self.here_deep, self.here_shallow])
 
