@@ -191,6 +191,8 @@ def test_the_notebooks_claim_trained_networks_stay_above_the_construction_at_man
     construction = ex.error_curve("bump", units)[:, 0]
     assert (trained[2:] > 1.5 * construction[2:, None]).all()
     assert ex.loglog_slope(units, trained.min(axis=1)) > ex.loglog_slope(units, construction) + 0.5
+    longer = ex.trained_errors("bump", (64,), seeds, steps=3000)[0]  # twice the steps: still above twice
+    assert (longer > 2 * construction[-1]).all()
 
 
 def test_prediction_time_is_a_positive_number_of_milliseconds():
@@ -279,12 +281,12 @@ def _weights(W_in, W_out):
 
 @pytest.mark.parametrize("answer, status, message", [
     (ex.identity_layer_weights, RIGHT, "The same weights"),
-    (_weights(lambda I: np.hstack([I, -I]), lambda I: np.vstack([I, I])), WRONG, "|z|"),
-    (_weights(lambda I: np.hstack([I, -I]), lambda I: np.vstack([-I, I])), WRONG, "sign error"),
-    (_weights(lambda I: np.hstack([I, I]), lambda I: np.vstack([I, -I])), WRONG, "cancels"),
-    (_weights(lambda I: np.hstack([I, -I]), lambda I: np.vstack([I, 0 * I])), WRONG, "negative z is lost"),
-    (_weights(lambda I: np.hstack([I, -I]), lambda I: np.hstack([I, -I])), WRONG, "W_out has shape"),
-    (_weights(lambda I: np.hstack([-I, I]), lambda I: np.vstack([-I, I])), RIGHT, "An identity layer too"),
+    (_weights(lambda E: np.hstack([E, -E]), lambda E: np.vstack([E, E])), WRONG, "|z|"),
+    (_weights(lambda E: np.hstack([E, -E]), lambda E: np.vstack([-E, E])), WRONG, "sign error"),
+    (_weights(lambda E: np.hstack([E, E]), lambda E: np.vstack([E, -E])), WRONG, "cancels"),
+    (_weights(lambda E: np.hstack([E, -E]), lambda E: np.vstack([E, 0 * E])), WRONG, "negative z is lost"),
+    (_weights(lambda E: np.hstack([E, -E]), lambda E: np.hstack([E, -E])), WRONG, "W_out has shape"),
+    (_weights(lambda E: np.hstack([-E, E]), lambda E: np.vstack([-E, E])), RIGHT, "An identity layer too"),
 ])
 def test_exercise_4_the_identity_layer(answer, status, message):
     verdict = exr.check_identity_weights(answer)

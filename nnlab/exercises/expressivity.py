@@ -105,7 +105,7 @@ def check_sawtooth_pieces(answer: object) -> Verdict:
         (lambda a: a == max_regions_upper_bound([2] * K), f"That is 3^{K}, the most {K} layers of 2 units can "
                                                           "have on the whole real line; on [0, 1] each tent "
                                                           "makes two pieces of every piece, not three."),
-        (lambda a: a == 2**K - 1, f"That is the number of joints (or of units one hidden layer needs); the pieces "
+        (lambda a: a == 2**K - 1, "That is the number of joints (or of units one hidden layer needs); the pieces "
                                   "are one more."),
         (lambda a: a == 2 ** (K + 1), f"That is 2^{K + 1}; the first tent already makes 2 pieces, so {K} "
                                       f"tents make 2^{K}."),
