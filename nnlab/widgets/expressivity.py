@@ -94,6 +94,8 @@ class ExpressivityView:
 
     def __init__(self, fig: Figure) -> None:
         self.fig = fig
+        for target in TARGET_NAMES[:-1]:  # the construction's error curves, once (cached): no target waits for one
+            construction_curve(target)
         ax_fit, ax_gap, self.ax_curve = fig.subplots(1, 3)
         self.fit, self.error = FitPanel(ax_fit), ErrorPanel(ax_gap)
         self.ax_pieces = fig.add_axes(self.ax_curve.get_position(), label="pieces")
