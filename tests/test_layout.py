@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "nnlab"
-TOPICS = ("xor", "backprop", "regions", "mnist", "landscape", "gradients", "generalisation")
+TOPICS = ("xor", "backprop", "regions", "mnist", "landscape", "gradients", "generalisation", "expressivity")
 MATH = sorted(p.stem for p in PKG.glob("*.py") if p.stem != "__init__")
 LONGEST = 720  # lines: "about 700"
 

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 IGNORE_TAG = "nbval-ignore-output"
+TIMING_TAG = "timing"  # a cell that prints wall-clock times: its output is not compared
 TIME_LIMIT = 20.0
 TIMES = ROOT / "test-artifacts" / "notebook-times.tsv"
 
@@ -46,13 +47,19 @@ def test_executed_in_order_without_errors(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_output_exemption_only_for_widget_cells(path):
-    """nbval-ignore-output is allowed on exactly the cells that display a widget, and no others."""
+    """nbval-ignore-output is allowed on exactly the cells that display a widget, and on cells tagged
+    ``timing`` that print wall-clock times (which differ from run to run) and nothing else: no figure, no widget."""
     for i, cell in enumerate(_code_cells(path)):
-        tagged = IGNORE_TAG in cell.metadata.get("tags", [])
+        tags = cell.metadata.get("tags", [])
+        tagged = IGNORE_TAG in tags
         shows_widget = any(WIDGET_VIEW in o.get("data", {}) for o in cell.outputs)
-        assert tagged == shows_widget, (
+        timing = TIMING_TAG in tags
+        assert tagged == (shows_widget or timing), (
             f"code cell {i}: {'tagged' if tagged else 'not tagged'} {IGNORE_TAG} but "
-            f"{'shows' if shows_widget else 'shows no'} widget")
+            f"{'shows' if shows_widget else 'shows no'} widget{' (a timing cell)' if timing else ''}")
+        if timing:
+            assert not shows_widget and all(o.output_type == "stream" for o in cell.outputs), \
+                f"code cell {i}: a timing cell prints its times and shows nothing else"
         assert "# NBVAL" not in cell.source, "use cell tags, not comment markers"
 
 

@@ -12,7 +12,7 @@ from types import ModuleType
 
 from .base import NOT_WRITTEN, RIGHT, WRONG, Verdict, check_choice, check_function, check_number
 
-TOPICS = ("xor", "backprop", "regions", "mnist", "landscape", "gradients", "generalisation")
+TOPICS = ("xor", "backprop", "regions", "mnist", "landscape", "gradients", "generalisation", "expressivity")
 
 __all__ = ["NOT_WRITTEN", "RIGHT", "TOPICS", "WRONG", "Verdict", "check_choice", "check_function", "check_number"]
 

@@ -2,7 +2,8 @@
 
 ``nl.plots.plot_points``, ``plot_decision_boundary``, ``plot_loss_curve`` and the class colours
 are the shared ones (``nnlab.plots.base``); the pictures of a topic are in ``nl.plots.<topic>``
-(``xor``, ``backprop``, ``regions``, ``mnist``, ``landscape``, ``gradients``, ``generalisation``), each beside the
+(``xor``, ``backprop``, ``regions``, ``mnist``, ``landscape``, ``gradients``, ``generalisation``,
+``expressivity``), each beside the
 topic's numbers in ``nnlab.<topic>`` and its dashboard in ``nnlab.widgets.<topic>``. Every
 ``plot_*`` function draws on the ``ax`` or ``fig`` it is given and returns nothing. A topic module
 loads on first use.
@@ -24,7 +25,7 @@ from .base import (
     plot_points,
 )
 
-TOPICS = ("xor", "backprop", "regions", "mnist", "landscape", "gradients", "generalisation")
+TOPICS = ("xor", "backprop", "regions", "mnist", "landscape", "gradients", "generalisation", "expressivity")
 
 __all__ = ["CLASS_COLORS", "DPI", "FIGURE_WIDTH", "REGION_CMAP", "TOPICS", "decision_grid", "plot_decision_boundary",
            "plot_loss_curve", "plot_points"]

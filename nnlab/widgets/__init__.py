@@ -7,6 +7,7 @@ figure once and updates it in place. Each factory is called ``<name>_explorer``,
 """
 
 from .base import Dashboard, slider
+from .expressivity import expressivity_explorer
 from .generalisation import generalisation_explorer
 from .gradients import gradients_explorer
 from .landscape import nonconvexity_explorer
@@ -17,6 +18,7 @@ from .xor import xor_explorer
 __all__ = [
     "Dashboard",
     "composition_explorer",
+    "expressivity_explorer",
     "generalisation_explorer",
     "gradients_explorer",
     "mnist_explorer",
