@@ -26,6 +26,7 @@ from sklearn.model_selection import train_test_split
 from ._validate import check_positive, check_positive_int, check_rng
 from .layers import Activation, Dense, Dropout, Layer, Sequential
 from .losses import mse, weight_penalty
+from .normalization import set_training
 from .optim import Adam, History, evaluate, fit
 
 #: the defaults of the notebook's experiments: 16 training and 32 validation points, noise 0.3
@@ -159,6 +160,9 @@ def train(split: Split, *, width: int = 32, lam: float = 0.0, p: float = 0.0, ep
         Early stopping: stop after this many epochs without a better validation loss, and keep the best weights.
     seed : int
         Seeds the initial weights, the dropout masks and the shuffling.
+
+    The model comes back in evaluation mode (dropout is the identity), so that what it predicts, and what
+    a figure draws of it, is the trained function and not one random mask of it.
     """
     if not isinstance(split, Split):
         raise TypeError(f"split: expected a Split from make_split, got {type(split).__name__}")
@@ -169,6 +173,7 @@ def train(split: Split, *, width: int = 32, lam: float = 0.0, p: float = 0.0, ep
     history = fit(model, split.X_train, split.y_train, loss="mse",
                   optimizer=Adam(lr, weight_decay=2 * float(lam)), epochs=epochs, batch_size=batch_size, rng=rng,
                   validation_data=(split.X_val, split.y_val), patience=patience)
+    set_training(model, False)
     losses = [evaluate(model, X, y, "mse")[0] for X, y in ((split.X_train, split.y_train),
                                                              (split.X_val, split.y_val),
                                                              (split.X_test, split.y_test))]

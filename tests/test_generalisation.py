@@ -145,12 +145,20 @@ def test_a_sweep_is_train_over_values_and_seeds():
 
 
 def test_dropout_in_training_runs_and_is_off_in_evaluation(split):
+    """``train`` returns the model in evaluation mode, so that it predicts (and a figure draws) its function, not
+    one random mask of it: repeatable, and equal to the network with every unit kept (inverted dropout needs no
+    rescaling at evaluation). Switched back to training, every pass draws new masks."""
     r = G.train(split, width=8, p=0.5, epochs=20)
     drops = [layer for layer in r.model if isinstance(layer, Dropout)]
-    assert len(drops) == 2 and all(layer.training for layer in drops)
+    assert len(drops) == 2 and not any(layer.training for layer in drops)
+    a, b = (r.model.forward(split.X_test[:5]) for _ in range(2))
+    kept = nl.Sequential(*[layer for layer in r.model if not isinstance(layer, Dropout)])
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, kept.forward(split.X_test[:5]))
+    assert r.test == nl.evaluate(r.model, split.X_test, split.y_test, "mse")[0]
+    nl.normalization.set_training(r.model, True)
     a, b = (r.model.forward(split.X_test[:5]) for _ in range(2))
     assert not np.array_equal(a, b)                                     # training mode: new masks
-    assert r.test == nl.evaluate(r.model, split.X_test, split.y_test, "mse")[0]  # evaluate: no dropout, repeatable
 
 
 # --- the exercises ------------------------------------------------------------------------------------
@@ -282,3 +290,24 @@ def test_the_digits_case_the_notebook_states():
         G.train_digits(900, n_val=200)
     with pytest.raises(ValueError, match="lam"):
         G.train_digits(lam=-1.0)
+
+
+def test_the_dashboard_trains_each_setting_once_and_the_next_steps_ahead():
+    """A move trains its setting once (kept in ``trained``); the next steps of the slider that moved are
+    trained in the background, and they are the networks the setting trains on demand."""
+    from nnlab.widgets.generalisation import fit_setting, generalisation_explorer, setting_key
+
+    dash = generalisation_explorer(preset="overfit")
+    assert list(dash.trained.results) == [setting_key(dash.values)]  # nothing ahead at creation
+    dash.controls["n_train"].value = 24
+    dash.trained.wait()
+    ahead = {setting_key(dict(dash.values, n_train=n)) for n in (16, 24, 32)}
+    assert set(dash.trained.results) == ahead
+    split, result = dash.trained.results[setting_key(dict(dash.values, n_train=32))]
+    again_split, again = fit_setting(setting_key(dict(dash.values, n_train=32)))
+    np.testing.assert_array_equal(split.X_train, again_split.X_train)
+    np.testing.assert_array_equal(result.model.forward(split.X_val), again.model.forward(split.X_val))
+    draws = dash.n_draws
+    dash.controls["n_train"].value = 32  # ready: drawn from the cache, once
+    assert dash.n_draws == draws + 1 and f"test MSE {again.test:.2f}" in dash.view.fit_title.get_text()
+

@@ -261,6 +261,75 @@ def test_a_control_that_does_not_apply_is_disabled_and_says_why():
     assert not layer.disabled and layer.tooltip is None and [v for _, v in layer.options] == [1, 2]
 
 
+def test_the_next_steps_are_the_moved_control_one_step_on_then_one_back():
+    """What a dashboard prepares after a move: the control moved last, one step further the same way, then
+    one step back; at an end only the step back; a checkbox its other state; nothing after a jump."""
+    from nnlab.widgets.base import Dashboard
+
+    class Recorder:
+        def __init__(self, fig):
+            pass
+
+        def update(self, **values):
+            pass
+
+    controls = {"n": widgets.IntSlider(value=4, min=1, max=5), "x": widgets.FloatSlider(value=0.3, min=0, max=0.5,
+                step=0.1), "k": widgets.SelectionSlider(options=("0", "1e-3", "1e-2"), value="1e-3"),
+                "on": widgets.Checkbox(value=False)}
+    dash = Dashboard(Recorder, controls)
+    asked = []
+    dash.prefetch = asked.append
+    assert dash.next_steps() == []  # opened, not moved
+    controls["n"].value = 3
+    assert [s["n"] for s in asked[-1]] == [2, 4]  # on down, then back up
+    controls["n"].value = 4
+    controls["n"].value = 5
+    assert [s["n"] for s in asked[-1]] == [4]  # at the top: only back
+    controls["x"].value = 0.4
+    assert [s["x"] for s in asked[-1]] == [0.5, 0.3] and all(s["n"] == 5 for s in asked[-1])
+    controls["k"].value = "0"
+    assert [s["k"] for s in asked[-1]] == ["1e-3"]  # at the first choice
+    controls["on"].value = True
+    assert [s["on"] for s in asked[-1]] == [False, False]
+    calls = len(asked)
+    dash.set_values(n=1, x=0.0)
+    assert len(asked) == calls  # a jump: nothing guessed
+
+
+def test_the_background_cache_computes_each_key_once_and_drops_what_is_no_longer_wanted():
+    import threading
+    import time
+
+    from nnlab.widgets.base import BackgroundCache
+
+    computed, gate = [], threading.Event()
+
+    def slow_square(key):
+        if key == "block":
+            gate.wait(5)
+        computed.append(key)
+        return key * 2 if isinstance(key, str) else key ** 2
+
+    cache = BackgroundCache(slow_square)
+    cache.prefetch(["block", 3, 4])  # the thread waits in "block"; 3 and 4 queue behind it
+    time.sleep(0.05)
+    cache.prefetch([5])  # the student moved on: 3 and 4 are dropped, 5 is wanted
+    gate.set()
+    cache.wait()
+    assert computed == ["block", 5] and cache.get(5) == 25 and cache.get("block") == "blockblock"
+    assert cache.get(3) == 9 and computed == ["block", 5, 3]  # on demand, once
+    assert cache.get(3) == 9 and computed.count(3) == 1
+    off = BackgroundCache(slow_square, background=False)
+    off.prefetch([7])
+    off.wait()
+    assert off.results == {} and off.get(7) == 49
+    failing = BackgroundCache(lambda key: 1 / key)
+    failing.prefetch([0])
+    failing.wait()
+    with pytest.raises(ZeroDivisionError):  # computed again on demand, and the error shows there
+        failing.get(0)
+
+
 @pytest.mark.parametrize("name", sorted(FACTORIES))
 def test_an_unknown_preset_is_refused_with_the_names(name):
     with pytest.raises(ValueError, match="preset"):

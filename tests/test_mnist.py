@@ -343,17 +343,23 @@ def test_explorer_networks_do_not_depend_on_the_order_of_visits(data):
 
 
 def test_explorer_trains_the_next_steps_in_the_background_and_the_same_networks(data):
-    """After a move, the settings one step away are trained by a background thread (none at creation);
-    a prefetched network is the one the setting trains on demand, weight for weight."""
+    """After a move of a slider of units, the settings one step further and one step back are trained by a
+    background thread (none at creation, none for a jump); a prefetched network is the one the setting
+    trains on demand, weight for weight."""
     from nnlab.widgets.mnist import MnistExplorer
 
     explorer = MnistExplorer(data, preset="one unit")
-    assert list(explorer.models) == [(1, 0)] and not explorer._training  # creation queues nothing
+    assert list(explorer.models) == [(1, 0)]  # creation trains what it shows, nothing more
     explorer.controls["units"].value = 2
-    explorer._pool.shutdown(wait=True)  # the queued neighbours are trained
-    assert set(explorer.models) == {(1, 0), (2, 0), (3, 0), (2, 1)}
-    assert explorer.neighbours(2, 0) == [(3, 0), (1, 0), (2, 1)]
-    assert explorer.neighbours(16, 6) == [(15, 6), (16, 5)]
+    explorer.trained.wait()
+    assert set(explorer.models) == {(1, 0), (2, 0), (3, 0)}  # 3 ahead; 1, one step back, was there
+    explorer.controls["second"].value = 1
+    explorer.trained.wait()
+    assert set(explorer.models) == {(1, 0), (2, 0), (3, 0), (2, 1), (2, 2)}
+    explorer.controls["digit"].value = 3  # the same network: nothing to train
+    explorer.set_values(units=8, second=0)  # a jump: nothing guessed
+    explorer.trained.wait()
+    assert set(explorer.models) == {(1, 0), (2, 0), (3, 0), (2, 1), (2, 2), (8, 0)}
     alone = MnistExplorer(data, preset="one unit", prefetch=False)
     alone.controls["units"].value = 3
     net, train_err, test_err = alone.models[(3, 0)]

@@ -9,15 +9,22 @@ picture changes in place, with no flicker and no growing stack of outputs, and i
 ipywidgets works (no extra JupyterLab extension). ``static_figure()`` draws the current values with a
 fresh view on an ordinary inline figure, which is what an exported or printed notebook shows; the
 tests check that a view updated to some values draws, pixel for pixel, what a fresh view draws.
+
+A dashboard whose moves train a network keeps what it trained in a ``BackgroundCache`` and implements
+``prefetch``: after each move, the settings one step further (and one step back) along the control that
+moved are trained in a background thread while the student looks, so that the next step only draws.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import math
 import numbers
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 import ipywidgets as widgets
@@ -38,6 +45,80 @@ class View(Protocol):
 
 
 ViewFactory = Callable[[Figure], View]
+
+
+class BackgroundCache:
+    """The results of an expensive, deterministic function of a hashable key, each computed once: on
+    demand, or ahead of time in one background thread.
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(key)``; it must depend on ``key`` only (a seeded training run), so that a result
+        computed ahead is the one computed on demand.
+    background : bool
+        Whether ``prefetch`` computes anything (False: only on demand).
+
+    Attributes
+    ----------
+    results : dict
+        Every key computed so far, with its result.
+    """
+
+    def __init__(self, compute: Callable[[Hashable], Any], *, background: bool = True) -> None:
+        self.compute = compute
+        self.results: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
+        self._running: dict[Hashable, Future] = {}  # keys being computed, in either thread
+        self._wanted: set[Hashable] = set()  # what the last prefetch asked for
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="nnlab-prefetch") if background else None
+
+    def get(self, key: Hashable) -> Any:
+        """The result for ``key``: cached, waited for if the background thread is computing it, or
+        computed now."""
+        with self._lock:
+            if key in self.results:
+                return self.results[key]
+            future, mine = self._running.get(key), False
+            if future is None:
+                future, mine = self._running.setdefault(key, Future()), True
+        if mine:
+            try:
+                result = self.compute(key)
+            except BaseException as exc:
+                with self._lock:
+                    del self._running[key]
+                future.set_exception(exc)
+                raise
+            with self._lock:
+                self.results[key] = result
+                del self._running[key]
+            future.set_result(result)
+        return future.result()
+
+    def prefetch(self, keys: Iterable[Hashable]) -> None:
+        """Compute ``keys`` in the background, in this order; what an earlier call asked for and has not
+        started is dropped (the student has moved on)."""
+        if self._pool is None:
+            return
+        keys = list(keys)
+        with self._lock:
+            self._wanted = set(keys)
+            todo = [k for k in keys if k not in self.results and k not in self._running]
+        for key in todo:
+            self._pool.submit(self._ahead, key)
+
+    def _ahead(self, key: Hashable) -> None:
+        with self._lock:
+            if key not in self._wanted:
+                return
+        with contextlib.suppress(Exception):  # a setting that fails is shown failing when it is asked for
+            self.get(key)
+
+    def wait(self) -> None:
+        """Wait until the background thread has done what it was asked (for tests)."""
+        if self._pool is not None:
+            self._pool.submit(lambda: None).result()
 
 
 class Dashboard:
@@ -96,6 +177,7 @@ class Dashboard:
         self.message = widgets.HTML()
         self.n_draws = 0
         self._holding = False
+        self._last_move: tuple[str, int] | None = None  # the control a student moved last, and which way
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         rows = [list(self.controls.values())[i:i + columns] for i in range(0, len(self.controls), columns)]
@@ -123,6 +205,7 @@ class Dashboard:
         unknown = sorted(set(values) - set(self.controls))
         if unknown:
             raise ValueError(f"values: unknown control(s) {unknown}; this dashboard has {sorted(self.controls)}")
+        self._last_move = None  # a jump, not a step: nothing to guess from
         self._holding = True
         try:  # in the controls' order, so that a menu that follows another control is set after it
             for name in self.controls:
@@ -150,6 +233,8 @@ class Dashboard:
     def _on_change(self, change: dict) -> None:
         if self._holding:
             return
+        name = next(k for k, c in self.controls.items() if c is change["owner"])
+        self._last_move = (name, _direction(self.controls[name], change["old"], change["new"]))
         if (self.presets and self.preset_picker.value in self.presets
                 and not self._matches(self.presets[self.preset_picker.value])):
             self._show_preset("(custom)")  # a control moved away from the preset
@@ -211,6 +296,22 @@ class Dashboard:
         if not any(self._matches(preset) for preset in self.presets.values()):
             self.custom = values
         self.n_draws += 1
+        if self._last_move is not None:
+            self.prefetch(self.next_steps())
+
+    def next_steps(self) -> list[dict[str, Any]]:
+        """The likeliest next settings: the control moved last one step further the same way, then one
+        step back (nothing after a preset or ``set_values``, which jump)."""
+        if self._last_move is None:
+            return []
+        name, direction = self._last_move
+        control = self.controls[name]
+        steps = [_step(control, direction), _step(control, -direction)]
+        return [{**self.values, name: v} for v in steps if v is not None and not control.disabled]
+
+    def prefetch(self, settings: list[dict[str, Any]]) -> None:
+        """Prepare these settings in the background (a dashboard that trains networks does; this one
+        draws from nothing expensive, so nothing to do)."""
 
     def static_figure(self) -> Figure:
         """The current values drawn by a fresh view on an ordinary figure, for the notebook's stored,
@@ -226,6 +327,39 @@ class Dashboard:
     def __repr__(self) -> str:
         values = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
         return f"{type(self).__name__}({values})"
+
+
+def _options(control: widgets.Widget) -> list[Any]:
+    return [o[1] if isinstance(o, tuple) else o for o in control.options]
+
+
+def _direction(control: widgets.Widget, old: Any, new: Any) -> int:
+    """+1 or -1: which way a control moved (a menu's or a selection slider's by the index)."""
+    if hasattr(control, "options"):
+        options = _options(control)
+        old, new = (options.index(v) if v in options else 0 for v in (old, new))
+    try:
+        return -1 if new < old else 1
+    except TypeError:
+        return 1
+
+
+def _step(control: widgets.Widget, direction: int) -> Any:
+    """The value one step from ``control``'s in ``direction``, or None at an end."""
+    if isinstance(control, widgets.Checkbox):
+        return not control.value
+    if hasattr(control, "options"):
+        options = _options(control)
+        i = options.index(control.value) + direction
+        return options[i] if 0 <= i < len(options) else None
+    if isinstance(control, widgets.FloatLogSlider):
+        value = control.value * control.base ** (direction * control.step)
+    elif isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
+        value = control.value + direction * control.step
+        value = value if isinstance(control, widgets.IntSlider) else round(value, 12)
+    else:
+        return None
+    return value if control.min <= value <= control.max else None
 
 
 def png_bytes(fig: Figure) -> bytes:

@@ -6,11 +6,14 @@ Controls: the **target** (a bump, sin, a step, |x|, or the sawtooth), the number
 along x; and, for a target, the construction's error against M on log-log axes with the current network
 marked, or, for the sawtooth, the pieces that depth and width buy. The seed applies only to a trained
 network, the depth only to the sawtooth, the network menu not to the sawtooth (its shallow rival is the
-hand-built one); those controls are disabled otherwise.
+hand-built one); those controls are disabled otherwise. A trained network is trained once per setting (about
+0.1 to 0.4 s); after a move, the next steps of the slider that moved are trained in a background thread
+(``Dashboard.next_steps``), so that stepping through M or the seeds only draws.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import ipywidgets as widgets
@@ -18,10 +21,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import expressivity as ex
+from ..layers import MLP
 from ..plots.base import FIGURE_WIDTH
 from ..plots.expressivity import ErrorPanel, FitPanel, units_axis
 from ..regions import count_linear_regions
-from .base import Dashboard
+from .base import BackgroundCache, Dashboard
 
 TARGET_NAMES = ("bump", "sin", "step", "|x|", "sawtooth")
 NETWORKS = ("hand-built", "trained")
@@ -52,8 +56,10 @@ def construction_curve(target: str) -> np.ndarray:
     return ex.error_curve(target, CURVE_UNITS)
 
 
-def expressivity_data(target: str, units: int, network: str, seed: int, depth: int) -> dict:
-    """Everything the explorer (``ExpressivityView``) draws, for testing and for the notebook.
+def expressivity_data(target: str, units: int, network: str, seed: int, depth: int, *,
+                      train: Callable[[str, int, int], MLP] = ex.train_shallow) -> dict:
+    """Everything the explorer (``ExpressivityView``) draws, for testing and for the notebook (``train``:
+    ``train_shallow``, or the explorer's cache of it).
 
     Returns
     -------
@@ -77,7 +83,7 @@ def expressivity_data(target: str, units: int, network: str, seed: int, depth: i
         deep = count_linear_regions(ex.sawtooth_network(depth), interval)
     else:
         interval, f = ex.INTERVAL, ex.get_target(target)
-        model = ex.hand_built(target, units) if network == "hand-built" else ex.train_shallow(target, units, seed)
+        model = ex.hand_built(target, units) if network == "hand-built" else train(target, units, seed)
         deep = None
     x = np.linspace(*interval, 2001)
     edges, values = ex.network_polyline(model, interval)
@@ -92,8 +98,8 @@ class ExpressivityView:
     x (``ErrorPanel``), and either the construction's error against M or the pieces against the units (two
     axes in one place; one is shown)."""
 
-    def __init__(self, fig: Figure) -> None:
-        self.fig = fig
+    def __init__(self, fig: Figure, train: Callable[[str, int, int], MLP] = ex.train_shallow) -> None:
+        self.fig, self.train = fig, train
         for target in TARGET_NAMES[:-1]:  # the construction's error curves, once (cached): no target waits for one
             construction_curve(target)
         ax_fit, ax_gap, self.ax_curve = fig.subplots(1, 3)
@@ -145,7 +151,7 @@ class ExpressivityView:
 
     def update(self, target: str, units: int, network: str, seed: int, depth: int) -> None:
         """Show the network of ``units`` units for ``target`` (or the sawtooth of ``depth``)."""
-        d = expressivity_data(target, units, network, seed, depth)
+        d = expressivity_data(target, units, network, seed, depth, train=self.train)
         saw = target == "sawtooth"
         if saw:
             what = f"sawtooth K={depth} ({2 * depth} units, {d['deep_pieces']} pieces)\nvs 1 hidden layer of {units}"
@@ -173,13 +179,31 @@ class ExpressivityView:
             self.curve_title.set_text(f"max error against M\nthis network: {e.max:.3g}{exact}")
 
 
-def expressivity_explorer(preset: str | None = "bump, 8 units") -> Dashboard:
+class ExpressivityExplorer(Dashboard):
+    """The dashboard (see ``expressivity_explorer``), with the trained networks it has shown or prepared
+    (``trained``, a ``BackgroundCache`` of ``train_shallow`` by (target, units, seed))."""
+
+    def __init__(self, controls: dict, applies: dict, preset: str | None, prefetch: bool) -> None:
+        self.trained = BackgroundCache(lambda key: ex.train_shallow(*key), background=prefetch)
+        super().__init__(lambda fig: ExpressivityView(fig, lambda *key: self.trained.get(key)), controls,
+                         figsize=(FIGURE_WIDTH, 4.4), presets=EXPRESSIVITY_PRESETS, preset=preset, columns=3,
+                         applies=applies)
+
+    def prefetch(self, settings: list[dict]) -> None:
+        """Train the networks of these settings that are trained ones, in the background."""
+        self.trained.prefetch((v["target"], int(v["units"]), int(v["seed"])) for v in settings
+                              if v["network"] == "trained" and v["target"] != "sawtooth")
+
+
+def expressivity_explorer(preset: str | None = "bump, 8 units", *, prefetch: bool = True) -> ExpressivityExplorer:
     """A target, M hidden units built by hand or trained, and the sawtooth's depth.
 
     Parameters
     ----------
     preset : str, optional
         One of ``EXPRESSIVITY_PRESETS`` (default ``"bump, 8 units"``).
+    prefetch : bool
+        Train the next steps of the slider that moved in a background thread (see ``ExpressivityExplorer``).
     """
     controls = {
         "target": widgets.Dropdown(options=list(TARGET_NAMES), value="bump", description="target"),
@@ -195,5 +219,4 @@ def expressivity_explorer(preset: str | None = "bump, 8 units") -> Dashboard:
                                               else "the seed only starts a trained network"),
         "depth": lambda target, **_: None if target == "sawtooth" else "the depth is the sawtooth's",
     }
-    return Dashboard(ExpressivityView, controls, figsize=(FIGURE_WIDTH, 4.4), presets=EXPRESSIVITY_PRESETS,
-                     preset=preset, columns=3, applies=applies)
+    return ExpressivityExplorer(controls, applies, preset, prefetch)

@@ -1,16 +1,22 @@
-"""The generalisation explorer: a wide network on a few noisy points, trained anew at every move, with the knobs
-of the lecture: width, weight decay, dropout, the training-set size, the noise, and early stopping."""
+"""The generalisation explorer: a wide network on a few noisy points, trained at every move, with the knobs
+of the lecture: width, weight decay, dropout, the training-set size, the noise, and early stopping.
+
+Each setting is trained once and kept; after a move, the settings one step further and one step back along
+the slider that moved are trained in a background thread (``Dashboard.next_steps``), so that the next step
+of a slider only draws."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..generalisation import EPOCHS, make_split, train, true_function
+from ..generalisation import EPOCHS, Result, Split, make_split, train, true_function
 from ..plots.base import FIGURE_WIDTH
 from ..plots.generalisation import FIT_COLOR, TRAIN_COLOR, VAL_COLOR, X_GRID
-from .base import Dashboard, slider
+from .base import BackgroundCache, Dashboard, slider
 
 #: the choices of the sliders: widths, and the lecture's lambda (strings: a slider of fixed choices)
 WIDTHS = (2, 4, 8, 16, 32, 64)
@@ -27,6 +33,22 @@ GENERALISATION_PRESETS = {
 }
 
 
+Key = tuple[int, str, float, int, float, bool]
+
+
+def setting_key(values: dict) -> Key:
+    """The dashboard's values as the key of the network they train: (width, lam, p, n_train, noise, early_stop)."""
+    return (int(values["width"]), str(values["lam"]), round(float(values["p"]), 6), int(values["n_train"]),
+            round(float(values["noise"]), 6), bool(values["early_stop"]))
+
+
+def fit_setting(key: Key) -> tuple[Split, Result]:
+    """The split and the trained network of one setting (seeded: the same key, the same network)."""
+    width, lam, p, n_train, noise, early_stop = key
+    split = make_split(n_train, noise=noise)
+    return split, train(split, width=width, lam=float(lam), p=p, patience=PATIENCE if early_stop else None)
+
+
 class GeneralisationView:
     """Left, the data and the trained network's curve; right, the training and validation loss per epoch with
     the validation minimum and, with early stopping, the epoch it stopped. Built once; ``update`` trains the
@@ -34,7 +56,8 @@ class GeneralisationView:
 
     YLIM = (1e-4, 3.0)
 
-    def __init__(self, fig: Figure) -> None:
+    def __init__(self, fig: Figure, fit: Callable[[Key], tuple[Split, Result]] = fit_setting) -> None:
+        self.fit = fit
         self.ax_fit, self.ax_loss = fig.subplots(1, 2)
         ax = self.ax_fit
         ax.plot(X_GRID[:, 0], true_function(X_GRID[:, 0]), "k--", lw=1, label="sin(πx)")
@@ -63,10 +86,10 @@ class GeneralisationView:
         fig.subplots_adjust(left=0.075, right=0.985, bottom=0.22, top=0.9, wspace=0.25)
 
     def update(self, *, width: int, lam: str, p: float, n_train: int, noise: float, early_stop: bool) -> None:
-        """Train ``train(make_split(n_train, noise=noise), width, lam, p, patience)`` and show it."""
-        split = make_split(int(n_train), noise=float(noise))
-        result = train(split, width=int(width), lam=float(lam), p=round(float(p), 6),
-                       patience=PATIENCE if early_stop else None)
+        """Train ``train(make_split(n_train, noise=noise), width, lam, p, patience)`` (through ``fit``, which
+        may have it cached) and show it."""
+        split, result = self.fit(setting_key(dict(width=width, lam=lam, p=p, n_train=n_train, noise=noise,
+                                                  early_stop=early_stop)))
         h = result.history
         self.train_points.set_offsets(np.column_stack([split.X_train[:, 0], split.y_train]))
         self.val_points.set_offsets(np.column_stack([split.X_val[:, 0], split.y_val]))
@@ -85,26 +108,49 @@ class GeneralisationView:
         self.loss_title.set_text(f"train {result.train:.3f}, validation {result.val:.3f}; epochs: {end}")
 
 
-def generalisation_explorer(preset: str | None = "overfit") -> Dashboard:
-    """Sliders for the width, lambda, dropout p, training-set size and noise, and an early-stopping switch;
-    each move trains the network again (full-batch Adam, 600 epochs at most) and redraws both panels.
+class GeneralisationExplorer(Dashboard):
+    """The dashboard, with the settings it has trained (``trained``, a ``BackgroundCache``).
 
     Parameters
     ----------
     preset : str, optional
         ``"overfit"`` (default), ``"weight decay"``, ``"dropout"`` or ``"early stop"``.
+    prefetch : bool
+        Train the next steps of the slider that moved in a background thread.
     """
-    style = {"description_width": "initial"}
-    controls = {
-        "width": widgets.SelectionSlider(options=WIDTHS, value=32, description="width K", style=style,
-                                           continuous_update=False),
-        "lam": widgets.SelectionSlider(options=LAMBDAS, value="0", description="weight decay λ", style=style,
-                                         continuous_update=False),
-        "p": slider(0.0, 0.0, 0.5, 0.1, "dropout p", continuous_update=False),
-        "n_train": widgets.IntSlider(value=16, min=8, max=64, step=8, description="training points",
-                                     style=style, continuous_update=False),
-        "noise": slider(0.3, 0.0, 0.5, 0.1, "noise", continuous_update=False),
-        "early_stop": widgets.Checkbox(value=False, description=f"early stopping (patience {PATIENCE})"),
-    }
-    return Dashboard(GeneralisationView, controls, figsize=(FIGURE_WIDTH, 4.2),
-                     presets=GENERALISATION_PRESETS, preset=preset)
+
+    def __init__(self, preset: str | None = "overfit", *, prefetch: bool = True) -> None:
+        self.trained = BackgroundCache(fit_setting, background=prefetch)
+        style = {"description_width": "initial"}
+        controls = {
+            "width": widgets.SelectionSlider(options=WIDTHS, value=32, description="width K", style=style,
+                                               continuous_update=False),
+            "lam": widgets.SelectionSlider(options=LAMBDAS, value="0", description="weight decay λ", style=style,
+                                             continuous_update=False),
+            "p": slider(0.0, 0.0, 0.5, 0.1, "dropout p", continuous_update=False),
+            "n_train": widgets.IntSlider(value=16, min=8, max=64, step=8, description="training points",
+                                         style=style, continuous_update=False),
+            "noise": slider(0.3, 0.0, 0.5, 0.1, "noise", continuous_update=False),
+            "early_stop": widgets.Checkbox(value=False, description=f"early stopping (patience {PATIENCE})"),
+        }
+        super().__init__(lambda fig: GeneralisationView(fig, self.trained.get), controls,
+                         figsize=(FIGURE_WIDTH, 4.2), presets=GENERALISATION_PRESETS, preset=preset)
+
+    def prefetch(self, settings: list[dict]) -> None:
+        """Train these settings in the background (see ``Dashboard.next_steps``)."""
+        self.trained.prefetch(setting_key(v) for v in settings)
+
+
+def generalisation_explorer(preset: str | None = "overfit", *, prefetch: bool = True) -> GeneralisationExplorer:
+    """Sliders for the width, lambda, dropout p, training-set size and noise, and an early-stopping switch;
+    each move trains the network of the new setting (full-batch Adam, 600 epochs at most; each setting once)
+    and redraws both panels.
+
+    Parameters
+    ----------
+    preset : str, optional
+        ``"overfit"`` (default), ``"weight decay"``, ``"dropout"`` or ``"early stop"``.
+    prefetch : bool
+        Train the next steps of the slider that moved in a background thread (see ``GeneralisationExplorer``).
+    """
+    return GeneralisationExplorer(preset, prefetch=prefetch)

@@ -14,9 +14,6 @@ next step of a slider finds its network ready and only draws.
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
@@ -39,7 +36,7 @@ from ..plots.mnist import (
     mosaic_title_size,
     mosaic_title_xy,
 )
-from .base import Dashboard
+from .base import BackgroundCache, Dashboard
 
 MAX_UNITS = 16
 MAX_SECOND = 6
@@ -88,8 +85,8 @@ class MnistExplorer(Dashboard):
     seed : int
         Base seed; the network of a setting is seeded with ``(seed, units, second)``.
     prefetch : bool
-        After each redraw that follows a move, train the settings one step away in a background
-        thread (the same networks as trained on demand: their seeds depend on the setting only).
+        After a move, train the settings one step further and one step back in a background thread
+        (the same networks as trained on demand: their seeds depend on the setting only).
     """
 
     def __init__(self, data: MNIST38 | None = None, *, preset: str | None = "lecture: 4 units",
@@ -101,11 +98,9 @@ class MnistExplorer(Dashboard):
         self.epochs, self.seed = check_positive_int(epochs, "epochs"), seed
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.lr = lr
+        self.trained = BackgroundCache(self._train, background=prefetch)
         #: (units, second) -> (trained MLP, training error, test error)
-        self.models: dict[tuple[int, int], tuple[MLP, float, float]] = {}
-        self._lock = threading.Lock()
-        self._training: dict[tuple[int, int], Future] = {}  # settings being trained, in either thread
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="nnlab-mnist") if prefetch else None
+        self.models: dict[tuple[int, int], tuple[MLP, float, float]] = self.trained.results
         start = MNIST_PRESETS["lecture: 4 units"]
         controls = {
             "units": widgets.IntSlider(value=start["units"], min=1, max=MAX_UNITS,
@@ -140,26 +135,11 @@ class MnistExplorer(Dashboard):
     def model(self, units: int, second: int) -> tuple[MLP, float, float]:
         """The trained network 784-units-(second)-1, with its training and test error (cached; a
         setting that the background thread is training is waited for, not trained twice)."""
-        key = (int(units), int(second))
-        with self._lock:
-            if key in self.models:
-                return self.models[key]
-            future, mine = self._training.get(key), False
-            if future is None:
-                future, mine = self._training.setdefault(key, Future()), True
-        if mine:
-            try:
-                trained = self._train(key)
-            except BaseException as exc:
-                with self._lock:
-                    del self._training[key]
-                future.set_exception(exc)
-                raise
-            with self._lock:
-                self.models[key] = trained
-                del self._training[key]
-            future.set_result(trained)
-        return future.result()
+        return self.trained.get((int(units), int(second)))
+
+    def prefetch(self, settings: list[dict]) -> None:
+        """Train these settings' networks in the background (see ``Dashboard.next_steps``)."""
+        self.trained.prefetch((int(v["units"]), int(v["second"])) for v in settings)
 
     def _train(self, key: tuple[int, int]) -> tuple[MLP, float, float]:
         rng = np.random.default_rng([self.seed, *key])
@@ -170,26 +150,6 @@ class MnistExplorer(Dashboard):
         errors = [1 - accuracy(net.forward(X), y, "bce")
                   for X, y in ((self.X_train, self.y_train), (self.X_test, self.y_test))]
         return net, *errors
-
-    def neighbours(self, units: int, second: int) -> list[tuple[int, int]]:
-        """The settings one slider step away, the likeliest next moves first."""
-        steps = [(units + 1, second), (units - 1, second), (units, second + 1), (units, second - 1)]
-        return [(u, s) for u, s in steps if 1 <= u <= MAX_UNITS and 0 <= s <= MAX_SECOND]
-
-    def redraw(self) -> None:
-        first = self.view is None
-        super().redraw()
-        if self._pool is not None and not first:  # not at creation: the notebook's next cells get the cores
-            drawn = (int(self.values["units"]), int(self.values["second"]))
-            for key in self.neighbours(*drawn):
-                if key not in self.models and key not in self._training:
-                    self._pool.submit(self._prefetch, key, drawn)
-
-    def _prefetch(self, key: tuple[int, int], drawn: tuple[int, int]) -> None:
-        """Train ``key`` unless the student has moved on to a setting it is no neighbour of."""
-        now = (int(self.values["units"]), int(self.values["second"]))
-        if now == drawn or key in self.neighbours(*now):
-            self.model(*key)
 
 
 class MnistView:
