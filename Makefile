@@ -51,9 +51,11 @@ test-min: $(STAMP)  ## the unit tests with the lowest versions pyproject.toml al
 portability: $(STAMP)  ## the notebooks under strict nbval as other CPUs run them (part of make test; NAMES=avx ... for others)
 	$(BIN)/python tools/portability.py $(NAMES)
 
-benchmark: $(STAMP)  ## speed measurements, printed as ratios against peers
+benchmark: $(STAMP)  ## speed measurements, printed as ratios against peers, and the dashboards' latency in the browser
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/probe_speed.py
+	$(BIN)/python benchmarks/generalisation_redraw.py
+	$(BIN)/python benchmarks/browser_latency.py
 
 clean:
 	rm -rf $(VENV) $(MIN_VENV) build .pytest_cache test-artifacts
