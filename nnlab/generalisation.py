@@ -162,7 +162,8 @@ def train(split: Split, *, width: int = 32, lam: float = 0.0, p: float = 0.0, ep
         Seeds the initial weights, the dropout masks and the shuffling.
 
     The model comes back in evaluation mode (dropout is the identity), so that what it predicts, and what
-    a figure draws of it, is the trained function and not one random mask of it.
+    a figure draws of it, is the trained function and not one random mask of it. To train it further with
+    ``fit``, switch it back first: ``nnlab.normalization.set_training(model, True)``.
     """
     if not isinstance(split, Split):
         raise TypeError(f"split: expected a Split from make_split, got {type(split).__name__}")

@@ -189,8 +189,8 @@ class Residual(Sequential):
 
 
 def set_training(model: Layer, training: bool) -> None:
-    """Switch every ``BatchNorm`` in ``model`` (nested ``Sequential`` and ``Residual`` too) to
-    training mode (batch statistics) or evaluation mode (running averages)."""
+    """Switch every layer with a training mode in ``model`` (nested ``Sequential`` and ``Residual`` too):
+    ``BatchNorm`` to batch statistics or running averages, ``Dropout`` to random masks or the identity."""
     if not isinstance(training, bool):
         raise TypeError(f"training: expected True or False, got {training!r}")
     for _, layer in model.named_layers():

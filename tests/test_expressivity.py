@@ -303,3 +303,30 @@ def test_exercise_4_stubs_are_not_written_yet():
     assert exr.check_identity_weights(stub).status == NOT_WRITTEN
     assert exr.check_identity_weights(raises).status == NOT_WRITTEN
     assert exr.check_identity_weights(None).status == NOT_WRITTEN
+
+
+def test_the_explorer_trains_the_next_steps_of_a_trained_network_ahead():
+    """With a trained network, a step of M trains one more step ahead in the background (the network
+    ``train_shallow`` returns for that setting); with the hand-built one, and for the sawtooth, nothing is
+    trained; with prefetch=False only what is shown."""
+    from nnlab.widgets.expressivity import expressivity_explorer
+
+    dash = expressivity_explorer("bump, 8 units")
+    dash.controls["units"].value = 9
+    dash.trained.wait()
+    assert dash.trained.results == {}  # hand-built: nothing to train
+    dash.set_values(network="trained", units=5)
+    assert set(dash.trained.results) == {("bump", 5, 0)}
+    dash.controls["units"].value = 6
+    dash.trained.wait()
+    assert set(dash.trained.results) == {("bump", m, 0) for m in (5, 6, 7)}
+    assert dash.trained.results[("bump", 7, 0)] is ex.train_shallow("bump", 7, 0)
+    dash.set_values(target="sawtooth")
+    dash.controls["depth"].value = 3
+    dash.trained.wait()
+    assert set(dash.trained.results) == {("bump", m, 0) for m in (5, 6, 7)}  # the sawtooth trains nothing
+    alone = expressivity_explorer("bump, 8 units", prefetch=False)
+    alone.set_values(network="trained", units=5)
+    alone.controls["units"].value = 6
+    alone.trained.wait()
+    assert set(alone.trained.results) == {("bump", 5, 0), ("bump", 6, 0)}

@@ -264,7 +264,7 @@ def test_a_control_that_does_not_apply_is_disabled_and_says_why():
 def test_the_next_steps_are_the_moved_control_one_step_on_then_one_back():
     """What a dashboard prepares after a move: the control moved last, one step further the same way, then
     one step back; at an end only the step back; a checkbox its other state; nothing after a jump."""
-    from nnlab.widgets.base import Dashboard
+    from nnlab.widgets.base import Dashboard, _step
 
     class Recorder:
         def __init__(self, fig):
@@ -290,44 +290,57 @@ def test_the_next_steps_are_the_moved_control_one_step_on_then_one_back():
     controls["k"].value = "0"
     assert [s["k"] for s in asked[-1]] == ["1e-3"]  # at the first choice
     controls["on"].value = True
-    assert [s["on"] for s in asked[-1]] == [False, False]
-    calls = len(asked)
+    assert [s["on"] for s in asked[-1]] == [False]  # a checkbox has one other state
     dash.set_values(n=1, x=0.0)
-    assert len(asked) == calls  # a jump: nothing guessed
+    assert asked[-1] == []  # a jump: nothing guessed, and what was guessed before is dropped
+    log = widgets.FloatLogSlider(value=1.0, base=10, min=-2, max=1, step=0.5)  # min and max are exponents
+    assert _step(log, 1) == pytest.approx(10 ** 0.5) and _step(log, -1) == pytest.approx(10 ** -0.5)
+    log.value = 10.0
+    assert _step(log, 1) is None and _step(log, -1) == pytest.approx(10 ** 0.5)
+    menu = widgets.Dropdown(options={"one": 1, "two": 2}, value=1)  # labels and values differ
+    assert _step(menu, 1) == 2 and _step(menu, -1) is None
 
 
 def test_the_background_cache_computes_each_key_once_and_drops_what_is_no_longer_wanted():
     import threading
-    import time
 
     from nnlab.widgets.base import BackgroundCache
 
-    computed, gate = [], threading.Event()
+    computed, started, gate = [], threading.Event(), threading.Event()
 
     def slow_square(key):
         if key == "block":
-            gate.wait(5)
+            started.set()
+            gate.wait(10)
         computed.append(key)
         return key * 2 if isinstance(key, str) else key ** 2
 
     cache = BackgroundCache(slow_square)
     cache.prefetch(["block", 3, 4])  # the thread waits in "block"; 3 and 4 queue behind it
-    time.sleep(0.05)
+    assert started.wait(10)
     cache.prefetch([5])  # the student moved on: 3 and 4 are dropped, 5 is wanted
     gate.set()
     cache.wait()
     assert computed == ["block", 5] and cache.get(5) == 25 and cache.get("block") == "blockblock"
     assert cache.get(3) == 9 and computed == ["block", 5, 3]  # on demand, once
-    assert cache.get(3) == 9 and computed.count(3) == 1
+    assert cache.get(3) == 9 and computed.count(3) == 1 and not cache._running
     off = BackgroundCache(slow_square, background=False)
     off.prefetch([7])
     off.wait()
     assert off.results == {} and off.get(7) == 49
-    failing = BackgroundCache(lambda key: 1 / key)
+    attempts = []
+
+    def fails(key):
+        attempts.append(key)
+        return 1 / key
+
+    failing = BackgroundCache(fails)
     failing.prefetch([0])
     failing.wait()
+    assert attempts == [0] and not failing._running and failing.results == {}  # nothing left half-done
     with pytest.raises(ZeroDivisionError):  # computed again on demand, and the error shows there
         failing.get(0)
+    assert attempts == [0, 0] and not failing._running
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))

@@ -72,6 +72,9 @@ class BackgroundCache:
         self._running: dict[Hashable, Future] = {}  # keys being computed, in either thread
         self._wanted: set[Hashable] = set()  # what the last prefetch asked for
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="nnlab-prefetch") if background else None
+        if self._pool is not None and hasattr(threading, "_register_atexit"):
+            # at exit (a kernel restart), skip the guesses not yet started: the pool's thread is joined
+            threading._register_atexit(self._wanted.clear)
 
     def get(self, key: Hashable) -> Any:
         """The result for ``key``: cached, waited for if the background thread is computing it, or
@@ -85,15 +88,16 @@ class BackgroundCache:
         if mine:
             try:
                 result = self.compute(key)
-            except BaseException as exc:
                 with self._lock:
-                    del self._running[key]
-                future.set_exception(exc)
+                    self.results[key] = result
+                future.set_result(result)
+            except BaseException as exc:  # an interrupt too: whoever waits for the key is told
+                if not future.done():
+                    future.set_exception(exc)
                 raise
-            with self._lock:
-                self.results[key] = result
-                del self._running[key]
-            future.set_result(result)
+            finally:
+                with self._lock:
+                    self._running.pop(key, None)
         return future.result()
 
     def prefetch(self, keys: Iterable[Hashable]) -> None:
@@ -103,7 +107,8 @@ class BackgroundCache:
             return
         keys = list(keys)
         with self._lock:
-            self._wanted = set(keys)
+            self._wanted.clear()
+            self._wanted.update(keys)
             todo = [k for k in keys if k not in self.results and k not in self._running]
         for key in todo:
             self._pool.submit(self._ahead, key)
@@ -296,7 +301,8 @@ class Dashboard:
         if not any(self._matches(preset) for preset in self.presets.values()):
             self.custom = values
         self.n_draws += 1
-        if self._last_move is not None:
+        # after a jump next_steps is empty, which drops what was guessed for the last step; a guess never breaks a move
+        with contextlib.suppress(Exception):
             self.prefetch(self.next_steps())
 
     def next_steps(self) -> list[dict[str, Any]]:
@@ -306,8 +312,11 @@ class Dashboard:
             return []
         name, direction = self._last_move
         control = self.controls[name]
+        if control.disabled:
+            return []
         steps = [_step(control, direction), _step(control, -direction)]
-        return [{**self.values, name: v} for v in steps if v is not None and not control.disabled]
+        steps = [v for i, v in enumerate(steps) if v is not None and v not in steps[:i]]  # a checkbox has one
+        return [{**self.values, name: v} for v in steps]
 
     def prefetch(self, settings: list[dict[str, Any]]) -> None:
         """Prepare these settings in the background (a dashboard that trains networks does; this one
@@ -330,7 +339,8 @@ class Dashboard:
 
 
 def _options(control: widgets.Widget) -> list[Any]:
-    return [o[1] if isinstance(o, tuple) else o for o in control.options]
+    """The values a menu or a selection slider offers (not their labels)."""
+    return list(control._options_values)
 
 
 def _direction(control: widgets.Widget, old: Any, new: Any) -> int:
@@ -352,14 +362,16 @@ def _step(control: widgets.Widget, direction: int) -> Any:
         options = _options(control)
         i = options.index(control.value) + direction
         return options[i] if 0 <= i < len(options) else None
-    if isinstance(control, widgets.FloatLogSlider):
-        value = control.value * control.base ** (direction * control.step)
-    elif isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
+    if control.step is None:
+        return None
+    if isinstance(control, widgets.FloatLogSlider):  # its min and max are exponents
+        exponent = round(math.log(control.value, control.base) + direction * control.step, 12)
+        return control.base ** exponent if control.min <= exponent <= control.max else None
+    if isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
         value = control.value + direction * control.step
         value = value if isinstance(control, widgets.IntSlider) else round(value, 12)
-    else:
-        return None
-    return value if control.min <= value <= control.max else None
+        return value if control.min <= value <= control.max else None
+    return None
 
 
 def png_bytes(fig: Figure) -> bytes:
