@@ -13,6 +13,7 @@ import numpy as np
 from contourpy import FillType, LineType, contour_generator
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
+from matplotlib.legend import Legend
 from matplotlib.path import Path
 
 from ..layers import Sequential
@@ -86,6 +87,16 @@ def decision_regions(xx: np.ndarray, yy: np.ndarray, scores: np.ndarray,
     region = Path(np.concatenate(points), np.concatenate(codes)) if points else Path(np.zeros((0, 2)))
     crosses = scores.min() < threshold < scores.max()  # not a plateau at the threshold
     return region, (list(generator.lines(threshold)) if crosses else [])
+
+
+def legend_below(legend: Legend, ax: Axes, drop: float = 0.2) -> None:
+    """Move ``legend`` under ``ax`` (its top ``drop`` of the axes' height below them), without a frame, its
+    texts at 8 points: a dashboard's curves can run anywhere inside the axes, never there."""
+    legend.set_loc("upper center")
+    legend.set_bbox_to_anchor((0.5, -drop), transform=ax.transAxes)
+    legend.set_frame_on(False)
+    for text in legend.texts:
+        text.set_fontsize(8)
 
 
 def plot_points(ax: Axes, X: np.ndarray, y: np.ndarray, *, labels: bool = True, size: float = 120) -> None:

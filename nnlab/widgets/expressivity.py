@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from .. import expressivity as ex
 from ..layers import MLP
-from ..plots.base import FIGURE_WIDTH
+from ..plots.base import FIGURE_WIDTH, legend_below
 from ..plots.expressivity import ErrorPanel, FitPanel, units_axis
 from ..regions import count_linear_regions
 from .base import BackgroundCache, Dashboard
@@ -134,11 +134,7 @@ class ExpressivityView:
 
         for ax, legend in ((ax_fit, self.fit_legend), (self.ax_curve, self.curve_legend),
                            (self.ax_pieces, self.pieces_legend)):
-            legend.set_loc("upper center")
-            legend.set_bbox_to_anchor((0.5, -0.2), transform=ax.transAxes)
-            legend.set_frame_on(False)
-            for text in legend.texts:
-                text.set_fontsize(8)
+            legend_below(legend, ax)
         for ax in (ax_fit, ax_gap, self.ax_curve, self.ax_pieces):
             ax.tick_params(labelsize=8)
             ax.xaxis.label.set_fontsize(9)

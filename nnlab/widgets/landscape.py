@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from .. import landscape as ls
 from ..data import two_point_data
-from ..plots.base import FIGURE_WIDTH
+from ..plots.base import FIGURE_WIDTH, legend_below
 from ..plots.landscape import LossAlongLine
 from .base import Dashboard, slider
 
@@ -128,11 +128,7 @@ class NonconvexityView:
         # would place them by the tick labels' extents, which change with the numbers)
         for ax, legend in ((self.ax_line, self.line.legend), (self.ax_net, self.net_legend),
                            (self.ax_valley, self.valley_legend)):
-            legend.set_loc("upper center")
-            legend.set_bbox_to_anchor((0.5, -0.19), transform=ax.transAxes)
-            legend.set_frame_on(False)
-            for text in legend.texts:
-                text.set_fontsize(8)
+            legend_below(legend, ax, drop=0.19)
             ax.xaxis.set_label_coords(0.5, -0.1)
             ax.yaxis.set_label_coords(-0.22, 0.5)
             ax.tick_params(labelsize=8)
