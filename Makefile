@@ -48,10 +48,11 @@ test-min: $(STAMP)  ## the unit tests with the lowest versions pyproject.toml al
 	$(BIN)/uv pip install --quiet --python $(MIN_VENV)/bin/python --resolution lowest-direct -e '.[test,instructor]'
 	$(MIN_VENV)/bin/python -m pytest tests -m "not browser and not locked" -p no:cacheprovider
 
-portability: $(STAMP)  ## the notebooks under strict nbval as other CPUs run them (part of make test; NAMES=avx ... for others)
-	$(BIN)/python tools/portability.py $(NAMES)
+portability: $(STAMP)  ## the notebooks under strict nbval and the unit tests, in every CPU configuration this machine can run (make test runs some of them; NAMES=avx ... for a few)
+	$(BIN)/python tools/portability.py $(or $(NAMES),--all)
 
-benchmark: $(STAMP)  ## speed measurements, printed as ratios against peers, and the dashboards' latency in the browser
+benchmark: $(STAMP)  ## speed measurements, printed as ratios against peers, each notebook's time, and the dashboards' latency in the browser
+	$(BIN)/python benchmarks/notebook_times.py
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/probe_speed.py
 	$(BIN)/python benchmarks/generalisation_redraw.py

@@ -16,6 +16,7 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+pytestmark = pytest.mark.cpu_independent  # versions of packages: nothing a CPU's arithmetic changes
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements" / "lock.txt"
 _spec = importlib.util.spec_from_file_location("sync_environment", ROOT / "tools" / "sync_environment.py")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.cpu_independent  # files and imports: nothing a CPU's arithmetic changes
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "nnlab"
 TOPICS = ("xor", "backprop", "regions", "mnist", "landscape", "gradients", "generalisation", "expressivity")

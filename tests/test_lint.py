@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.locked  # the rules are those of the locked ruff
+pytestmark = [pytest.mark.locked, pytest.mark.cpu_independent]  # the rules are those of the locked ruff
 
 ROOT = Path(__file__).resolve().parents[1]
 PLACES = ["nnlab", "tests", "tools", "benchmarks", "data"]

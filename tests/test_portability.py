@@ -1,8 +1,9 @@
-"""The notebooks print the same on other kinds of CPU: strict nbval under other BLAS kernels, thread
-counts and numpy SIMD levels (tools/portability.py), beside the default run of ``make test``.
+"""The notebooks print the same, and the unit tests pass, on other kinds of CPU: strict nbval and the unit
+tests under other BLAS kernels, thread counts and numpy SIMD levels (tools/portability.py), beside the default
+run of ``make test``.
 
-The notebook runs take about a minute and a quarter on two cores; they run once, at the first test
-that needs them.
+The runs take a few minutes on two cores (the notebooks in two configurations, the unit tests in those that are
+not this machine's own); they run once, at the first test that needs them.
 """
 
 from __future__ import annotations
@@ -21,24 +22,52 @@ portability = importlib.util.module_from_spec(_spec)
 sys.modules["portability"] = portability  # dataclasses look their module up by name
 _spec.loader.exec_module(portability)
 
-IN_MAKE_TEST = [c for c in portability.CONFIGS if c.in_make_test]
-pytestmark = pytest.mark.locked
+JOBS = portability.make_test_jobs()
+# the driver of the other configurations: it does not run inside them
+pytestmark = [pytest.mark.locked, pytest.mark.cpu_independent]
 
 
 @pytest.fixture(scope="module")
 def results() -> dict:
-    return portability.run_all(IN_MAKE_TEST)
+    return portability.run_all(JOBS)
 
 
-@pytest.mark.parametrize("name", [c.name for c in IN_MAKE_TEST])
-def test_every_notebook_prints_the_same_on(name, results):
-    result = results[name]
+@pytest.mark.parametrize("name, job", [(c.name, job) for c, job in JOBS], ids=lambda x: x)
+def test_the_same_results_on(name, job, results):
+    """The notebooks' printed outputs match the committed ones, and every unit test passes."""
+    result = results[name, job]
     print(result.report())
     if result.skipped:
         if os.environ.get("CI") and name in ("generic", "avx2"):
             pytest.fail(f"in CI this configuration must run: {result.skipped}")
         pytest.skip(result.skipped)
     assert result.ok, result.report()
+
+
+def test_make_test_runs_the_unit_tests_in_a_configuration_besides_the_machines_own():
+    avx2_cpu = {"avx", "avx2", "fma"}
+    avx512_cpu = avx2_cpu | {"avx512f", "avx512dq", "avx512bw", "avx512vl"}
+    units = {cpu: [c.name for c, job in portability.make_test_jobs(flags) if job == "units"]
+             for cpu, flags in (("avx2", avx2_cpu), ("avx512", avx512_cpu))}
+    assert units == {"avx2": ["generic", "avx512"], "avx512": ["generic", "avx2"]}  # avx512 skips on the first
+    assert portability.own_configuration(avx2_cpu).name == "avx2"
+    assert portability.own_configuration(set()).name == "generic"
+
+
+def test_the_unit_tests_job_leaves_out_only_what_is_marked(tmp_path):
+    """A new test runs in every configuration unless it is marked cpu_independent; the browser tests never."""
+    cmd = portability.command("units")
+    assert cmd[3:8] == ["tests", "--ignore", "tests/browser", "-m", "not browser and not cpu_independent"]
+    test = tmp_path / "test_new.py"
+    test.write_text("import os, pytest\n"
+                    "def test_asserts_a_value():\n    assert os.environ['OPENBLAS_CORETYPE'] == 'Skylake'\n"
+                    "@pytest.mark.cpu_independent\ndef test_marked():\n    raise AssertionError\n")
+    result = portability.run(portability.BY_NAME["generic"], [test], log_dir=tmp_path, job="units")
+    if result.skipped:
+        pytest.skip(result.skipped)
+    assert not result.ok and result.failed == ["FAILED ::test_asserts_a_value - AssertionError: assert "
+                                               "'Prescott' == 'Skylake'"], result.report()
+    assert "1 failed, 1 deselected" in result.summary  # the marked one is left out, not passed
 
 
 def test_the_check_fails_when_an_output_differs(tmp_path):
@@ -51,7 +80,7 @@ def test_the_check_fails_when_an_output_differs(tmp_path):
     nb.cells = [cell]
     path = tmp_path / "99_differs.ipynb"
     nbformat.write(nb, path)
-    result = portability.run(portability.BY_NAME["generic"], [path], log_dir=tmp_path)
+    result = portability.run(portability.BY_NAME["generic"], [path], log_dir=tmp_path, job="notebooks")
     if result.skipped:
         pytest.skip(result.skipped)
     assert not result.ok

@@ -1,4 +1,4 @@
-"""The notebooks under strict nbval as other kinds of CPU would run them (``make test`` runs this).
+"""The notebooks under strict nbval, and the unit tests, as other kinds of CPU would run them (``make test`` runs this).
 
 Students' laptops and course CI runners have every kind of x86-64 CPU, and two parts of numpy's
 arithmetic depend on it:
@@ -11,17 +11,25 @@ arithmetic depend on it:
   CPU has; ``NPY_DISABLE_CPU_FEATURES`` switches the newer ones off.
 
 Each configuration below sets these for one kind of machine, as far as this machine can pretend to be
-it (a CPU runs the kernels of older CPUs, not those of newer ones), runs the notebooks under the same
-strict nbval as ``make test`` (the options in pyproject.toml) and fails when any printed output
-differs from the committed one. The variables are always set explicitly, so a machine that already
-sets ``OPENBLAS_CORETYPE`` for its default run changes nothing here.
+it (a CPU runs the kernels of older CPUs, not those of newer ones), and runs two jobs in it:
 
-    python tools/portability.py                    # the configurations make test runs
+- ``notebooks``: the notebooks under the same strict nbval as ``make test`` (the options in
+  pyproject.toml); it fails when any printed output differs from the committed one;
+- ``units``: the unit tests of ``tests/``, every one except the browser tests and those marked
+  ``cpu_independent`` (metadata, text, lint: nothing a CPU's arithmetic can change). A new test runs
+  here unless it is marked, so a value asserted on one CPU is asserted on the others too.
+
+The variables are always set explicitly, so a machine that already sets ``OPENBLAS_CORETYPE`` for its
+default run changes nothing here.
+
+    python tools/portability.py                    # what make test runs (see MAKE_TEST)
+    python tools/portability.py --all              # every configuration this CPU can run, both jobs
     python tools/portability.py --list             # every configuration, and whether this CPU can run it
     python tools/portability.py avx notebooks/03_composing_relu_networks.ipynb
+    python tools/portability.py generic tests/test_gradients.py
 
-Logs go to ``test-artifacts/portability/``. Configurations that need only one thread run two at a
-time on a machine with two cores.
+Logs go to ``test-artifacts/portability/``. Jobs that need only one thread run two at a time on a
+machine with two cores.
 """
 
 from __future__ import annotations
@@ -158,13 +166,35 @@ def check_environment(config: Config, env: dict[str, str]) -> str | None:
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")  # nbval colours its messages
 
+JOBS = ("notebooks", "units")
+JOB_WORDS = {"notebooks": "the notebooks under strict nbval", "units": "the unit tests"}
+# the unit tests' job: every test of tests/ but the browser tests (a JupyterLab server and Chromium of their own)
+# and those marked cpu_independent (metadata, text, lint, this tool: nothing a CPU's arithmetic can change)
+UNIT_TESTS = ("tests", "--ignore", "tests/browser", "-m", "not browser and not cpu_independent")
+
+
+def own_configuration(flags: set[str] | None = None) -> Config | None:
+    """The configuration this machine runs by itself: the newest one its CPU can run (make test's own run
+    covers it, so its unit tests are not run a second time)."""
+    runnable = [c for c in CONFIGS if why_not(c, flags) is None]  # CONFIGS go from the oldest CPU to the newest
+    return runnable[-1] if runnable else None
+
+
+def make_test_jobs(flags: set[str] | None = None) -> list[tuple[Config, str]]:
+    """What ``make test`` runs: the notebooks in every configuration of ``in_make_test``, and the unit tests in
+    each of those that is not this machine's own (generic everywhere; avx2 too on a CPU with AVX-512)."""
+    own = own_configuration(flags)
+    jobs = [(c, "notebooks") for c in CONFIGS if c.in_make_test]
+    return jobs + [(c, "units") for c in CONFIGS if c.in_make_test and c is not own]
+
 
 @dataclass
 class Result:
     config: Config
+    job: str = "notebooks"
     skipped: str | None = None       # why it did not run
     returncode: int | None = None
-    failed: list[str] = field(default_factory=list)   # nbval's FAILED lines
+    failed: list[str] = field(default_factory=list)   # pytest's FAILED and ERROR lines
     summary: str = ""
     seconds: float = 0.0
     log: Path | None = None
@@ -175,79 +205,106 @@ class Result:
 
     def report(self) -> str:
         c = self.config
-        head = f"{c.name}, as {c.machine} (OPENBLAS_CORETYPE={c.coretype}, {NUMPY_LOOPS[c.numpy_lacks]})"
+        head = (f"{c.name}, {JOB_WORDS[self.job]} as {c.machine} "
+                f"(OPENBLAS_CORETYPE={c.coretype}, {NUMPY_LOOPS[c.numpy_lacks]})")
         if self.skipped:
             return f"{head}: skipped, {self.skipped}"
         if self.ok:
             return f"{head}: {self.summary} in {self.seconds:.0f} s"
-        lines = [f"{head}: outputs differ ({self.summary}); log: {self.log}"] + [f"  {f}" for f in self.failed]
+        what = "outputs differ" if self.job == "notebooks" else "tests fail"
+        lines = [f"{head}: {what} ({self.summary}); log: {self.log}"] + [f"  {f}" for f in self.failed]
         return "\n".join(lines)
 
 
-def run(config: Config, notebooks: list[Path] | None = None, log_dir: Path = ARTIFACTS) -> Result:
-    """Run ``notebooks`` (default: all) under strict nbval in ``config``'s environment; the log goes to
-    ``log_dir/<name>.log``."""
+def command(job: str, paths: list[Path] | None = None) -> list[str]:
+    """The pytest command of one job: ``paths`` (default: every notebook, or the unit tests), with make test's
+    options."""
+    if job not in JOBS:
+        raise ValueError(f"job: expected one of {JOBS}, got {job!r}")
+    if paths:
+        targets = [str(p) for p in paths]
+    else:
+        targets = [str(p) for p in NOTEBOOKS] if job == "notebooks" else list(UNIT_TESTS)
+    if job == "units" and paths:
+        targets += ["-m", "not browser and not cpu_independent"]
+    return [sys.executable, "-m", "pytest", *targets, "-p", "no:cacheprovider", "-q", "--no-header",
+            "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml")]
+
+
+def run(config: Config, paths: list[Path] | None = None, log_dir: Path = ARTIFACTS, job: str = "notebooks") -> Result:
+    """Run one ``job`` ("notebooks" or "units") on ``paths`` (default: all of them) in ``config``'s environment;
+    the log goes to ``log_dir/<name>-<job>.log``."""
     reason = why_not(config)
     if reason:
-        return Result(config, skipped=reason)
+        return Result(config, job, skipped=reason)
     env = environment(config)
     problem = check_environment(config, env)
     if problem:
-        return Result(config, returncode=1, summary=f"the settings did not take: {problem}")
+        return Result(config, job, returncode=1, summary=f"the settings did not take: {problem}")
     log_dir.mkdir(parents=True, exist_ok=True)
-    log = log_dir / f"{config.name}.log"
-    paths = [str(p) for p in (notebooks or NOTEBOOKS)]
-    cmd = [sys.executable, "-m", "pytest", *paths, "-p", "no:cacheprovider", "-q", "--no-header",
-           "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml")]
+    log = log_dir / f"{config.name}-{job}.log"
+    cmd = command(job, paths)
     start = time.perf_counter()
     with log.open("w") as f:
-        f.write(f"# {config.machine}\n# OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']} "
+        f.write(f"# {config.machine}: {JOB_WORDS[job]}\n# OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']} "
                 f"OPENBLAS_NUM_THREADS={env['OPENBLAS_NUM_THREADS']} "
                 f"NPY_DISABLE_CPU_FEATURES='{env['NPY_DISABLE_CPU_FEATURES']}'\n# {' '.join(cmd)}\n")
         f.flush()
-        proc = subprocess.run(cmd, env=env, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, timeout=1800)
+        proc = subprocess.run(cmd, env=env, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, timeout=3600)
     seconds = time.perf_counter() - start
     text = _ANSI.sub("", log.read_text())
     failed = [line for line in text.splitlines() if line.startswith(("FAILED", "ERROR"))]
     tail = [line for line in text.splitlines() if line.strip()][-1:] or [""]
-    return Result(config, returncode=proc.returncode, failed=failed, summary=tail[0].strip("= "),
+    return Result(config, job, returncode=proc.returncode, failed=failed, summary=tail[0].strip("= "),
                   seconds=seconds, log=log)
 
 
-def run_all(configs: list[Config], notebooks: list[Path] | None = None) -> dict[str, Result]:
-    """Run several configurations, as many at once as the cores allow (each needs ``threads`` cores)."""
+def run_all(jobs: list[tuple[Config, str]],
+            paths: dict[str, list[Path]] | None = None) -> dict[tuple[str, str], Result]:
+    """Run several (configuration, job) pairs, as many at once as the cores allow (each needs ``threads`` cores):
+    the one-thread jobs side by side first, then the others one by one. ``paths`` narrows a job to some files."""
+    paths = paths or {}
     cores = os.cpu_count() or 1
-    results: dict[str, Result] = {}
-    # one-thread configurations in pairs first, then the rest one by one
-    single = [c for c in configs if c.threads == 1]
-    multi = [c for c in configs if c.threads > 1]
+    results: dict[tuple[str, str], Result] = {}
+    single = [j for j in jobs if j[0].threads == 1]
+    multi = [j for j in jobs if j[0].threads > 1]
     with ThreadPoolExecutor(max_workers=max(1, cores)) as pool:
-        for result in pool.map(lambda c: run(c, notebooks), single):
-            results[result.config.name] = result
-    for config in multi:
-        results[config.name] = run(config, notebooks)
-    return {c.name: results[c.name] for c in configs}
+        for result in pool.map(lambda j: run(j[0], paths.get(j[1]), job=j[1]), single):
+            results[result.config.name, result.job] = result
+    for config, job in multi:
+        results[config.name, job] = run(config, paths.get(job), job=job)
+    return {(c.name, job): results[c.name, job] for c, job in jobs}
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("items", nargs="*", help="configuration names and/or notebooks (default: make test's set)")
+    parser.add_argument("items", nargs="*",
+                        help="configuration names, notebooks and/or test files (default: make test's set)")
+    parser.add_argument("--all", action="store_true", help="every configuration this CPU can run, both jobs")
     parser.add_argument("--list", action="store_true", help="list the configurations and exit")
     args = parser.parse_args(argv)
     if args.list:
+        own = own_configuration()
         for c in CONFIGS:
             reason = why_not(c)
+            where = "this machine's own" if c is own else "runs here" if reason is None else "not here: " + reason
             print(f"{c.name:8} {c.machine}; OPENBLAS_CORETYPE={c.coretype} OPENBLAS_NUM_THREADS={c.threads}, "
-                  f"{NUMPY_LOOPS[c.numpy_lacks]}{'' if c.in_make_test else ' (not in make test)'}: "
-                  f"{'runs here' if reason is None else 'not here: ' + reason}")
+                  f"{NUMPY_LOOPS[c.numpy_lacks]}{'' if c.in_make_test else ' (not in make test)'}: {where}")
         return 0
     names = [i for i in args.items if i in BY_NAME]
-    paths = [Path(i).resolve() for i in args.items if i not in BY_NAME]
-    for p in paths:
+    files = [Path(i).resolve() for i in args.items if i not in BY_NAME]
+    for p in files:
         if not p.exists():
-            parser.error(f"{p}: neither a configuration ({', '.join(BY_NAME)}) nor a notebook")
-    configs = [BY_NAME[n] for n in names] or [c for c in CONFIGS if c.in_make_test]
-    results = run_all(configs, paths or None)
+            parser.error(f"{p}: neither a configuration ({', '.join(BY_NAME)}) nor a notebook or test file")
+    paths = {"notebooks": [p for p in files if p.suffix == ".ipynb"],
+             "units": [p for p in files if p.suffix != ".ipynb"]}
+    wanted = [job for job in JOBS if paths[job]] or list(JOBS)
+    if names or args.all:
+        configs = [BY_NAME[n] for n in names] or list(CONFIGS)
+        jobs = [(c, job) for c in configs for job in wanted]
+    else:
+        jobs = [(c, job) for c, job in make_test_jobs() if job in wanted]
+    results = run_all(jobs, {job: ps for job, ps in paths.items() if ps})
     for result in results.values():
         print(result.report())
     return 0 if all(r.ok or r.skipped for r in results.values()) else 1

@@ -77,6 +77,7 @@ def _move_every_control(page, cell, where: str) -> set[str]:
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_and_its_widgets_work(name, lab, browser, artifacts):
     page = browser.new_page(viewport=ld.VIEWPORT)
+    page.set_default_timeout(ld.PATIENCE * 1000)  # a guard against a hang, for every action
     console_errors: list[str] = []
     page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: console_errors.append(str(exc)))
@@ -84,7 +85,8 @@ def test_notebook_runs_and_its_widgets_work(name, lab, browser, artifacts):
         ld.open_and_run(page, lab, name)
         assert page.evaluate(ld.ERROR_OUTPUTS) == [], "cells with error outputs"
 
-        page.wait_for_function(f"() => ({ld.IMAGES})().every(i => i.complete && i.natural > 0)", timeout=30_000)
+        page.wait_for_function(f"() => ({ld.IMAGES})().every(i => i.complete && i.natural > 0)",
+                               timeout=ld.PATIENCE * 1000)
         images = page.evaluate(ld.IMAGES)
         assert images, "no image shown"
         shrunk = [i for i in images if i["shown"] < i["natural"] - 0.5]
@@ -98,7 +100,7 @@ def test_notebook_runs_and_its_widgets_work(name, lab, browser, artifacts):
             assert not any(t.lstrip().startswith(("VBox(", "HBox(", "FloatSlider(", "IntSlider(", "Dashboard("))
                            for t in text), f"cell {index}: the widget rendered as text: {text}"
             assert cell.locator(".jupyter-widgets").count() > 0, f"cell {index}: no widget rendered"
-            cell.locator("img.widget-image").first.wait_for(state="visible", timeout=10_000)
+            cell.locator("img.widget-image").first.wait_for(state="visible", timeout=ld.PATIENCE * 1000)
             cell.screenshot(path=str(artifacts / f"{Path(name).stem}-cell{index}.png"))
             disabled |= _move_every_control(page, cell, f"cell {index}")
             cell.screenshot(path=str(artifacts / f"{Path(name).stem}-cell{index}-moved.png"))

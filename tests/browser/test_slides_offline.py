@@ -18,6 +18,7 @@ import shutil
 import threading
 from pathlib import Path
 
+import labdriver
 import nbformat
 import pytest
 
@@ -125,6 +126,7 @@ def server(site) -> str:
 def _offline_page(browser, base: str, viewport: dict) -> tuple:
     """A page whose requests outside ``base`` are aborted; lists of those, failed local loads, errors."""
     page = browser.new_page(viewport=viewport)
+    page.set_default_timeout(labdriver.PATIENCE * 1000)  # a guard against a hang, for every action
     outside: list[str] = []
     failed: list[str] = []
     errors: list[str] = []
@@ -145,7 +147,7 @@ def _offline_page(browser, base: str, viewport: dict) -> tuple:
     return page, outside, failed, errors
 
 
-def _wait(page, script: str, arg, what: str, report: dict, timeout: float = 60_000) -> None:
+def _wait(page, script: str, arg, what: str, report: dict, timeout: float = labdriver.PATIENCE * 1000) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
