@@ -41,7 +41,7 @@ NETWORKS = {
 
 def plain_numpy_probe(net: DeepNet, X: np.ndarray, y: np.ndarray, weights: list[np.ndarray]) -> np.ndarray:
     """The straightforward probe: store every layer, then backpropagate and take ||h^T u|| per layer."""
-    f, f_grad = nl.activations.get_activation(net.activation)
+    f, f_grad, _ = nl.activations.get_activation(net.activation)
     threshold = 0.18 * float(f_grad(np.zeros(1))[0])
     h, saved, stats = X, [], []
     for W in weights[:-1]:

@@ -23,6 +23,48 @@ def check_positive_int(value: object, name: str) -> int:
     return int(value)
 
 
+def check_bool(value: object, name: str) -> bool:
+    """Require True or False (numpy's bools too)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)
+
+
+def check_nonnegative(value: object, name: str) -> float:
+    """Require a finite real number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name}: expected a number >= 0, got {value!r}")
+    return float(value)
+
+
+def check_choice(value: object, name: str, choices: tuple | list | dict) -> object:
+    """Require one of ``choices`` (the keys of a dict, listed in sorted order); the message lists them."""
+    try:
+        ok = value in choices
+    except TypeError:  # an unhashable value for a dict
+        ok = False
+    if not ok:
+        listed = sorted(choices) if isinstance(choices, dict) else list(choices)
+        raise ValueError(f"{name}: expected one of {listed}, got {value!r}")
+    return value
+
+
+def check_dtype(dtype: object, name: str = "dtype") -> np.dtype:
+    """Require a floating dtype (np.float64 or np.float32)."""
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise ValueError(f"{name}: expected np.float64 or np.float32, got {dt}")
+    return dt
+
+
+def check_shape(values: object, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """``values`` as a finite array of ``dtype`` with exactly ``shape``."""
+    arr = check_array(values, name, ndim=len(shape), dtype=dtype)
+    if arr.shape != shape:
+        raise ValueError(f"{name}: expected shape {shape}, got {arr.shape}")
+    return arr
+
+
 def check_positive(value: object, name: str) -> float:
     """Require a finite real number > 0."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_positive, check_positive_int, check_rng
+from ._validate import check_nonnegative, check_positive, check_positive_int, check_rng
 
 
 def xor() -> tuple[np.ndarray, np.ndarray]:
@@ -64,8 +64,7 @@ def circles(n: int = 200, *, noise: float = 0.08, factor: float = 0.5,
     n = check_positive_int(n, "n")
     if not 0 < factor < 1:
         raise ValueError(f"factor: expected a number in (0, 1), got {factor!r}")
-    if not noise >= 0:
-        raise ValueError(f"noise: expected a number >= 0, got {noise!r}")
+    check_nonnegative(noise, "noise")
     check_rng(rng)
     y = (np.arange(n) >= n // 2).astype(int)
     angle = rng.uniform(0.0, 2 * np.pi, n)

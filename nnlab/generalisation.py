@@ -195,7 +195,7 @@ def train_penalised(split: Split, *, lam: float, norm: str = "l2", width: int = 
     slots = {f"{path}.{key}": (layer, key) for path, layer in model.named_layers() for key in layer.params}
     for _ in range(check_positive_int(epochs, "epochs")):
         value, dout = mse(model.forward(split.X_train), split.y_train[:, None])
-        model.backward(dout, input_grad=False)
+        model.param_backward(dout)
         penalty, grads = weight_penalty(model, lam, norm)
         for name, g in grads.items():
             layer, key = slots[name]

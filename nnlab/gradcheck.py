@@ -2,9 +2,9 @@
 
 - ``numerical_gradient``, ``rel_error``: the two pieces every check is made of;
 - ``check_model``, ``check_layer``: a whole network's or one layer's backward pass;
-- ``GradientCheck``: a check's result, which says in words which gradient is off and by how much;
 - ``check_backward``: the exercise checker, for a backward pass a student wrote (a function
-  ``(z, dout) -> dz`` or a ``Layer``), answering a stub with "not written yet".
+  ``(z, dout) -> dz`` or a ``Layer``), answering a stub with "not written yet";
+- ``GradientCheck``: what every one of them returns, which says in words which gradient is off and by how much.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 
 from ._format import ERROR_FLOOR as ERROR_FLOOR  # printed as "< 1e-08": round-off, whose digits differ
 from ._format import format_error, num
-from ._validate import check_positive, check_positive_int, check_rng
+from ._validate import check_choice, check_positive, check_positive_int, check_rng
 from .activations import ACTIVATIONS
 from .layers import Layer, Sequential
 from .losses import get_loss
@@ -96,56 +96,69 @@ def numerical_model_gradients(model: Sequential, X: np.ndarray, y: np.ndarray, l
     return {name: numerical_gradient(f, p, h) for name, p in model.named_params()}
 
 
-def check_model(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str,
-                h: float = 1e-5) -> dict[str, float]:
-    """Relative error between backprop and central differences, for each parameter of ``model``.
+def check_model(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str, h: float = 1e-5, *,
+                tol: float = 1e-6, names: dict[str, str] | None = None) -> GradientCheck:
+    """Backprop against central differences, for every parameter of ``model``.
 
     Parameters
     ----------
     model : Sequential
+        With float64 parameters.
     X : array, shape (N, n_in)
     y : array, targets for ``loss``
     loss : str
         ``"mse"``, ``"bce"`` or ``"softmax_ce"``.
+    h : float
+        Step of the central differences.
+    tol : float
+        Largest relative error accepted as right.
+    names : dict, optional
+        Names to show instead of the positions (``{"0.W": "W1", ...}``, as ``nnlab.backprop.check_network``).
 
     Returns
     -------
-    dict
-        ``{"0.W": rel_error, "0.b": ..., ...}``.
+    GradientCheck
+        One relative error per parameter, ``result.errors = {"0.W": ..., "0.b": ..., ...}``.
     """
     _require_float64(model.named_params(), "model")
+    names = names or {}
     analytic = model_gradients(model, X, y, loss)
     numeric = numerical_model_gradients(model, X, y, loss, h)
-    return {name: rel_error(analytic[name], numeric[name]) for name in analytic}
+    result = GradientCheck("backward pass", tol=check_positive(tol, "tol"))
+    result.compare({names.get(k, k): g for k, g in analytic.items()}, {names.get(k, k): g for k, g in numeric.items()})
+    return result
 
 
-def check_layer(layer: Layer, X: np.ndarray, *, rng: np.random.Generator,
-                h: float = 1e-5) -> dict[str, float]:
+def layer_gradients(layer: Layer, X: np.ndarray, dout: np.ndarray, h: float = 1e-5) -> dict[str, np.ndarray]:
+    """Central differences of ``sum(layer.forward(X) * dout)``, whose gradient ``backward(dout)`` must give:
+    ``{"dX": ..., "dW": ..., ...}``, the input's and every parameter's (``X`` is not changed)."""
+    Xn = np.array(X, dtype=np.float64)
+    numeric = {"dX": numerical_gradient(lambda: float(np.sum(layer.forward(Xn) * dout)), Xn, h)}
+    for key, p in layer.params.items():
+        numeric[f"d{key}"] = numerical_gradient(lambda: float(np.sum(layer.forward(Xn.copy()) * dout)), p, h)
+    return numeric
+
+
+def check_layer(layer: Layer, X: np.ndarray, *, rng: np.random.Generator, h: float = 1e-5,
+                tol: float = 1e-6) -> GradientCheck:
     """Check one layer's ``backward``: its input gradient and every parameter gradient.
 
     The scalar checked is ``sum(layer.forward(X) * dout)`` for a random upstream gradient
-    ``dout``, so ``backward(dout)`` must return its gradient.
+    ``dout``, so ``backward(dout)`` must return its gradient (``layer_gradients``).
 
     Returns
     -------
-    dict
-        ``{"X": rel_error, "W": ..., ...}``.
+    GradientCheck
+        ``result.errors = {"dX": ..., "dW": ..., ...}``.
     """
     check_rng(rng)
     _require_float64(layer.params.items(), "layer")
     X = np.array(X, dtype=np.float64)
-    out = layer.forward(X)
-    dout = rng.standard_normal(out.shape)
-    dX = layer.backward(dout)
-    analytic = {"X": dX, **{k: g.copy() for k, g in layer.grads.items()}}
-
-    def f() -> float:
-        return float(np.sum(layer.forward(X) * dout))
-
-    errors = {"X": rel_error(analytic["X"], numerical_gradient(f, X, h))}
-    for key, p in layer.params.items():
-        errors[key] = rel_error(analytic[key], numerical_gradient(f, p, h))
-    return errors
+    dout = rng.standard_normal(layer.forward(X).shape)
+    analytic = {"dX": layer.backward(dout), **{f"d{k}": g.copy() for k, g in layer.grads.items()}}
+    result = GradientCheck(f"{type(layer).__name__}.backward", tol=check_positive(tol, "tol"))
+    result.compare(analytic, layer_gradients(layer, X, dout, h))
+    return result
 
 
 # --- gradient-check results ------------------------------------------------------------------------
@@ -183,6 +196,11 @@ class GradientCheck:
     def passed(self) -> bool:
         """True when nothing went wrong and every relative error is at most ``tol``."""
         return not self.problems and bool(self.errors) and all(e <= self.tol for e in self.errors.values())
+
+    @property
+    def largest(self) -> float:
+        """The largest relative error (NaN when nothing was compared)."""
+        return max(self.errors.values(), default=float("nan"))
 
     @property
     def off(self) -> list[str]:
@@ -362,9 +380,7 @@ def _resolve_forward(forward: str | ForwardFn | None) -> ForwardFn:
         raise TypeError("forward: a backward function is checked against its forward pass; pass the "
                         f"activation's name, one of {sorted(ACTIVATIONS)}, or a function of z")
     if isinstance(forward, str):
-        if forward not in ACTIVATIONS:
-            raise ValueError(f"forward: expected one of {sorted(ACTIVATIONS)}, got {forward!r}")
-        return ACTIVATIONS[forward][0]
+        return ACTIVATIONS[check_choice(forward, "forward", ACTIVATIONS)].f
     if not callable(forward):
         raise TypeError("forward: expected an activation name or a function of z, "
                         f"got {type(forward).__name__}")
@@ -456,10 +472,7 @@ def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray
         result.problems.append(f"{name}.forward(X) raised {type(exc).__name__}: {exc}")
         return result
     dout = rng.standard_normal(out.shape)
-    Xn = X.copy()
-    numeric = {"dX": numerical_gradient(lambda: float(np.sum(layer.forward(Xn) * dout)), Xn, h)}
-    for key, p in layer.params.items():
-        numeric[f"d{key}"] = numerical_gradient(lambda: float(np.sum(layer.forward(X.copy()) * dout)), p, h)
+    numeric = layer_gradients(layer, X, dout, h)
     layer.forward(X.copy())
     # NaN placeholders: a gradient backward forgets to set is caught, not read from a previous call
     layer.grads = {key: np.full(p.shape, np.nan) for key, p in layer.params.items()}
@@ -469,7 +482,8 @@ def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray
         result.problems.append(_not_written(f"{name}.backward", "it raised NotImplementedError"))
         return result
     except Exception as exc:
-        result.problems.append(f"{name}.backward(dout) raised {type(exc).__name__}: {exc}")
+        result.problems.append(f"{name}.backward(dout) raised {type(exc).__name__}: {exc}"
+                               + _shape_hint(exc, X.shape, dout.shape))
         return result
     analytic: dict[str, np.ndarray] = {}
     arr, problem = _as_answer(dX, X.shape, f"dX, what {name}.backward(dout) returned,")
@@ -492,6 +506,14 @@ def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray
                         "their sum", numeric["db"] / len(X))]} if "db" in numeric else {}
     result.compare(analytic, {k: v for k, v in numeric.items() if k in analytic}, mistakes)
     return result
+
+
+def _shape_hint(exc: Exception, X_shape: tuple[int, ...], dout_shape: tuple[int, ...]) -> str:
+    """For a product of misaligned shapes in a student's backward: what shape each gradient has."""
+    if not (isinstance(exc, ValueError) and ("matmul" in str(exc) or "aligned" in str(exc))):
+        return ""
+    return (f". Two of your arrays do not fit in a product: dout is {dout_shape} (N, n_out) and W is (n_in, n_out), "
+            f"so dX = dout W^T, which has the shape of X, {X_shape} (N, n_in), and dW = X^T dout has the shape of W")
 
 
 def _transposed(value: object, expected: np.ndarray) -> str:

@@ -41,11 +41,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import check_positive, check_positive_int, check_rng
+from ._validate import check_bool, check_choice, check_positive, check_positive_int, check_rng
 from .activations import ACTIVATIONS, LEAKY_SLOPE, MAX_SLOPE, sigmoid_grad, value_and_grad
 from .init import weight_std
 from .layers import Activation, Dense, Layer, Sequential
-from .normalization import EPS, BatchNorm, Residual
+from .normalization import EPS, BatchNorm, Residual, standardise, standardise_backward
 from .optim import SGD, Optimizer
 
 #: the initialisations a ``DeepNet`` draws its Gaussian weights with (names of ``nnlab.init``):
@@ -95,14 +95,11 @@ class DeepNet:
     def __post_init__(self) -> None:
         check_positive_int(self.depth, "depth")
         check_positive_int(self.width, "width")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
-        if self.init not in INITS:
-            raise ValueError(f"init: expected one of {list(INITS)}, got {self.init!r}")
+        check_choice(self.activation, "activation", ACTIVATIONS)
+        check_choice(self.init, "init", INITS)
         check_positive(self.std, "std")
-        for name in ("batch_norm", "residual"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name}: expected True or False, got {getattr(self, name)!r}")
+        check_bool(self.batch_norm, "batch_norm")
+        check_bool(self.residual, "residual")
 
     def weight_std(self, n_in: int, n_out: int) -> float:
         """The standard deviation of the weights of a layer ``n_in -> n_out`` (``nnlab.init.weight_std``)."""
@@ -206,8 +203,7 @@ def gaussian_moments(activation: str, v: float) -> tuple[float, float, float]:
         return 0.0, v, 1.0
     if not math.isfinite(v):
         return math.nan, math.nan, math.nan
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    check_choice(activation, "activation", ACTIVATIONS)
     q = math.sqrt(v) * _Z_GRID
     with np.errstate(over="ignore", under="ignore"):
         a, da = value_and_grad(activation, q)  # the probe's own phi and phi', in one pass
@@ -468,109 +464,135 @@ class GradientProbe:
 
     def _run(self, net: DeepNet, batch: int, keep_dphi: tuple[int, ...]) -> ProbeResult:
         X, y = (a[:batch] for a in self._cached_inputs(net))
-        Zs = self.standard_weights(net)
-        shapes = net.shapes()
-        stds = [net.weight_std(a, b) for a, b in shapes]
-        D, n, N = net.depth, net.width, batch
-        dt = self.dtype.type
-        thresh = dt(SATURATION * MAX_SLOPE[net.activation])
-        nan = np.full(D, np.nan)
-        preact_std, act_std, saturated, dead = nan.copy(), nan.copy(), nan.copy(), nan.copy()
-        grad, dh = nan.copy(), nan.copy()
-        # the weight gradient's norm ||h^T u|| either directly or from the two N x N Gram
-        # matrices, ||h^T u||^2 = sum((h h^T) * (u u^T)), whichever is less arithmetic
-        use_gram = _use_gram(N, n)
-        saved: list[tuple] = []  # per layer: (input or its Gram matrix, phi'(q), q_hat, 1/std)
-        dphi_kept: dict[int, np.ndarray] = {}
-        h = X
-        act_rms = [1.0]  # root mean square of the layer inputs, to spot huge or tiny values
-        overflow = None
-        for d in range(D):
-            q = h @ Zs[d]
-            if stds[d] != 1.0:
-                q *= dt(stds[d])
-            inv = None
-            if net.batch_norm:
-                q -= q.mean(axis=0)
-                var = np.einsum("ij,ij->j", q, q) / N
-                inv = (1.0 / np.sqrt(var + EPS)).astype(self.dtype)
-                q *= inv
-            preact_std[d] = _mean_std(q)[1]
-            a, dphi = value_and_grad(net.activation, q)
-            saturated[d] = np.count_nonzero(dphi < thresh) / dphi.size
-            dead[d] = 1.0 - np.count_nonzero(dphi.any(axis=0)) / n if net.activation == "relu" else 0.0
-            if d + 1 in keep_dphi:
-                dphi_kept[d + 1] = dphi.ravel().copy()
-            if net.residual and d >= 1:
-                a += h
-            act_mean, act_std[d] = _mean_std(a)
-            if not math.isfinite(act_std[d]):
-                overflow = d + 1
-                preact_std[d] = act_std[d] = saturated[d] = dead[d] = np.nan
-                break
-            # what backward needs for ||dL/dW_d|| = ||h_{d-1}^T u_d||: the layer's input h (or its
-            # Gram matrix), kept near unit size so that float32 products cannot overflow
-            stored = h - h.mean(axis=0) if net.batch_norm else h  # exact: u's columns sum to 0
-            flat64 = stored.ravel().astype(np.float64) if not 1e-4 < act_rms[-1] < 1e4 else None
-            rms = math.sqrt(float(np.dot(flat64, flat64)) / stored.size) if flat64 is not None else 1.0
-            h_scale = rms if rms > 0 else 1.0
-            if h_scale != 1.0:
-                stored = stored * dt(1.0 / h_scale)
-            if use_gram:
-                stored = stored @ stored.T
-            saved.append((stored, h_scale, dphi, q if net.batch_norm else None, inv))
-            act_rms.append(math.hypot(act_std[d], act_mean))
-            h = a
-        theory_ = theory(net)
-        if overflow is not None:
-            return ProbeResult(net, N, preact_std, act_std, saturated, dead, grad, dh, math.nan, math.nan,
-                               theory_, overflow, dphi_kept)
+        layers = [(Z, net.weight_std(*Z.shape)) for Z in self.standard_weights(net)]  # (Z_d, sigma_d), then beta's
+        fwd = _probe_forward(net, X, layers[:-1], keep_dphi)
+        nan = np.full(net.depth, np.nan)
+        grad, dh, output_grad, loss = ((nan, nan.copy(), math.nan, math.nan) if fwd.overflow is not None
+                                       else _probe_backward(net, fwd, y, layers))
+        return ProbeResult(net, batch, fwd.preact_std, fwd.act_std, fwd.saturated, fwd.dead, grad, dh, output_grad,
+                           loss, theory(net), fwd.overflow, fwd.dphi_kept)
 
-        # backward: the gradient is kept at norm 1 and its true scale as a logarithm, so
-        # vanishing and exploding gradients never underflow or overflow the float type
-        z = h @ Zs[D]
-        z *= dt(stds[D])
-        residual = z - y
-        loss = float(np.mean(residual.astype(np.float64) ** 2))
-        dz = residual * dt(2.0 / N)
-        output_grad = float(np.linalg.norm((h.T @ dz).astype(np.float64)))
-        g = dz @ Zs[D].T
-        g_norm = float(np.linalg.norm(g.astype(np.float64))) * stds[D]  # dz may be huge: float64 once
-        log_scale = math.log(g_norm) if g_norm > 0 else -math.inf
-        g = g * dt(stds[D] / g_norm) if g_norm > 0 else g
-        for d in range(D - 1, -1, -1):
-            stored, h_scale, dphi, q_hat, inv = saved[d]
-            dh[d] = _exp(log_scale)
-            u = np.multiply(g, dphi, out=dphi)
-            if net.batch_norm:
-                u -= u.mean(axis=0)
-                u -= q_hat * (np.einsum("ij,ij->j", u, q_hat) / N).astype(self.dtype)
-                u *= inv
-            if use_gram:
-                sq = float(np.vdot(stored.astype(np.float64), (u @ u.T).astype(np.float64)))
-                norm = math.sqrt(max(sq, 0.0))
-            else:
-                norm = float(np.linalg.norm((stored.T @ u).astype(np.float64)))
-            grad[d] = norm * h_scale * dh[d]
-            if d == 0:
-                break
-            g_new = u @ Zs[d].T
-            if stds[d] != 1.0:
-                g_new *= dt(stds[d])
-            if net.residual and d >= 1:
-                g_new += g
-            scale = _norm(g_new)
-            if scale > 0 and math.isfinite(scale):
-                g_new *= dt(1.0 / scale)
-                log_scale += math.log(scale)
-            elif scale == 0:
-                log_scale = -math.inf
-            else:
-                log_scale = math.nan
-            g = g_new
-        grad[~np.isfinite(grad) & (dh == 0)] = 0.0
-        return ProbeResult(net, N, preact_std, act_std, saturated, dead, grad, dh, output_grad, loss,
-                           theory_, None, dphi_kept)
+
+@dataclass
+class _Forward:
+    """What the probe's forward pass measured per layer, and what its backward pass needs."""
+
+    preact_std: np.ndarray
+    act_std: np.ndarray
+    saturated: np.ndarray
+    dead: np.ndarray
+    saved: list[tuple] = field(default_factory=list)  # per layer: (input or its Gram matrix, its scale, phi', q_hat,
+    #                                                    1/std): the cache ``Dense`` and ``BatchNorm`` keep
+    dphi_kept: dict[int, np.ndarray] = field(default_factory=dict)
+    h: np.ndarray | None = None  # the last hidden layer's output
+    overflow: int | None = None
+
+
+def _probe_forward(net: DeepNet, X: np.ndarray, layers: list[tuple[np.ndarray, float]],
+                   keep_dphi: tuple[int, ...]) -> _Forward:
+    """The probe's forward pass: ``q_d = h_{d-1} sigma_d Z_d`` (standardised with batch norm), ``h_d = phi(q_d)``
+    (plus ``h_{d-1}`` with residual blocks), measuring each layer and keeping what backward needs."""
+    D, dt = net.depth, X.dtype.type
+    thresh = dt(SATURATION * MAX_SLOPE[net.activation])
+    fwd = _Forward(*(np.full(D, np.nan) for _ in range(4)))
+    use_gram = _use_gram(len(X), net.width)
+    h, act_rms = X, 1.0  # act_rms: the root mean square of the layer's input, to spot huge or tiny values
+    for d, (Z, std) in enumerate(layers):
+        q = h @ Z
+        if std != 1.0:
+            q *= dt(std)
+        inv = None
+        if net.batch_norm:
+            q, _, _, inv = standardise(q, EPS, out=q)
+        fwd.preact_std[d] = _mean_std(q)[1]
+        a, dphi = value_and_grad(net.activation, q)
+        fwd.saturated[d] = np.count_nonzero(dphi < thresh) / dphi.size
+        fwd.dead[d] = 1.0 - np.count_nonzero(dphi.any(axis=0)) / net.width if net.activation == "relu" else 0.0
+        if d + 1 in keep_dphi:
+            fwd.dphi_kept[d + 1] = dphi.ravel().copy()
+        if net.residual and d >= 1:
+            a += h
+        act_mean, fwd.act_std[d] = _mean_std(a)
+        if not math.isfinite(fwd.act_std[d]):
+            fwd.overflow = d + 1
+            fwd.preact_std[d] = fwd.act_std[d] = fwd.saturated[d] = fwd.dead[d] = np.nan
+            return fwd
+        stored, h_scale = _layer_input_for_backward(h, act_rms, net.batch_norm, use_gram)
+        fwd.saved.append((stored, h_scale, dphi, q if net.batch_norm else None, inv))
+        act_rms = math.hypot(fwd.act_std[d], act_mean)
+        h = a
+    fwd.h = h
+    return fwd
+
+
+def _layer_input_for_backward(h: np.ndarray, rms: float, batch_norm: bool, use_gram: bool) -> tuple[np.ndarray, float]:
+    """What backward needs for ``||dL/dW_d|| = ||h_{d-1}^T u_d||``: the layer's input ``h`` (centred with batch norm,
+    exact as u's columns sum to 0), or its Gram matrix ``h h^T``, and the scale it was divided by to keep it near
+    unit size, so that float32 products cannot overflow."""
+    stored = h - h.mean(axis=0) if batch_norm else h
+    flat64 = stored.ravel().astype(np.float64) if not 1e-4 < rms < 1e4 else None
+    rms = math.sqrt(float(np.dot(flat64, flat64)) / stored.size) if flat64 is not None else 1.0
+    h_scale = rms if rms > 0 else 1.0
+    if h_scale != 1.0:
+        stored = stored * h.dtype.type(1.0 / h_scale)
+    if use_gram:
+        stored = stored @ stored.T
+    return stored, h_scale
+
+
+def _probe_backward(net: DeepNet, fwd: _Forward, y: np.ndarray, layers: list[tuple[np.ndarray, float]]
+                    ) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The probe's backward pass: ``u_d = g_d * phi'(q_d)`` (through batch norm's ``standardise_backward``), the
+    weight gradient's norm ``||h_{d-1}^T u_d||``, then ``g_{d-1} = sigma_d u_d Z_d^T`` (plus ``g_d`` through a
+    residual block). The gradient is kept at norm 1 and its true scale as a logarithm, so vanishing and exploding
+    gradients never underflow or overflow the float type.
+
+    Returns ``grad_norm`` (D,), ``dh_norm`` (D,), the output weight gradient's norm and the loss.
+    """
+    D, N, dt = net.depth, len(y), y.dtype.type
+    grad, dh = np.full(D, np.nan), np.full(D, np.nan)
+    beta, beta_std = layers[D]
+    z = fwd.h @ beta
+    z *= dt(beta_std)
+    residual = z - y
+    loss = float(np.mean(residual.astype(np.float64) ** 2))
+    dz = residual * dt(2.0 / N)
+    output_grad = float(np.linalg.norm((fwd.h.T @ dz).astype(np.float64)))
+    g = dz @ beta.T
+    g_norm = float(np.linalg.norm(g.astype(np.float64))) * beta_std  # dz may be huge: float64 once
+    log_scale = math.log(g_norm) if g_norm > 0 else -math.inf
+    g = g * dt(beta_std / g_norm) if g_norm > 0 else g
+    for d in range(D - 1, -1, -1):
+        stored, h_scale, dphi, q_hat, inv = fwd.saved[d]
+        dh[d] = _exp(log_scale)
+        u = np.multiply(g, dphi, out=dphi)
+        if net.batch_norm:
+            u = standardise_backward(u, q_hat, inv, overwrite=True)
+        if _use_gram(N, net.width):  # stored is the Gram matrix h h^T
+            norm = math.sqrt(max(float(np.vdot(stored.astype(np.float64), (u @ u.T).astype(np.float64))), 0.0))
+        else:
+            norm = float(np.linalg.norm((stored.T @ u).astype(np.float64)))
+        grad[d] = norm * h_scale * dh[d]
+        if d == 0:
+            break
+        Z, std = layers[d]
+        g_new = u @ Z.T
+        if std != 1.0:
+            g_new *= dt(std)
+        if net.residual and d >= 1:
+            g_new += g
+        g, log_scale = _unit_norm(g_new, log_scale)
+    grad[~np.isfinite(grad) & (dh == 0)] = 0.0
+    return grad, dh, output_grad, loss
+
+
+def _unit_norm(g: np.ndarray, log_scale: float) -> tuple[np.ndarray, float]:
+    """``g`` divided by its norm (in place), the norm added to ``log_scale``; 0 stays 0 (scale -inf)."""
+    scale = _norm(g)
+    if scale > 0 and math.isfinite(scale):
+        g *= g.dtype.type(1.0 / scale)
+        return g, log_scale + math.log(scale)
+    return g, (-math.inf if scale == 0 else math.nan)
 
 
 def _use_gram(batch: int, width: int) -> bool:

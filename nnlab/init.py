@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validate import check_positive_int, check_rng
+from ._validate import check_choice, check_positive_int, check_rng
 
 
 def _check(n_in: int, n_out: int, rng: np.random.Generator) -> None:
@@ -86,8 +86,20 @@ def weight_std(init: str, n_in: int, n_out: int, *, std: float | None = None) ->
     return math.sqrt(2.0 / n_in)
 
 
+def initial_weights(init: str, n_in: int, n_out: int, *, rng: np.random.Generator | None,
+                    std: float | None = None) -> np.ndarray:
+    """W of shape ``(n_in, n_out)`` drawn by the initialiser ``init`` with ``rng`` (``std`` only for ``"normal"``)."""
+    get_initializer(init)
+    if std is not None and init != "normal":
+        raise ValueError(f'std: only used with init="normal", got init={init!r}')
+    check_rng(rng)
+    if init == "normal":
+        if std is None:
+            raise ValueError('std: init="normal" needs a standard deviation, e.g. std=0.1')
+        return normal(n_in, n_out, std=std, rng=rng)
+    return INITIALIZERS[init](n_in, n_out, rng=rng)
+
+
 def get_initializer(name: str) -> Callable[..., np.ndarray]:
     """Look up an initialiser by name (one of ``INITIALIZERS``)."""
-    if name not in INITIALIZERS:
-        raise ValueError(f"init: expected one of {sorted(INITIALIZERS)}, got {name!r}")
-    return INITIALIZERS[name]
+    return INITIALIZERS[check_choice(name, "init", INITIALIZERS)]

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validate import check_array, check_positive, check_positive_int, check_rng, check_vector
-from .activations import get_activation
-from .layers import MLP, Activation, Dense, Layer, Sequential, check_mlp, dense_backward, dense_forward
+from .activations import Nonlinearity
+from .layers import MLP, Activation, Dense, Layer, Sequential, check_mlp
 from .losses import KERNELS, get_loss, prepare_targets
 
 __all__ = [
@@ -103,7 +103,7 @@ class Objective:
     def _value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         self.model.set_params_vector(theta)
         value, dout = self._kernel(self.model.forward(self.X, check=False), self.Y)
-        self.model.backward(dout, input_grad=False)
+        self.model.param_backward(dout)
         return value, self.model.get_grads_vector()
 
     def __call__(self, theta: np.ndarray) -> float:
@@ -654,16 +654,15 @@ def train_many(objective: Objective, thetas: np.ndarray, *, lr: float, epochs: i
     X, Y = objective.X.astype(np.float64), objective.Y.astype(np.float64)[:, 0]
     n = len(X)
     batch_size = n if batch_size is None else check_positive_int(batch_size, "batch_size")
-    f, f_grad = get_activation(activation.name, **activation.activation_params)
-
+    phi = activation.phi
     R = len(thetas)
     bounds = np.cumsum([0, *[int(np.prod(s)) for s in shapes]])
-    # the parameters of all runs, stacked for nnlab's dense-layer math (``dense_forward``, ``dense_backward``):
-    # W1 (R, n_in, H), b1 (R, 1, H), W2 (R, H, 1), b2 (R, 1, 1)
+    # the parameters of all runs, stacked: W1 (R, n_in, H), b1 (R, 1, H), W2 (R, H, 1), b2 (R, 1, 1)
     W1, b1, W2, b2 = (thetas[:, bounds[k]:bounds[k + 1]].copy() for k in range(4))
-    W1, b1, W2, b2 = W1.reshape(R, *shapes[0]), b1[:, None, :], W2[:, :, None], b2[:, None, :]
+    params = [W1.reshape(R, *shapes[0]), b1[:, None, :], W2[:, :, None], b2[:, None, :]]
 
     def flat() -> np.ndarray:
+        W1, b1, W2, b2 = params
         return np.concatenate([W1.reshape(R, -1), b1[:, 0], W2[:, :, 0], b2[:, 0]], axis=1)
 
     records, record_epochs = [flat()], [0]
@@ -675,20 +674,8 @@ def train_many(objective: Objective, thetas: np.ndarray, *, lr: float, epochs: i
                 order = np.array([rng.permutation(n) for _ in range(R)])
                 X_epoch, Y_epoch = X[order], Y[order]  # (R, n, n_in), (R, n)
             for start in range(0, n, batch_size):
-                Xb, Yb = X_epoch[:, start:start + batch_size], Y_epoch[:, start:start + batch_size]
-                # forward, Dense -> Activation -> Dense, every run at once
-                z = dense_forward(Xb, W1, b1)  # (R, B, H)
-                a = f(z)
-                y_hat = dense_forward(a, W2, b2)[:, :, 0]  # (R, B)
-                # backward: the gradient of each run's mean squared error (nnlab.mse), then the layers' own math
-                dy = (2.0 / Yb.shape[1]) * (y_hat - Yb)  # (R, B)
-                da, gW2, gb2 = dense_backward(a, W2, dy[:, :, None])
-                dz = da * f_grad(z)  # the activation's derivative from nnlab's table
-                _, gW1, gb1 = dense_backward(Xb, W1, dz, input_grad=False)
-                W1 -= lr * gW1
-                b1 -= lr * gb1[:, None, :]
-                W2 -= lr * gW2
-                b2 -= lr * gb2[:, None, :]
+                _stacked_sgd_step(params, phi, X_epoch[:, start:start + batch_size],
+                                  Y_epoch[:, start:start + batch_size], lr)
             if epoch % record_every == 0 or epoch == epochs:
                 records.append(flat())
                 record_epochs.append(epoch)
@@ -697,6 +684,29 @@ def train_many(objective: Objective, thetas: np.ndarray, *, lr: float, epochs: i
                     raise FloatingPointError(f"training diverged by epoch {epoch} in {bad} of {R} runs; "
                                              f"try a smaller learning rate than lr={lr}")
     return Runs(objective, np.stack(records, axis=1), np.array(record_epochs))
+
+
+def _stacked_sgd_step(params: list[np.ndarray], phi: Nonlinearity, Xb: np.ndarray, Yb: np.ndarray,
+                      lr: float) -> None:
+    """One SGD step of R networks Dense -> Activation -> Dense at once, on the mean squared error, in place.
+
+    The same math as ``Dense.forward``/``Dense.backward`` and ``Activation`` (``nnlab.layers``) and ``nnlab.mse``,
+    on stacks: ``Xb`` (R, B, n_in), ``Yb`` (R, B), ``params`` W1 (R, n_in, H), b1 (R, 1, H), W2 (R, H, 1),
+    b2 (R, 1, 1); the sums over samples run over axis -2 (``dW = X^T dout`` per network), and the activation's
+    derivative comes from nnlab's table (``phi.grad``).
+    """
+    W1, b1, W2, b2 = params
+    z = Xb @ W1 + b1                                          # (R, B, H)
+    a = phi.f(z)
+    y_hat = (a @ W2 + b2)[:, :, 0]                            # (R, B)
+    dy = ((2.0 / Yb.shape[1]) * (y_hat - Yb))[:, :, None]     # dL/dy_hat of each run's mean squared error
+    dW2, db2, da = a.swapaxes(-1, -2) @ dy, dy.sum(axis=-2), dy @ W2.swapaxes(-1, -2)
+    dz = da * phi.grad(z)
+    dW1, db1 = Xb.swapaxes(-1, -2) @ dz, dz.sum(axis=-2)     # the first layer's dX is not needed
+    W1 -= lr * dW1
+    b1 -= lr * db1[:, None, :]
+    W2 -= lr * dW2
+    b2 -= lr * db2[:, None, :]
 
 
 def multi_start(objective: Objective, n_starts: int, *, lr: float, epochs: int,

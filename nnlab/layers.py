@@ -4,7 +4,8 @@ Conventions (as in the lecture): a dense layer computes ``z = X @ W + b`` with `
 ``(n_in, n_out)`` and ``b`` of shape ``(n_out,)``; an activation layer computes ``a = phi(z)``.
 ``forward`` keeps what ``backward`` needs in public attributes, named in each layer's docstring
 (``Dense.X``, ``Activation.z``); ``backward(dout)`` takes the upstream gradient ``dL/d(output)``,
-fills ``layer.grads`` (mirroring ``layer.params``) and returns ``dL/d(input)``.
+fills ``layer.grads`` (mirroring ``layer.params``) and returns ``dL/d(input)``. ``param_backward(dout)``
+fills ``grads`` only: training never reads a network's ``dL/dX``, so ``fit`` skips its product there.
 
 ``Sequential.named_layers`` is the one walk over nested layers (a ``Residual`` block inside a
 network, say) that everything else builds on: the parameter names, the optimisers, batch norm's
@@ -18,9 +19,9 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from ._validate import check_array, check_positive_int, check_rng
-from .activations import get_activation
-from .init import get_initializer, normal
+from ._validate import check_array, check_bool, check_dtype, check_positive_int, check_rng, check_shape
+from .activations import Nonlinearity, get_activation
+from .init import initial_weights
 
 
 class Layer:
@@ -42,35 +43,13 @@ class Layer:
     def forward(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:  # pragma: no cover
+    def backward(self, dout: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
-
-def dense_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-    """z = X W + b: X (N, n_in), W (n_in, n_out), b (n_out,) -> z (N, n_out); ``b=None`` for no bias.
-
-    The math of ``Dense.forward``, for stacks too (``X`` (R, N, n_in) with ``W`` (R, n_in, n_out) and ``b``
-    (R, 1, n_out): R networks side by side, as ``nnlab.landscape.train_many`` trains them).
-    """
-    return X @ W if b is None else X @ W + b
-
-
-def dense_backward(X: np.ndarray, W: np.ndarray, dout: np.ndarray,
-                   input_grad: bool = True) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-    """The gradients of z = X W + b from the upstream gradient ``dout = dL/dz`` (N, n_out).
-
-    ``z_nk = sum_j X_nj W_jk + b_k``, so ``dz_nk / dW_jk = X_nj`` and ``dL/dW_jk = sum_n X_nj dout_nk``: the local
-    gradient X times the upstream gradient, ``dL/dW = X^T dout`` (n_in, n_out); ``dz_nk / db_k = 1``, so ``dL/db``
-    sums ``dout`` over the samples (n_out,); ``dz_nk / dX_nj = W_jk``, so ``dL/dX = dout W^T`` (N, n_in), skipped
-    with ``input_grad=False``. Stacks as in ``dense_forward`` (the sums run over the sample axis, -2).
-
-    Returns
-    -------
-    dX, dW, db : arrays
-    """
-    dW = X.swapaxes(-1, -2) @ dout
-    db = dout.sum(axis=-2)
-    return (dout @ W.swapaxes(-1, -2) if input_grad else None), dW, db
+    def param_backward(self, dout: np.ndarray) -> None:
+        """Fill ``grads`` only, for a network's first layer in training (nothing reads its ``dL/dX``): by default
+        ``backward`` with its result dropped; ``Dense`` has a cheaper twin."""
+        self.backward(dout)
 
 
 class Dense(Layer):
@@ -105,57 +84,50 @@ class Dense(Layer):
                  W: np.ndarray | None = None, b: np.ndarray | None = None, bias: bool = True,
                  dtype: type = np.float64) -> None:
         super().__init__()
-        self.n_in = check_positive_int(n_in, "n_in")
-        self.n_out = check_positive_int(n_out, "n_out")
-        self.dtype = np.dtype(dtype)
-        if self.dtype.kind != "f":
-            raise ValueError(f"dtype: expected np.float64 or np.float32, got {self.dtype}")
-        if std is not None and init != "normal":
-            raise ValueError(f'std: only used with init="normal", got init={init!r}')
-        if W is None:
-            check_rng(rng)
-            if init == "normal":
-                if std is None:
-                    raise ValueError('std: init="normal" needs a standard deviation, e.g. std=0.1')
-                W = normal(n_in, n_out, std=std, rng=rng)
-            else:
-                W = get_initializer(init)(n_in, n_out, rng=rng)
-        W = check_array(W, "W", ndim=2, dtype=self.dtype)
-        if W.shape != (n_in, n_out):
-            raise ValueError(f"W: expected shape ({n_in}, {n_out}), got {W.shape}")
-        if not isinstance(bias, (bool, np.bool_)):
-            raise TypeError(f"bias: expected True or False, got {bias!r}")
-        self.bias = bool(bias)
-        self.params = {"W": W.copy()}
+        self.n_in, self.n_out = check_positive_int(n_in, "n_in"), check_positive_int(n_out, "n_out")
+        self.dtype, self.bias = check_dtype(dtype), check_bool(bias, "bias")
+        W = initial_weights(init, n_in, n_out, rng=rng, std=std) if W is None else W
+        self.params = {"W": check_shape(W, "W", (n_in, n_out), self.dtype).copy()}
         if self.bias:
             b = np.zeros(n_out) if b is None else b
-            b = check_array(b, "b", ndim=1, dtype=self.dtype)
-            if b.shape != (n_out,):
-                raise ValueError(f"b: expected shape ({n_out},), got {b.shape}")
-            self.params["b"] = b.copy()
+            self.params["b"] = check_shape(b, "b", (n_out,), self.dtype).copy()
         elif b is not None:
             raise ValueError("b: a layer with bias=False takes no biases")
         self.grads = {key: np.zeros_like(p) for key, p in self.params.items()}
         self.X: np.ndarray | None = None
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """X: (N, n_in) -> z: (N, n_out); keeps ``self.X = X``."""
+        """X: (N, n_in) -> z = X W + b: (N, n_out); keeps ``self.X = X`` for backward."""
         self.X = X
-        return dense_forward(X, self.params["W"], self.params["b"] if self.bias else None)
+        z = X @ self.params["W"]
+        return z + self.params["b"] if self.bias else z
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout = dL/dz: (N, n_out) -> dL/dX: (N, n_in); fills grads W (n_in, n_out) and b (n_out,).
 
-        dL/dW = X^T dout (local gradient X times upstream gradient), dL/db = sum over samples
-        of dout, dL/dX = dout W^T (derived in ``dense_backward``). With ``input_grad=False`` the
-        last product is skipped (the first layer of a network never needs it during training).
+        ``z_nk = sum_j X_nj W_jk + b_k``, so by the chain rule (local gradient times upstream gradient):
+
+        - ``dz_nk/dW_jk = X_nj``, so ``dL/dW_jk = sum_n X_nj dout_nk``: ``dW = X^T dout``;
+        - ``dz_nk/db_k = 1``, so ``dL/db_k = sum_n dout_nk``: ``db`` sums ``dout`` over the samples;
+        - ``dz_nk/dX_nj = W_jk``, so ``dL/dX_nj = sum_k dout_nk W_jk``: ``dX = dout W^T``.
         """
         if self.X is None:
             raise RuntimeError("backward called before forward")
-        dX, self.grads["W"], db = dense_backward(self.X, self.params["W"], dout, input_grad)
+        self.grads["W"] = self.X.T @ dout
         if self.bias:
-            self.grads["b"] = db
-        return dX
+            self.grads["b"] = dout.sum(axis=0)
+        return dout @ self.params["W"].T
+
+    def param_backward(self, dout: np.ndarray) -> None:
+        """``backward`` without its last line, dX = dout W^T: the twin ``fit`` uses for a network's first layer."""
+        if type(self).backward is not Dense.backward:  # a subclass's own backward (a student's) runs as written
+            self.backward(dout)
+            return
+        if self.X is None:
+            raise RuntimeError("backward called before forward")
+        self.grads["W"] = self.X.T @ dout
+        if self.bias:
+            self.grads["b"] = dout.sum(axis=0)
 
     def __repr__(self) -> str:
         return f"Dense({self.n_in} -> {self.n_out}{'' if self.bias else ', no bias'})"
@@ -177,23 +149,26 @@ class Activation(Layer):
 
     def __init__(self, name: str, **params: float) -> None:
         super().__init__()
-        self.f, self.f_grad = get_activation(name, **params)
+        get_activation(name, **params)  # fail early on a bad name or parameter
         self.name = name
         self.activation_params = params
         self.z: np.ndarray | None = None
 
-    def forward(self, z: np.ndarray) -> np.ndarray:
-        """z: any shape -> phi(z), same shape; keeps ``self.z = z``."""
-        self.z = z
-        return self.f(z)
+    @property
+    def phi(self) -> Nonlinearity:
+        """phi, phi' (``phi.grad``) and both fused, read from ``nnlab.activations.ACTIVATIONS`` at every use."""
+        return get_activation(self.name, **self.activation_params)
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
-        """dL/dz = dL/da * phi'(z): the upstream gradient times the local gradient."""
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        """z: any shape -> a = phi(z), same shape; keeps ``self.z = z`` for backward."""
+        self.z = z
+        return self.phi.f(z)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout = dL/da -> dL/dz = dL/da * phi'(z), same shape: the upstream gradient times the local gradient."""
         if self.z is None:
             raise RuntimeError("backward called before forward")
-        if self.name == "relu":  # same as dout * relu_grad(z), without the float mask
-            return np.where(self.z > 0, dout, 0)
-        return dout * self.f_grad(self.z)
+        return dout * self.phi.grad(self.z)
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v}" for k, v in self.activation_params.items())
@@ -240,7 +215,7 @@ class Dropout(Layer):
         self.mask *= 1 / (1 - self.p)  # kept: 1 / (1 - p), dropped: 0
         return X * self.mask
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
+    def backward(self, dout: np.ndarray) -> np.ndarray:
         """dL/dX = dout * mask: the gradient flows through the kept values only (all of them in evaluation)."""
         if not self.training or self.p == 0:
             return dout
@@ -320,6 +295,13 @@ class Sequential(Layer):
             for key, g in layer.grads.items():
                 yield f"{path}.{key}", g
 
+    def named_weights(self) -> Iterator[tuple[str, np.ndarray]]:
+        """``("i.W", W)`` for the weight matrix of every layer that has one, nested layers too: what weight decay and
+        the penalties act on (never a bias, nor batch norm's gamma and delta). The one way to pick the weights."""
+        for path, layer in self.named_layers():
+            if "W" in layer.params:
+                yield f"{path}.W", layer.params["W"]
+
     def param_slots(self) -> list[tuple[Layer, str]]:
         """(layer, key) for every parameter: ``layer.params[key]`` and ``layer.grads[key]``."""
         return [(layer, key) for _, layer in self.named_layers() for key in layer.params]
@@ -361,15 +343,18 @@ class Sequential(Layer):
 
     __call__ = forward
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """dout = dL/d(output) -> dL/dX; fills every layer's ``grads``.
-
-        ``input_grad=False`` skips the gradient with respect to the input of the first layer.
-        """
-        last = len(self.layers) - 1
-        for i, layer in enumerate(reversed(self.layers)):
-            dout = layer.backward(dout, input_grad=input_grad or i < last)
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout = dL/d(output) -> dL/dX; fills every layer's ``grads``, last layer first."""
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
         return dout
+
+    def param_backward(self, dout: np.ndarray) -> None:
+        """``backward`` without the first layer's dL/dX, which training never reads (``fit`` calls this)."""
+        for layer in reversed(self.layers[1:]):
+            dout = layer.backward(dout)
+        if self.layers:
+            self.layers[0].param_backward(dout)
 
     def _title(self) -> str:
         return "Sequential"
@@ -478,8 +463,8 @@ class MLP(Sequential):
 
     @property
     def weights(self) -> list[np.ndarray]:
-        """The weight matrices ``W`` (views, not copies), input to output."""
-        return [layer.params["W"] for layer in self.dense_layers]
+        """The weight matrices ``W`` (views, not copies), input to output (``named_weights``)."""
+        return [W for _, W in self.named_weights()]
 
     @property
     def biases(self) -> list[np.ndarray]:

@@ -19,6 +19,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._validate import check_choice, check_nonnegative
+from .activations import sigmoid
+
 LossFn = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
 
 
@@ -84,10 +87,9 @@ def _mse(y_hat: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
 
 def _bce(z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     # -[y log p + (1 - y) log(1 - p)] with p = sigmoid(z) equals log(1 + e^z) - y z;
-    # logaddexp(0, z) computes log(1 + e^z) without overflow, and so does tanh below
+    # logaddexp(0, z) computes log(1 + e^z) without overflow, and so does nnlab's sigmoid
     loss = np.logaddexp(0, z) - z * Y
-    p = 0.5 * np.tanh(0.5 * z) + 0.5  # = sigmoid(z)
-    return float(loss.sum()) / z.size, (p - Y) / z.size
+    return float(loss.sum()) / z.size, (sigmoid(z) - Y) / z.size
 
 
 def _softmax_ce(z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -193,9 +195,7 @@ KERNELS: dict[str, LossFn] = {"mse": _mse, "bce": _bce, "softmax_ce": _softmax_c
 
 def get_loss(name: str) -> LossFn:
     """Look up a loss by name: ``"mse"``, ``"bce"`` (from logits) or ``"softmax_ce"``."""
-    if name not in LOSSES:
-        raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {name!r}")
-    return LOSSES[name]
+    return LOSSES[check_choice(name, "loss", LOSSES)]
 
 
 # --- predictions and accuracy ------------------------------------------------------------
@@ -265,14 +265,10 @@ def weight_penalty(model, lam: float, norm: str = "l2") -> tuple[float, dict[str
     grads : dict of str to array
         The gradient of the penalty for each weight, named as in ``model.named_params()`` (``"0.W"``, ...).
     """
-    if isinstance(lam, bool) or not isinstance(lam, (int, float, np.floating)) or not np.isfinite(lam) or lam < 0:
-        raise ValueError(f"lam: expected a number >= 0, got {lam!r}")
-    if norm not in ("l1", "l2"):
-        raise ValueError(f'norm: expected "l1" or "l2", got {norm!r}')
+    lam = check_nonnegative(lam, "lam")
+    check_choice(norm, "norm", ("l1", "l2"))
     value, grads = 0.0, {}
-    for name, W in model.named_params():
-        if not name.endswith(".W"):
-            continue
+    for name, W in model.named_weights():
         if norm == "l2":
             value += lam * float(np.vdot(W, W))
             grads[name] = 2 * lam * W

@@ -14,13 +14,59 @@ parameters like any other.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 
-from ._validate import check_positive, check_positive_int
+from ._validate import check_bool, check_positive, check_positive_int
 from .layers import Layer, Sequential
 
 #: the default eps of batch norm, added to the variance before the square root (PyTorch's default too)
 EPS = 1e-5
+
+
+def standardise(q: np.ndarray, eps: float = EPS, *, out: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Batch norm's forward in training mode, without gamma and delta: every column of ``q`` to mean 0, variance 1.
+
+    ``mu_k = mean_j q_jk``, ``sigma2_k = mean_j (q_jk - mu_k)^2`` (biased: divide by B),
+    ``q_hat_jk = (q_jk - mu_k) / sqrt(sigma2_k + eps)``.
+
+    Parameters
+    ----------
+    q : array, shape (B, K)
+    eps : float
+    out : array, shape (B, K), optional
+        Where to write ``q_hat`` (``q`` itself, to overwrite it: the gradient probe of notebook 06 does).
+
+    Returns
+    -------
+    q_hat : array, shape (B, K)
+    mu, sigma2, inv_std : arrays, shape (K,)
+        The batch's mean and variance, and ``1 / sqrt(sigma2 + eps)``.
+    """
+    mu = q.mean(axis=0)
+    q_hat = np.subtract(q, mu, out=out)
+    sigma2 = np.einsum("ij,ij->j", q_hat, q_hat) / len(q_hat)
+    inv_std = 1.0 / np.sqrt(sigma2 + eps)
+    q_hat *= inv_std
+    return q_hat, mu, sigma2, inv_std
+
+
+def standardise_backward(g: np.ndarray, q_hat: np.ndarray, inv_std: np.ndarray, *,
+                         overwrite: bool = False) -> np.ndarray:
+    """The gradient through ``standardise``: ``g = dL/dq_hat`` (B, K) -> ``dL/dq`` (B, K).
+
+    Every ``q_hat_j`` depends on the whole batch through ``mu`` and ``sigma2``; the chain rule through both
+    paths gives ``dL/dq = (g - mean_j g - q_hat * mean_j(g q_hat)) / sqrt(sigma2 + eps)`` (the two means are the
+    paths through ``mu`` and ``sigma2``). ``overwrite=True`` computes it in ``g``'s memory.
+    """
+    u = g if overwrite else g.copy()
+    u -= u.mean(axis=0)
+    u -= q_hat * (np.einsum("ij,ij->j", u, q_hat) / len(u))
+    u *= inv_std
+    return u
 
 
 class BatchNorm(Layer):
@@ -92,46 +138,32 @@ class BatchNorm(Layer):
             if b < 2:
                 raise ValueError(f"q: batch normalisation in training mode needs a batch of at least 2 "
                                  f"samples, got {b}; for single samples use set_training(model, False)")
-            mu = q.sum(axis=0) / b
-            centred = q - mu
-            var = np.einsum("ij,ij->j", centred, centred) / b
+            self.q_hat, mu, var, self.inv_std = standardise(q, self.eps)
             m = self.momentum
             self.running_mean = (1 - m) * self.running_mean + m * mu
             self.running_var = (1 - m) * self.running_var + m * var * (b / (b - 1))
         else:
-            centred = q - self.running_mean
-            var = self.running_var
-        self.inv_std = 1.0 / np.sqrt(var + self.eps)
-        self.q_hat = centred * self.inv_std
+            self.inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
+            self.q_hat = (q - self.running_mean) * self.inv_std
         self._trained_batch = self.training
         return self.params["gamma"] * self.q_hat + self.params["delta"]
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout = dL/dq_tilde: (B, K) -> dL/dq: (B, K); fills grads gamma (K,) and delta (K,).
 
-        dL/dgamma = sum_j dout_j q_hat_j and dL/ddelta = sum_j dout_j. In training mode every
-        q_hat depends on the whole batch through mu and sigma, which gives, with
-        g = dout * gamma::
-
-            dL/dq = (g - mean_j g - q_hat * mean_j(g q_hat)) / sqrt(sigma2 + eps)
-
-        (the two subtracted means are the paths through mu and sigma). In evaluation mode the
-        statistics are constants and ``dL/dq = g / sqrt(running_var + eps)``.
+        q_tilde = gamma q_hat + delta, so dL/dgamma = sum_j dout_j q_hat_j, dL/ddelta = sum_j dout_j and
+        g = dL/dq_hat = dout gamma. In training mode every q_hat depends on the whole batch:
+        ``dL/dq = (g - mean_j g - q_hat * mean_j(g q_hat)) / sqrt(sigma2 + eps)`` (``standardise_backward``).
+        In evaluation mode the statistics are constants and ``dL/dq = g / sqrt(running_var + eps)``.
         """
         if self.q_hat is None:
             raise RuntimeError("backward called before forward")
-        q_hat, b = self.q_hat, self.q_hat.shape[0]
-        dgamma = np.einsum("ij,ij->j", dout, q_hat)
-        ddelta = dout.sum(axis=0)
-        self.grads["gamma"], self.grads["delta"] = dgamma, ddelta
-        if not input_grad:
-            return None
-        gamma = self.params["gamma"]
+        self.grads["gamma"] = np.einsum("ij,ij->j", dout, self.q_hat)
+        self.grads["delta"] = dout.sum(axis=0)
+        g = dout * self.params["gamma"]
         if not self._trained_batch:
-            return dout * (gamma * self.inv_std)
-        # with g = dout * gamma: mean_j g = gamma * ddelta / B and mean_j(g q_hat) = gamma * dgamma / B
-        scale = gamma * self.inv_std
-        return scale * (dout - ddelta / b - q_hat * (dgamma / b))
+            return g * self.inv_std
+        return standardise_backward(g, self.q_hat, self.inv_std, overwrite=True)
 
     def __repr__(self) -> str:
         mode = "" if self.training else ", eval"
@@ -179,10 +211,13 @@ class Residual(Sequential):
 
     __call__ = forward
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout = dL/dy: (N, n) -> dL/dX = dout + dF^T dout: (N, n); fills the grads of F."""
-        dF = super().backward(dout, input_grad=input_grad)
-        return dout + dF if input_grad else None
+        return dout + super().backward(dout)
+
+    def param_backward(self, dout: np.ndarray) -> None:
+        """Fill the grads of F (``Sequential.param_backward``: the skip path adds nothing to them)."""
+        super().param_backward(dout)
 
     def _title(self) -> str:
         return "Residual: x + F(x), F ="
@@ -191,8 +226,23 @@ class Residual(Sequential):
 def set_training(model: Layer, training: bool) -> None:
     """Switch every layer with a training mode in ``model`` (nested ``Sequential`` and ``Residual`` too):
     ``BatchNorm`` to batch statistics or running averages, ``Dropout`` to random masks or the identity."""
-    if not isinstance(training, bool):
-        raise TypeError(f"training: expected True or False, got {training!r}")
+    check_bool(training, "training")
     for _, layer in model.named_layers():
         if hasattr(layer, "training"):
             layer.training = training
+
+
+@contextlib.contextmanager
+def training_mode(model: Layer, training: bool) -> Iterator[Layer]:
+    """``set_training(model, training)`` inside a ``with`` block; afterwards every layer is back in its own mode.
+
+    >>> with training_mode(model, False):   # doctest: +SKIP
+    ...     y_hat = model.forward(X)        # batch norm's running averages, no dropout
+    """
+    before = [(layer, layer.training) for _, layer in model.named_layers() if hasattr(layer, "training")]
+    set_training(model, training)
+    try:
+        yield model
+    finally:
+        for layer, was in before:
+            layer.training = was

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import check_array, check_positive, check_positive_int, check_rng
+from ._validate import (
+    check_array,
+    check_bool,
+    check_choice,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+    check_rng,
+)
 from .layers import Layer, Sequential
 from .losses import KERNELS, count_correct, get_loss, prepare_targets
+from .normalization import training_mode
 
 
 def grad_norm(model: Sequential) -> float:
@@ -49,25 +59,24 @@ class Optimizer:
                  decay_biases: bool = False) -> None:
         self.lr = check_positive(lr, "lr")
         self.clip_norm = None if clip_norm is None else check_positive(clip_norm, "clip_norm")
-        if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float, np.floating)) \
-                or not math.isfinite(weight_decay) or weight_decay < 0:
-            raise ValueError(f"weight_decay: expected a number >= 0, got {weight_decay!r}")
-        self.weight_decay = float(weight_decay)
-        if not isinstance(decay_biases, bool):
-            raise TypeError(f"decay_biases: expected True or False, got {decay_biases!r}")
-        self.decay_biases = decay_biases
+        self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
+        self.decay_biases = check_bool(decay_biases, "decay_biases")
 
     def step(self, model: Sequential) -> None:
         """Apply one update to all parameters of ``model``, in place."""
         if self.clip_norm is not None:
             clip_grad_norm(model, self.clip_norm)
-        self._update(model.param_slots())
+        slots = model.param_slots()
+        self._update(slots, self._decays(model, slots))
 
-    def _decays(self, slots: list[tuple[Layer, str]]) -> list[bool]:
-        """Which parameters the weight decay applies to: the ``W`` of every layer (all with ``decay_biases``)."""
-        return [bool(self.weight_decay) and (self.decay_biases or key == "W") for _, key in slots]
+    def _decays(self, model: Sequential, slots: list[tuple[Layer, str]]) -> list[bool]:
+        """Which parameters the weight decay applies to: the weights (``named_weights``; all with ``decay_biases``)."""
+        if not self.weight_decay or self.decay_biases:
+            return [bool(self.weight_decay)] * len(slots)
+        weights = {id(W) for _, W in model.named_weights()}
+        return [id(layer.params[key]) in weights for layer, key in slots]
 
-    def _update(self, slots: list[tuple[Layer, str]]) -> None:  # pragma: no cover - interface
+    def _update(self, slots: list[tuple[Layer, str]], decays: list[bool]) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
     def _repr_decay(self) -> str:
@@ -106,13 +115,13 @@ class SGD(Optimizer):
         self._params: list[np.ndarray] = []  # the parameters the velocities belong to
         self.velocity: list[np.ndarray] = []
 
-    def _update(self, slots: list[tuple[Layer, str]]) -> None:
+    def _update(self, slots: list[tuple[Layer, str]], decays: list[bool]) -> None:
         params = [layer.params[key] for layer, key in slots]
         if self.momentum and not _same_arrays(params, self._params):  # first step, or another model
             self._params, self.velocity = params, [np.zeros_like(p) for p in params]
-        for (layer, key), p, k, decays in zip(slots, params, range(len(params)), self._decays(slots)):
+        for (layer, key), p, k, decay in zip(slots, params, range(len(params)), decays):
             g = layer.grads[key]
-            if decays:
+            if decay:
                 g = g + self.weight_decay * p
             if self.momentum == 0:
                 p -= self.lr * g
@@ -149,16 +158,14 @@ class Adam(Optimizer):
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= beta < 1:
                 raise ValueError(f"{name}: expected a number in [0, 1), got {beta!r}")
-        if not isinstance(decoupled, bool):
-            raise TypeError(f"decoupled: expected True or False, got {decoupled!r}")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), check_positive(eps, "eps")
-        self.decoupled = decoupled
+        self.decoupled = check_bool(decoupled, "decoupled")
         self.t = 0
         self.m: np.ndarray | None = None
         self.s: np.ndarray | None = None
         self._params: list[np.ndarray] = []  # the parameters the moments belong to
 
-    def _update(self, slots: list[tuple[Layer, str]]) -> None:
+    def _update(self, slots: list[tuple[Layer, str]], decays: list[bool]) -> None:
         params = [layer.params[key] for layer, key in slots]
         if not _same_arrays(params, self._params):  # first step, or another model: zero moments
             size, dtype = sum(p.size for p in params), np.result_type(*params)
@@ -168,7 +175,6 @@ class Adam(Optimizer):
         # every operation writes into a buffer kept between steps: no allocations in the loop
         g, work, m, s = self._g, self._work, self.m, self.s
         np.concatenate([layer.grads[key].ravel() for layer, key in slots], out=g)
-        decays = self._decays(slots)
         if any(decays):
             start = 0
             for p, decay in zip(params, decays):
@@ -243,18 +249,12 @@ class History:
 def evaluate(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str) -> tuple[float, float | None]:
     """Loss and accuracy (None for regression) of ``model`` on the whole of ``X``, ``y``.
 
-    Layers with a ``training`` flag (batch normalisation) are evaluated in evaluation mode, with
-    their running averages, and put back in the mode they were in.
+    Layers with a training mode (batch normalisation, dropout) are evaluated in evaluation mode
+    (``nnlab.normalization.training_mode``) and left in the mode they were in.
     """
     get_loss(loss)
-    switched = [layer for _, layer in model.named_layers() if getattr(layer, "training", False)]
-    for layer in switched:
-        layer.training = False
-    try:
+    with training_mode(model, False):
         out = model.forward(X)
-    finally:
-        for layer in switched:
-            layer.training = True
     Y = prepare_targets(loss, out, y)
     value, _ = KERNELS[loss](out, Y)
     return value, (None if loss == "mse" else count_correct(out, Y, loss) / len(out))
@@ -268,7 +268,7 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str,
     """Train ``model`` with minibatches; return the per-epoch history. The one training loop of nnlab.
 
     Every epoch shuffles the samples with ``rng`` (unless one batch holds them all) and takes one
-    optimiser step per minibatch: forward, loss, backward, step.
+    optimiser step per minibatch, the lecture's four steps: forward, loss, backward, step.
 
     Parameters
     ----------
@@ -306,93 +306,150 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str,
     FloatingPointError
         When the loss becomes NaN or infinite and ``on_divergence="raise"``.
     """
+    X, Y, validation = _training_data(model, X, y, loss, validation_data)
+    optimizer, batches = _checked_optimizer(optimizer), _Minibatches(X, Y, batch_size, rng)
+    epochs = check_positive_int(epochs, "epochs")
+    check_choice(on_divergence, "on_divergence", ("raise", "stop"))
+    stopping = _EarlyStopping(patience, validation)
+    hist, kernel = History(), KERNELS[loss]
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught by its loss, below
+        for epoch in range(epochs):
+            tally = _Tally(loss, len(X))
+            for X_batch, Y_batch in batches:
+                out = model.forward(X_batch, check=False)   # 1. forward
+                value, dout = kernel(out, Y_batch)          # 2. loss, and its gradient dL/d(output)
+                if not math.isfinite(value):
+                    return _diverged(hist, epoch + 1, value, optimizer, on_divergence)
+                model.param_backward(dout)                  # 3. backward (no dL/dX for the input)
+                if record_grad_norm:
+                    hist.grad_norm.append(grad_norm(model))
+                optimizer.step(model)                       # 4. step
+                tally.add(value, out, Y_batch)
+            tally.record(hist)
+            stop = stopping.after_epoch(model, hist, loss, epoch)
+            if verbose:
+                print(_epoch_line(hist, epoch, stop))
+            if stop:
+                break
+    return hist
+
+
+# --- fit's bookkeeping ------------------------------------------------------------------------------
+def _training_data(model: Sequential, X: np.ndarray, y: np.ndarray, loss: str,
+                   validation_data: tuple[np.ndarray, np.ndarray] | None
+                   ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """``X``, the targets prepared for the loss (every label checked, once) and the checked validation data."""
     get_loss(loss)
-    kernel = KERNELS[loss]
     X = check_array(X, "X", ndim=2, n_features=model.n_in, dtype=model.dtype)
-    n = X.shape[0]
-    y = np.asarray(y)
+    n, y = X.shape[0], np.asarray(y)
     if n == 0:
         raise ValueError("X: expected at least one sample, got shape (0, ...)")
     if y.ndim == 0 or y.shape[0] != n:
         raise ValueError(f"y: expected {n} targets to match X, got shape {y.shape}")
     n_out = model.dense_layers[-1].n_out if model.dense_layers else X.shape[1]
-    Y = prepare_targets(loss, np.zeros((n, n_out), model.dtype), y)  # every label checked, once
-    if optimizer is None:
-        optimizer = Adam(1e-3)
-    elif not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer: expected an nnlab optimiser such as nl.SGD(0.1), got {type(optimizer).__name__}")
-    epochs = check_positive_int(epochs, "epochs")
-    batch_size = n if batch_size is None else check_positive_int(batch_size, "batch_size")
-    check_rng(rng)
-    if on_divergence not in ("raise", "stop"):
-        raise ValueError(f'on_divergence: expected "raise" or "stop", got {on_divergence!r}')
-    if patience is not None:
-        check_positive_int(patience, "patience")
-        if validation_data is None:
-            raise ValueError("patience: early stopping needs validation_data=(X_val, y_val)")
-    if validation_data is not None:
-        X_val, y_val = validation_data
-        X_val = check_array(X_val, "validation_data[0]", ndim=2, n_features=model.n_in, dtype=model.dtype)
-        y_val = np.asarray(y_val)
-        try:
-            prepare_targets(loss, np.zeros((len(X_val), n_out), model.dtype), y_val)
-        except ValueError as exc:
-            raise ValueError(str(exc).replace("y:", "validation_data[1]:", 1)) from None
-    classify = loss != "mse"
+    Y = prepare_targets(loss, np.zeros((n, n_out), model.dtype), y)
+    if validation_data is None:
+        return X, Y, None
+    X_val, y_val = validation_data
+    X_val = check_array(X_val, "validation_data[0]", ndim=2, n_features=model.n_in, dtype=model.dtype)
+    y_val = np.asarray(y_val)
+    try:
+        prepare_targets(loss, np.zeros((len(X_val), n_out), model.dtype), y_val)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("y:", "validation_data[1]:", 1)) from None
+    return X, Y, (X_val, y_val)
 
-    hist = History()
-    best, best_params = math.inf, None
-    # overflow in a diverging run is caught below, by the loss turning NaN or infinite
-    with np.errstate(over="ignore", invalid="ignore"):
-        # each minibatch is gathered into the same two buffers: a fresh array per batch would make
-        # training several times slower (new memory every step), and gathering right before use
-        # keeps the batch in the cache for the first layer
-        X_buf, Y_buf = np.empty((batch_size, X.shape[1]), X.dtype), np.empty((batch_size, *Y.shape[1:]), Y.dtype)
-        for epoch in range(epochs):
-            order = rng.permutation(n) if batch_size < n else None  # one full batch needs no shuffling
-            total_loss, total_correct = 0.0, 0.0
-            for start in range(0, n, batch_size):
-                if order is None:
-                    X_batch, Y_batch = X, Y
-                else:
-                    idx = order[start:start + batch_size]
-                    # mode="clip" skips the bounds check (a permutation is always in bounds)
-                    X_batch = np.take(X, idx, axis=0, out=X_buf[:len(idx)], mode="clip")
-                    Y_batch = np.take(Y, idx, axis=0, out=Y_buf[:len(idx)], mode="clip")
-                out = model.forward(X_batch, check=False)
-                value, dout = kernel(out, Y_batch)
-                if not math.isfinite(value):
-                    if on_divergence == "stop":
-                        hist.diverged_epoch = epoch + 1
-                        return hist
-                    raise FloatingPointError(
-                        f"training diverged at epoch {epoch + 1} (loss = {value}); "
-                        f"try a smaller learning rate than lr={optimizer.lr}")
-                model.backward(dout, input_grad=False)
-                if record_grad_norm:
-                    hist.grad_norm.append(grad_norm(model))
-                optimizer.step(model)
-                total_loss += value * len(Y_batch)
-                if classify:
-                    total_correct += count_correct(out, Y_batch, loss)
-            hist.loss.append(total_loss / n)
-            if classify:
-                hist.accuracy.append(total_correct / n)
-            line = f"epoch {epoch + 1:4d}  loss {hist.loss[-1]:.4f}"
-            if validation_data is not None:
-                v_loss, v_acc = evaluate(model, X_val, y_val, loss)
-                hist.val_loss.append(v_loss)
-                if v_acc is not None:
-                    hist.val_accuracy.append(v_acc)
-                line += f"  val_loss {v_loss:.4f}"
-                if v_loss < best:
-                    best, best_params, hist.best_epoch = v_loss, model.get_params_vector(), epoch
-                elif patience is not None and epoch - hist.best_epoch >= patience:
-                    hist.stopped_early = True
-                    model.set_params_vector(best_params)
-                    if verbose:
-                        print(line + f"  (stopping: restoring epoch {hist.best_epoch + 1})")
-                    break
-            if verbose:
-                print(line)
-    return hist
+
+def _checked_optimizer(optimizer: object) -> Optimizer:
+    if optimizer is None:
+        return Adam(1e-3)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer: expected an nnlab optimiser such as nl.SGD(0.1), got {type(optimizer).__name__}")
+    return optimizer
+
+
+class _Minibatches:
+    """The minibatches of one epoch, in an order shuffled by ``rng`` (one full batch: in order, not shuffled).
+
+    Each minibatch is gathered into the same two buffers: a fresh array per batch would make training several
+    times slower (new memory every step), and gathering right before use keeps the batch in the cache.
+    """
+
+    def __init__(self, X: np.ndarray, Y: np.ndarray, batch_size: int | None, rng: np.random.Generator) -> None:
+        self.X, self.Y, self.rng = X, Y, check_rng(rng)
+        n = len(X)
+        self.size = n if batch_size is None else check_positive_int(batch_size, "batch_size")
+        self.X_buf = np.empty((self.size, X.shape[1]), X.dtype)
+        self.Y_buf = np.empty((self.size, *Y.shape[1:]), Y.dtype)
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        n = len(self.X)
+        if self.size >= n:
+            yield self.X, self.Y
+            return
+        order = self.rng.permutation(n)
+        for start in range(0, n, self.size):
+            idx = order[start:start + self.size]
+            # mode="clip" skips the bounds check (a permutation is always in bounds)
+            yield (np.take(self.X, idx, axis=0, out=self.X_buf[:len(idx)], mode="clip"),
+                   np.take(self.Y, idx, axis=0, out=self.Y_buf[:len(idx)], mode="clip"))
+
+
+class _Tally:
+    """An epoch's mean training loss and accuracy, summed over its minibatches."""
+
+    def __init__(self, loss: str, n: int) -> None:
+        self.loss, self.n, self.total, self.correct = loss, n, 0.0, 0.0
+
+    def add(self, value: float, out: np.ndarray, Y_batch: np.ndarray) -> None:
+        self.total += value * len(Y_batch)
+        if self.loss != "mse":
+            self.correct += count_correct(out, Y_batch, self.loss)
+
+    def record(self, hist: History) -> None:
+        hist.loss.append(self.total / self.n)
+        if self.loss != "mse":
+            hist.accuracy.append(self.correct / self.n)
+
+
+class _EarlyStopping:
+    """The validation loss after every epoch, the best epoch's weights, and whether ``patience`` has run out."""
+
+    def __init__(self, patience: int | None, validation: tuple[np.ndarray, np.ndarray] | None) -> None:
+        if patience is not None:
+            check_positive_int(patience, "patience")
+            if validation is None:
+                raise ValueError("patience: early stopping needs validation_data=(X_val, y_val)")
+        self.patience, self.validation = patience, validation
+        self.best, self.best_params = math.inf, None
+
+    def after_epoch(self, model: Sequential, hist: History, loss: str, epoch: int) -> bool:
+        """Evaluate on the validation data; True (the best weights restored) when training should stop."""
+        if self.validation is None:
+            return False
+        v_loss, v_acc = evaluate(model, *self.validation, loss)
+        hist.val_loss.append(v_loss)
+        if v_acc is not None:
+            hist.val_accuracy.append(v_acc)
+        if v_loss < self.best:
+            self.best, self.best_params, hist.best_epoch = v_loss, model.get_params_vector(), epoch
+        elif self.patience is not None and epoch - hist.best_epoch >= self.patience:
+            hist.stopped_early = True
+            model.set_params_vector(self.best_params)
+            return True
+        return False
+
+
+def _diverged(hist: History, epoch: int, value: float, optimizer: Optimizer, on_divergence: str) -> History:
+    if on_divergence == "stop":
+        hist.diverged_epoch = epoch
+        return hist
+    raise FloatingPointError(f"training diverged at epoch {epoch} (loss = {value}); "
+                             f"try a smaller learning rate than lr={optimizer.lr}")
+
+
+def _epoch_line(hist: History, epoch: int, stopped: bool) -> str:
+    line = f"epoch {epoch + 1:4d}  loss {hist.loss[-1]:.4f}"
+    if len(hist.val_loss) > epoch:
+        line += f"  val_loss {hist.val_loss[-1]:.4f}"
+    return line + (f"  (stopping: restoring epoch {hist.best_epoch + 1})" if stopped else "")

@@ -12,7 +12,7 @@ PARAMS = {"leaky_relu": {"slope": 0.2}, "elu": {"alpha": 0.7}}
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_derivative_matches_central_differences(name):
-    f, f_grad = get_activation(name, **PARAMS.get(name, {}))
+    f, f_grad, _ = get_activation(name, **PARAMS.get(name, {}))
     h = 1e-6
     numeric = (f(Z + h) - f(Z - h)) / (2 * h)
     assert nl.rel_error(f_grad(Z), numeric) < 1e-8
@@ -20,10 +20,11 @@ def test_derivative_matches_central_differences(name):
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_shape_and_dtype_kept(name):
-    f, f_grad = get_activation(name)
+    f, f_grad, fused = get_activation(name)
     z = np.linspace(-2, 2, 12, dtype=np.float32).reshape(3, 4)
     assert f(z).shape == (3, 4) and f_grad(z).shape == (3, 4)
     assert f(z).dtype == np.float32 and f_grad(z).dtype == np.float32
+    assert all(a.dtype == np.float32 and a.shape == (3, 4) for a in fused(z))
 
 
 def test_known_values():
@@ -55,7 +56,7 @@ def test_unknown_activation_names_the_argument():
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_integers_and_plain_numbers_are_treated_as_floats(name):
-    f, f_grad = get_activation(name, **PARAMS.get(name, {}))
+    f, f_grad, _ = get_activation(name, **PARAMS.get(name, {}))
     ints, floats = np.array([-2, 0, 2]), np.array([-2.0, 0.0, 2.0])
     np.testing.assert_array_equal(f(ints), f(floats))
     np.testing.assert_array_equal(f_grad(ints), f_grad(floats))
@@ -63,19 +64,24 @@ def test_integers_and_plain_numbers_are_treated_as_floats(name):
     assert float(f_grad(0.5)) == float(f_grad(np.array([0.5]))[0])
 
 
+@pytest.mark.parametrize("params", [{}, "PARAMS"], ids=["defaults", "parameters"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
-def test_the_fused_fast_path_is_the_table(name, dtype):
-    """value_and_grad (the probe's hot loop) computes the table's f and f' with the default parameters."""
+def test_the_fused_fast_path_is_the_table(name, dtype, params):
+    """The fused column (the probe's hot loop, nl.activations.value_and_grad) computes the table's f and f', with
+    the default parameters and with others (a slope of 0.2, an alpha of 0.7)."""
+    params = PARAMS.get(name, {}) if params == "PARAMS" else params
     z = np.concatenate([np.linspace(-30, 30, 601), [-0.0, 0.0, 1e-30, -1e-30]]).astype(dtype)
-    a, da = nl.activations.value_and_grad(name, z)
-    f, f_grad = ACTIVATIONS[name]
+    a, da = nl.activations.value_and_grad(name, z, **params)
+    f, f_grad, fused = get_activation(name, **params)
     assert a.dtype == da.dtype == dtype and a.shape == da.shape == z.shape
+    assert all(np.array_equal(x, y) for x, y in zip(fused(z), (a, da)))
     # float32: within two units in the last place of 1 (the fused sigmoid forms 1 - a, as a (1 - a) does)
     tol = dict(rtol=2e-6, atol=2.5e-7) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(a, f(z), **tol)
     np.testing.assert_allclose(da, f_grad(z), **tol)
-    assert np.all(np.abs(da) <= nl.activations.MAX_SLOPE[name] * (1 + 1e-6))
+    if not params:
+        assert np.all(np.abs(da) <= nl.activations.MAX_SLOPE[name] * (1 + 1e-6))
 
 
 def test_the_defaults_are_the_constants_every_module_reads():

@@ -320,33 +320,33 @@ def test_a_blank_exercise_cell_gives_none(rng):
 
 
 class RightDense(nl.Dense):
-    def backward(self, dout, input_grad=True):
+    def backward(self, dout):
         self.grads["W"] = self.X.T @ dout
         self.grads["b"] = dout.sum(axis=0)
         return dout @ self.params["W"].T
 
 
 class MeanBiasDense(RightDense):
-    def backward(self, dout, input_grad=True):
+    def backward(self, dout):
         dX = super().backward(dout)
         self.grads["b"] = dout.mean(axis=0)  # mean instead of sum over the samples
         return dX
 
 
 class UntransposedDense(RightDense):
-    def backward(self, dout, input_grad=True):
+    def backward(self, dout):
         super().backward(dout)
         return dout @ self.params["W"].T[::-1, ::-1]  # a scrambled input gradient
 
 
 class ForgetfulDense(nl.Dense):
-    def backward(self, dout, input_grad=True):
+    def backward(self, dout):
         self.grads["W"] = self.X.T @ dout
         return dout @ self.params["W"].T
 
 
 class StubDense(nl.Dense):
-    def backward(self, dout, input_grad=True):
+    def backward(self, dout):
         raise NotImplementedError
 
 
@@ -380,14 +380,14 @@ def test_a_wrong_layer_names_the_gradient_that_is_off(layer_cls, name, rng):
 
 
 class TransposedWDense(RightDense):
-    def backward(self, dout, input_grad=True):
+    def backward(self, dout):
         dX = super().backward(dout)
         self.grads["W"] = dout.T @ self.X  # (n_out, n_in): the lecture's layout, not nnlab's
         return dX
 
 
 class NegativeInputGradDense(RightDense):
-    def backward(self, dout, input_grad=True):
+    def backward(self, dout):
         return -super().backward(dout)
 
 
@@ -404,7 +404,7 @@ def test_each_typical_wrong_layer_gets_its_own_message(layer_cls, message, rng):
 
 
 class EmptyDense(nl.Dense):
-    def backward(self, dout, input_grad=True):
+    def backward(self, dout):
         """dout = dL/dZ (N, n_out) -> dL/dX (N, n_in); fills grads["W"] and grads["b"]."""
         # YOUR CODE HERE
 
@@ -531,7 +531,7 @@ def test_pass_multiplications_from_the_shapes_of_a_real_pass(rng):
     out = model.forward(X)
     forward = sum(layer.X.shape[0] * layer.X.shape[1] * layer.params["W"].shape[1]
                   for layer in model.dense_layers)
-    model.backward(np.ones_like(out), input_grad=False)
+    model.param_backward(np.ones_like(out))
     weight_grads = sum(layer.X.shape[1] * layer.X.shape[0] * layer.grads["W"].shape[1]
                        for layer in model.dense_layers)
     input_grads = sum(n * layer.n_out * layer.n_in for layer in model.dense_layers[1:])
@@ -601,3 +601,17 @@ def test_exercise_3_reverse_mode_count(answer, status, message):
     assert verdict.status == status and message in repr(verdict), repr(verdict)
     # the count the check expects, by hand: (1 x 100)(100 x 10), then (1 x 10)(10 x 784)
     assert nl.backprop.chain_multiplications([784, 10, 100, 1], "reverse") == 1 * 100 * 10 + 1 * 10 * 784
+
+
+def test_a_product_of_misaligned_shapes_is_explained(rng):
+    """The typical slip of exercise 2: dX = dout W (not W^T) raises in numpy; the check says which shapes fit."""
+
+    class NoTranspose(nl.Dense):
+        def backward(self, dout):
+            self.grads["W"] = self.X.T @ dout
+            self.grads["b"] = dout.sum(axis=0)
+            return dout @ self.params["W"]
+
+    text = repr(nl.check_backward(NoTranspose(3, 2, rng=rng), rng=rng))
+    assert "raised ValueError: matmul" in text
+    assert "dX = dout W^T, which has the shape of X, (4, 3) (N, n_in)" in text

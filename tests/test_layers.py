@@ -28,7 +28,7 @@ def test_layer_gradients_match_finite_differences(layer_factory, rng):
     layer = layer_factory(rng)
     X = rng.standard_normal((6, 4))
     X[np.abs(X) < 1e-3] = 0.1  # keep clear of the kinks at 0
-    errors = nl.check_layer(layer, X, rng=rng)
+    errors = nl.check_layer(layer, X, rng=rng).errors
     assert max(errors.values()) < 1e-8, errors
 
 
@@ -47,19 +47,31 @@ def test_whole_mlp_gradients_match_finite_differences(activation, sizes):
     for loss, y in cases:
         # h = 1e-4: deep sigmoid gradients are tiny (vanishing!), and round-off of a smaller step
         # would swamp them; the step is still far smaller than the distance to any kink
-        errors = nl.check_model(model, X, y, loss, h=1e-4)
+        errors = nl.check_model(model, X, y, loss, h=1e-4).errors
         assert set(errors) == {name for name, _ in model.named_params()}
         assert max(errors.values()) < 1e-7, (loss, errors)
 
 
-def test_a_wrong_derivative_is_caught(rng, monkeypatch):
-    """The check is not a rubber stamp: break tanh's derivative and it must fail loudly."""
+@pytest.mark.parametrize("name", sorted(nl.ACTIVATIONS))
+def test_a_wrong_derivative_in_the_table_is_caught(name, rng, monkeypatch):
+    """The check is not a rubber stamp, and the table is the only place a derivative comes from: put a wrong
+    derivative of any activation into the table and check_model must fail loudly below it."""
+    model = nl.MLP([3, 4, 1], name, rng=rng)
+    X, y = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    assert nl.check_model(model, X, y, "mse").largest < 1e-7
+    row = nl.ACTIVATIONS[name]
+    monkeypatch.setitem(nl.ACTIVATIONS, name, row._replace(grad=lambda z, **p: row.grad(z, **p) + 0.3))
+    errors = nl.check_model(model, X, y, "mse").errors
+    assert errors["0.W"] > 1e-2 and errors["0.b"] > 1e-2, errors
+    assert errors["2.W"] < 1e-7  # the layer above the bug is still right
+
+
+def test_forgetting_the_square_of_tanhs_derivative_is_caught(rng, monkeypatch):
     model = nl.MLP([3, 4, 1], "tanh", rng=rng)
     X, y = rng.standard_normal((5, 3)), rng.standard_normal(5)
-    monkeypatch.setattr(model[1], "f_grad", lambda z: 1 - np.tanh(z))  # forgot the square
-    errors = nl.check_model(model, X, y, "mse")
+    monkeypatch.setitem(nl.ACTIVATIONS, "tanh", nl.ACTIVATIONS["tanh"]._replace(grad=lambda z: 1 - np.tanh(z)))
+    errors = nl.check_model(model, X, y, "mse").errors
     assert errors["0.W"] > 1e-2 and errors["0.b"] > 1e-2
-    assert errors["2.W"] < 1e-7  # the layer above the bug is still right
 
 
 def test_hand_worked_two_layer_relu_network():
@@ -171,3 +183,40 @@ def test_std_only_with_normal_init(rng):
         nl.Dense(2, 3, init="he_normal", std=0.1, rng=rng)
     with pytest.raises(ValueError, match="std: expected a positive standard deviation"):
         nl.init.normal(2, 3, std="a", rng=rng)
+
+
+def test_check_model_and_check_layer_say_in_words_what_they_found(rng):
+    model = nl.MLP([3, 4, 1], "tanh", rng=rng)
+    X, y = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    result = nl.check_model(model, X, y, "mse")
+    assert result.passed and list(result.errors) == ["0.W", "0.b", "2.W", "2.b"] and result.largest < 1e-7
+    assert repr(result).startswith("backward pass: right. Every gradient matches central differences.")
+    layer = nl.check_layer(nl.Dense(3, 2, rng=rng), X, rng=rng)
+    assert layer.passed and list(layer.errors) == ["dX", "dW", "db"]
+
+
+def test_the_first_layer_skips_only_the_product_nobody_reads(rng):
+    """fit's backward (param_backward) fills the same gradients as backward, without dL/dX of the input."""
+    model = nl.MLP([3, 4, 1], "relu", rng=rng)
+    X = rng.standard_normal((5, 3))
+    dout = rng.standard_normal((5, 1))
+    model.forward(X)
+    model.backward(dout)
+    full = [g.copy() for _, g in model.named_grads()]
+    model.forward(X)
+    assert model.param_backward(dout) is None
+    assert all(np.array_equal(a, b) for a, b in zip(full, (g for _, g in model.named_grads())))
+
+
+def test_a_students_own_backward_runs_also_as_a_first_layer(rng):
+    """A subclass of Dense with its own backward (a student's) is never replaced by nnlab's twin in training."""
+    calls = []
+
+    class Mine(nl.Dense):
+        def backward(self, dout):
+            calls.append(dout.shape)
+            return super().backward(dout)
+
+    model = nl.Sequential(Mine(3, 1, rng=rng))
+    nl.fit(model, rng.standard_normal((8, 3)), rng.standard_normal(8), loss="mse", epochs=2, batch_size=4, rng=rng)
+    assert calls == [(4, 1)] * 4

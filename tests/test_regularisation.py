@@ -207,7 +207,7 @@ def test_the_penalties_against_central_differences(norm):
 def test_the_penalties_refuse_bad_arguments():
     with pytest.raises(ValueError, match="lam: expected a number >= 0"):
         nl.losses.weight_penalty(_model(), -1.0)
-    with pytest.raises(ValueError, match='norm: expected "l1" or "l2"'):
+    with pytest.raises(ValueError, match=r"norm: expected one of \['l1', 'l2'\], got 'l3'"):
         nl.losses.weight_penalty(_model(), 1.0, "l3")
 
 
