@@ -6,10 +6,7 @@ lecture topic (``nl.regions``, with its pictures ``nl.plots.regions`` and dashbo
 ``nl.widgets.regions``) load on first use.
 """
 
-from __future__ import annotations
-
-import importlib
-from types import ModuleType
+import importlib as _importlib
 
 from . import activations, data, gradcheck, init, layers, losses, optim
 from .activations import ACTIVATIONS, elu, identity, leaky_relu, relu, sigmoid, tanh
@@ -18,6 +15,7 @@ from .gradcheck import check_backward, check_layer, check_model, numerical_gradi
 from .layers import MLP, Activation, Dense, Dropout, Layer, Sequential, check_mlp, dead_units, hidden_activations
 from .losses import accuracy, binary_cross_entropy, mse, predict_labels, softmax, softmax_cross_entropy
 from .optim import SGD, Adam, History, clip_grad_norm, evaluate, fit
+from .topics import TOPICS as _TOPICS
 
 __version__ = "0.1.0"
 
@@ -32,21 +30,28 @@ __all__ = [
 
 #: top-level names that live in a lazily imported submodule
 _LAZY = {"BatchNorm": "normalization", "Residual": "normalization"}
+#: the modules that load on first use: the lecture topics' numbers (nnlab.topics) and the rest
+_MODULES = (*(t.name for t in _TOPICS if t.numbers), "exercises", "normalization", "plots", "runs", "topics", "widgets")
 
 
-def __getattr__(name: str) -> ModuleType:
+def __getattr__(name: str) -> object:
     """Import a submodule such as ``nl.plots`` or ``nl.widgets`` on first use (keeps import fast)."""
     if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(_importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
     if name.startswith("_"):
         raise AttributeError(name)
     try:
-        module = importlib.import_module(f".{name}", __name__)
+        module = _importlib.import_module(f".{name}", __name__)
     except ModuleNotFoundError as exc:
         if exc.name == f"{__name__}.{name}":
             raise AttributeError(f"module 'nnlab' has no attribute {name!r}") from None
         raise
     globals()[name] = module
     return module
+
+
+def __dir__() -> list[str]:
+    """What ``nl.<TAB>`` offers: the public names and the modules that load on first use."""
+    return sorted({*__all__, *_LAZY, *_MODULES, "__version__"})

@@ -10,8 +10,8 @@ about 1. ``probe`` runs one forward and one backward pass of a deep network on a
 and returns, for every hidden layer, the spread of its activations, how many of its units are
 saturated or dead, and the norm of its weight gradient; ``theory`` gives the variances that
 the initialisation predicts (the argument behind Glorot and He initialisation). For training,
-``StepRecorder`` records the length of every step an optimiser takes, and ``clipped_step_bound``
-says how long a step of SGD with clipping can be.
+``nnlab.optim.StepRecorder`` records the length of every step an optimiser takes, and
+``nnlab.optim.clipped_step_bound`` says how long a step of SGD with clipping can be.
 
 The network (``DeepNet``): ``depth`` hidden layers of ``width`` units, then one linear output::
 
@@ -46,7 +46,6 @@ from .activations import ACTIVATIONS, LEAKY_SLOPE, MAX_SLOPE, sigmoid_grad, valu
 from .init import weight_std
 from .layers import Activation, Dense, Layer, Sequential
 from .normalization import EPS, BatchNorm, Residual, standardise, standardise_backward
-from .optim import SGD, Optimizer
 
 #: the initialisations a ``DeepNet`` draws its Gaussian weights with (names of ``nnlab.init``):
 #: N(0, std^2), Glorot (Var = 2 / (n_in + n_out)), He (Var = 2 / n_in)
@@ -661,67 +660,3 @@ def probe(net: DeepNet, *, rng: np.random.Generator, batch: int = 256, dtype: ty
     True
     """
     return GradientProbe(rng=rng, batch=batch, dtype=dtype)(net, keep_dphi=keep_dphi)
-
-
-# --- training: the steps an optimiser takes ------------------------------------------------------
-class StepRecorder(Optimizer):
-    """Another optimiser's steps, applied unchanged, with the length of each one recorded.
-
-    ``nnlab.fit(..., record_grad_norm=True)`` records the gradient's norm at every step; the step
-    itself, what the optimiser adds to the parameters, is another thing once it has momentum (or
-    per-parameter scales, as Adam). Pass the wrapper to ``fit`` in place of the optimiser and read
-    ``lengths``: ``||theta_after - theta_before||`` over all parameters together, one per step.
-
-    Parameters
-    ----------
-    optimizer : Optimizer
-        The optimiser that takes the steps (and clips, if it was given ``clip_norm``).
-
-    Examples
-    --------
-    >>> import numpy as np, nnlab as nl
-    >>> X, y = nl.data.circles(40, rng=np.random.default_rng(0))
-    >>> opt = nl.gradients.StepRecorder(nl.SGD(0.1))
-    >>> record = nl.fit(nl.MLP([2, 4, 1], "relu", rng=np.random.default_rng(0)), X, y, loss="bce",
-    ...                 optimizer=opt, epochs=2, batch_size=20, rng=np.random.default_rng(0))
-    >>> len(opt.lengths)   # 2 epochs of 2 minibatches
-    4
-    """
-
-    def __init__(self, optimizer: Optimizer) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"optimizer: expected an nnlab optimiser such as nl.SGD(0.1), got "
-                            f"{type(optimizer).__name__}")
-        super().__init__(optimizer.lr)  # no clip_norm of its own: the wrapped optimiser clips
-        self.optimizer = optimizer
-        self.lengths: list[float] = []
-
-    def step(self, model: Sequential) -> None:
-        """Let the wrapped optimiser update ``model``, and record how far the parameters moved."""
-        before = model.get_params_vector()
-        self.optimizer.step(model)
-        self.lengths.append(float(np.linalg.norm(model.get_params_vector() - before)))
-
-    def __repr__(self) -> str:
-        return f"StepRecorder({self.optimizer!r})"
-
-
-def clipped_step_bound(optimizer: SGD) -> float:
-    """The longest step SGD with gradient clipping can take: ``lr c / (1 - momentum)``.
-
-    Clipping makes every gradient's norm at most ``c = clip_norm``. Without momentum the step is
-    ``-lr g``, at most ``lr c`` long. With momentum ``mu`` the step is the velocity,
-    ``v_t = mu v_{t-1} - lr g_t = -lr (g_t + mu g_{t-1} + mu^2 g_{t-2} + ...)``, so
-    ``||v_t|| <= lr c (1 + mu + ... + mu^(t-1)) < lr c / (1 - mu)``: ten times ``lr c`` for
-    ``mu = 0.9``. A run of gradients that point the same way approaches the bound.
-
-    Parameters
-    ----------
-    optimizer : SGD
-        With ``clip_norm`` set.
-    """
-    if not isinstance(optimizer, SGD):
-        raise TypeError(f"optimizer: expected nl.SGD with clip_norm, got {type(optimizer).__name__}")
-    if optimizer.clip_norm is None:
-        raise ValueError("optimizer: has no clip_norm, and without clipping a step's length has no bound")
-    return optimizer.lr * optimizer.clip_norm / (1.0 - optimizer.momentum)

@@ -14,9 +14,9 @@ over that space. This module looks at that height:
 - ``rescale`` and ``permute_hidden``: two ways to change the parameters without changing the
   function the network computes (rescaling needs ReLU-like units, relabelling works for any);
 - the lecture's two-point network (``two_point_model``; its data is ``nnlab.data.two_point_data``);
-- ``multi_start``: many runs of gradient descent from random starts, trained side by side;
 
-and the pictures of all of these are in ``nnlab.plots.landscape``.
+and the pictures of all of these are in ``nnlab.plots.landscape``. Many runs of gradient descent from random
+starts, trained side by side, are ``nnlab.runs`` (``multi_start``).
 
 Conventions follow the lecture: the point a fraction ``alpha`` of the way along the line is
 ``alpha * theta + (1 - alpha) * theta_prime``, so ``alpha = 1`` is ``theta`` and ``alpha = 0`` is
@@ -28,20 +28,17 @@ from __future__ import annotations
 import copy
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._validate import check_array, check_positive, check_positive_int, check_rng, check_vector
-from .activations import Nonlinearity
-from .layers import MLP, Activation, Dense, Layer, Sequential, check_mlp
+from .layers import Activation, Dense, Layer, Sequential, check_mlp
 from .losses import KERNELS, get_loss, prepare_targets
 
 __all__ = [
-    "Objective", "Runs", "hessian", "hessian_vector_product", "interpolate",
-    "loss_along_direction", "loss_along_line", "loss_on_plane", "multi_start", "permute_hidden",
-    "plane_coordinates", "random_direction", "random_starts", "rescale",
-    "sharpness", "train_many", "two_point_model",
+    "Objective", "curvatures", "hessian", "hessian_vector_product", "interpolate", "loss_along_direction",
+    "loss_along_line", "loss_on_plane", "permute_hidden", "plane_coordinates", "random_direction", "rescale",
+    "sharpness", "two_point_model",
 ]
 
 
@@ -377,6 +374,14 @@ def _power_iteration(matvec, v: np.ndarray, n_iter: int, tol: float) -> float:
     return lam
 
 
+def curvatures(objective: Objective, theta: np.ndarray, h: float = 1e-5) -> tuple[np.ndarray, np.ndarray]:
+    """The eigenvalues of the Hessian at ``theta``, smallest first, shape (P,), and its unit eigenvectors as
+    columns, shape (P, P): the curvature of the loss along each principal direction. Each eigenvector's sign is
+    fixed (its largest entry is positive), so pictures drawn along it do not flip."""
+    values, vectors = np.linalg.eigh(hessian(objective, theta, h))
+    return values, vectors * np.sign(vectors[np.argmax(np.abs(vectors), axis=0), np.arange(len(values))])
+
+
 def sharpness(objective: Objective, theta: np.ndarray, *, method: str = "hessian",
               rng: np.random.Generator | None = None, n_iter: int = 500, tol: float = 1e-9,
               h: float = 1e-5) -> float:
@@ -413,7 +418,7 @@ def sharpness(objective: Objective, theta: np.ndarray, *, method: str = "hessian
     theta = _check_theta(theta, objective.n_params)
     h = check_positive(h, "h")
     if method == "hessian":
-        return float(np.linalg.eigvalsh(hessian(objective, theta, h))[-1])
+        return float(curvatures(objective, theta, h)[0][-1])
     if method != "power":
         raise ValueError(f"method: expected 'hessian' or 'power', got {method!r}")
     check_rng(rng)
@@ -537,192 +542,3 @@ def two_point_model(w: Sequence[float] = (-1.0, 1.0), beta: Sequence[float] = (-
             raise ValueError(f"{name}: expected 2 weights, one per hidden unit, got shape {arr.shape}")
     return Sequential(Dense(1, 2, W=w_arr[None, :], bias=False), Activation("relu"),
                       Dense(2, 1, W=beta_arr[:, None], bias=False))
-
-
-# --- a small real problem, and many runs of gradient descent on it -------------------------------
-def random_starts(model: MLP, n_starts: int, *, rng: np.random.Generator) -> np.ndarray:
-    """Parameter vectors of ``n_starts`` freshly initialised copies of an MLP (nnlab's initialiser).
-
-    Returns
-    -------
-    array, shape (n_starts, P)
-    """
-    if not isinstance(model, MLP):
-        raise TypeError(f"model: expected an nnlab MLP, got {type(model).__name__}")
-    n_starts = check_positive_int(n_starts, "n_starts")
-    check_rng(rng)
-    return np.array([MLP(model.sizes, model.activation, rng=rng, **model.activation_params).get_params_vector()
-                     for _ in range(n_starts)])
-
-
-@dataclass
-class Runs:
-    """What ``train_many`` returns: the recorded paths of several runs and where they ended.
-
-    Attributes
-    ----------
-    objective : Objective
-        The loss all runs minimised.
-    paths : array, shape (R, T, P)
-        Parameters of each run at each record; ``paths[:, 0]`` are the starts.
-    epochs : array, shape (T,)
-        The epoch of each record (0 = the start).
-    thetas : array, shape (R, P)
-        Where the runs ended (``paths[:, -1]``).
-    losses : array, shape (R,)
-        Full-batch loss at the end, computed by nnlab's model (not by the training loop).
-    grad_norms : array, shape (R,)
-        Norm of the full-batch gradient at the end: near 0 at a minimum (or a saddle).
-    """
-
-    objective: Objective
-    paths: np.ndarray
-    epochs: np.ndarray
-    thetas: np.ndarray = field(init=False)
-    losses: np.ndarray = field(init=False)
-    grad_norms: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.thetas = self.paths[:, -1].copy()
-        values = [self.objective._value_and_grad(t) for t in self.thetas]
-        self.losses = np.array([v for v, _ in values])
-        self.grad_norms = np.array([np.linalg.norm(g) for _, g in values])
-
-    def sharpness(self, **kwargs: object) -> np.ndarray:
-        """The sharpness (largest Hessian eigenvalue) at the end of every run, shape (R,).
-
-        Keyword arguments go to ``nnlab.landscape.sharpness``.
-        """
-        return np.array([sharpness(self.objective, t, **kwargs) for t in self.thetas])
-
-    def __repr__(self) -> str:
-        return f"Runs({len(self.paths)} runs, {self.epochs[-1]} epochs, best loss {self.losses.min():.4g})"
-
-
-def _check_one_hidden_layer_mse(objective: Objective) -> tuple[list[tuple[int, ...]], Activation]:
-    """The parameter shapes (W1, b1, W2, b2) and the activation of a one-hidden-layer MLP trained on MSE."""
-    model = objective.model
-    try:
-        dense, acts = check_mlp(model, "objective", n_out=1)
-    except (TypeError, ValueError):
-        dense, acts = [], []
-    if len(acts) != 1 or not all(d.bias for d in dense) or objective.loss != "mse":
-        raise ValueError("objective: train_many expects an MLP with one hidden layer (with biases) and one output, "
-                         f"and loss='mse'; got {model!r} with loss={objective.loss!r}")
-    return [shape for _, _, _, shape in _slices(model)], acts[0]
-
-
-def train_many(objective: Objective, thetas: np.ndarray, *, lr: float, epochs: int,
-               batch_size: int | None = None, rng: np.random.Generator, record_every: int = 10) -> Runs:
-    """Train several copies of a one-hidden-layer network side by side with plain SGD.
-
-    Each run does exactly what ``nnlab.fit(model, X, y, loss="mse", optimizer=SGD(lr),
-    batch_size=batch_size, epochs=epochs, rng=rng)`` does for one network (shuffle every epoch,
-    contiguous minibatches, theta <- theta - lr * gradient), but all runs are stacked into arrays
-    of shape (R, ...) and updated together, which is dozens of times faster than one run after
-    another. The tests check it against ``nnlab.fit`` step for step.
-
-    Parameters
-    ----------
-    objective : Objective
-        An MLP ``[n_in, H, 1]`` with loss ``"mse"``, and the data.
-    thetas : array, shape (R, P)
-        The starting points.
-    lr : float
-        Learning rate.
-    epochs : int
-    batch_size : int or None
-        Minibatch size; None for full-batch gradient descent (one step per epoch).
-    rng : np.random.Generator
-        Shuffles each run's samples every epoch (one ``rng.permutation`` per run, as ``fit``).
-    record_every : int
-        Keep the parameters every this many epochs (and at the start and the end).
-
-    Returns
-    -------
-    Runs
-    """
-    _check_objective(objective)
-    shapes, activation = _check_one_hidden_layer_mse(objective)
-    thetas = check_array(thetas, "thetas", ndim=2, dtype=np.float64)
-    if thetas.shape[1] != objective.n_params:
-        raise ValueError(f"thetas: expected shape (R, {objective.n_params}), got {thetas.shape}")
-    lr = check_positive(lr, "lr")
-    epochs = check_positive_int(epochs, "epochs")
-    record_every = check_positive_int(record_every, "record_every")
-    check_rng(rng)
-    X, Y = objective.X.astype(np.float64), objective.Y.astype(np.float64)[:, 0]
-    n = len(X)
-    batch_size = n if batch_size is None else check_positive_int(batch_size, "batch_size")
-    phi = activation.phi
-    R = len(thetas)
-    bounds = np.cumsum([0, *[int(np.prod(s)) for s in shapes]])
-    # the parameters of all runs, stacked: W1 (R, n_in, H), b1 (R, 1, H), W2 (R, H, 1), b2 (R, 1, 1)
-    W1, b1, W2, b2 = (thetas[:, bounds[k]:bounds[k + 1]].copy() for k in range(4))
-    params = [W1.reshape(R, *shapes[0]), b1[:, None, :], W2[:, :, None], b2[:, None, :]]
-
-    def flat() -> np.ndarray:
-        W1, b1, W2, b2 = params
-        return np.concatenate([W1.reshape(R, -1), b1[:, 0], W2[:, :, 0], b2[:, 0]], axis=1)
-
-    records, record_epochs = [flat()], [0]
-    X_epoch, Y_epoch = np.broadcast_to(X, (R, *X.shape)), np.broadcast_to(Y, (R, n))
-    # overflow in a diverging run is caught below, by the parameters turning NaN or infinite
-    with np.errstate(over="ignore", invalid="ignore"):
-        for epoch in range(1, epochs + 1):
-            if batch_size < n:
-                order = np.array([rng.permutation(n) for _ in range(R)])
-                X_epoch, Y_epoch = X[order], Y[order]  # (R, n, n_in), (R, n)
-            for start in range(0, n, batch_size):
-                _stacked_sgd_step(params, phi, X_epoch[:, start:start + batch_size],
-                                  Y_epoch[:, start:start + batch_size], lr)
-            if epoch % record_every == 0 or epoch == epochs:
-                records.append(flat())
-                record_epochs.append(epoch)
-                if not np.isfinite(records[-1]).all():
-                    bad = int(np.count_nonzero(~np.isfinite(records[-1]).all(axis=1)))
-                    raise FloatingPointError(f"training diverged by epoch {epoch} in {bad} of {R} runs; "
-                                             f"try a smaller learning rate than lr={lr}")
-    return Runs(objective, np.stack(records, axis=1), np.array(record_epochs))
-
-
-def _stacked_sgd_step(params: list[np.ndarray], phi: Nonlinearity, Xb: np.ndarray, Yb: np.ndarray,
-                      lr: float) -> None:
-    """One SGD step of R networks Dense -> Activation -> Dense at once, on the mean squared error, in place.
-
-    The same math as ``Dense.forward``/``Dense.backward`` and ``Activation`` (``nnlab.layers``) and ``nnlab.mse``,
-    on stacks: ``Xb`` (R, B, n_in), ``Yb`` (R, B), ``params`` W1 (R, n_in, H), b1 (R, 1, H), W2 (R, H, 1),
-    b2 (R, 1, 1); the sums over samples run over axis -2 (``dW = X^T dout`` per network), and the activation's
-    derivative comes from nnlab's table (``phi.grad``).
-    """
-    W1, b1, W2, b2 = params
-    z = Xb @ W1 + b1                                          # (R, B, H)
-    a = phi.f(z)
-    y_hat = (a @ W2 + b2)[:, :, 0]                            # (R, B)
-    dy = ((2.0 / Yb.shape[1]) * (y_hat - Yb))[:, :, None]     # dL/dy_hat of each run's mean squared error
-    dW2, db2, da = a.swapaxes(-1, -2) @ dy, dy.sum(axis=-2), dy @ W2.swapaxes(-1, -2)
-    dz = da * phi.grad(z)
-    dW1, db1 = Xb.swapaxes(-1, -2) @ dz, dz.sum(axis=-2)     # the first layer's dX is not needed
-    W1 -= lr * dW1
-    b1 -= lr * db1[:, None, :]
-    W2 -= lr * dW2
-    b2 -= lr * db2[:, None, :]
-
-
-def multi_start(objective: Objective, n_starts: int, *, lr: float, epochs: int,
-                batch_size: int | None = None, rng: np.random.Generator, record_every: int = 10) -> Runs:
-    """Gradient descent (or minibatch SGD) from ``n_starts`` random initialisations.
-
-    The starts come from ``random_starts(objective.model, n_starts, rng=rng)`` and are drawn
-    first, so two calls with generators seeded alike start from the same points whatever their
-    batch sizes. See ``train_many`` for the other arguments.
-
-    Returns
-    -------
-    Runs
-    """
-    _check_objective(objective)
-    _check_one_hidden_layer_mse(objective)
-    starts = random_starts(objective.model, n_starts, rng=rng)
-    return train_many(objective, starts, lr=lr, epochs=epochs, batch_size=batch_size, rng=rng,
-                      record_every=record_every)

@@ -542,7 +542,7 @@ class TestSteps:
     def clipped_run(circles, clip=1.0, init=("normal", 0.5)):
         X, y = circles
         net = DeepNet(10, 32, "relu", *init) if init[0] == "normal" else DeepNet(10, 32, "relu", init[0])
-        opt = nl.gradients.StepRecorder(nl.SGD(0.01, momentum=0.9, clip_norm=clip))
+        opt = nl.optim.StepRecorder(nl.SGD(0.01, momentum=0.9, clip_norm=clip))
         rec = nl.fit(net.build(rng=np.random.default_rng(0), n_in=2), X, y, loss="bce", optimizer=opt, epochs=60,
                      batch_size=50, rng=np.random.default_rng(0), on_divergence="stop", record_grad_norm=True)
         return opt, rec
@@ -550,7 +550,7 @@ class TestSteps:
     def test_the_recorder_measures_the_step_and_changes_nothing(self, circles):
         X, y = circles
         plain, wrapped = (nl.MLP([2, 8, 1], "relu", rng=np.random.default_rng(0)) for _ in range(2))
-        opt = nl.gradients.StepRecorder(nl.SGD(0.05, momentum=0.9))
+        opt = nl.optim.StepRecorder(nl.SGD(0.05, momentum=0.9))
         for model, optimizer in ((plain, nl.SGD(0.05, momentum=0.9)), (wrapped, opt)):
             nl.fit(model, X, y, loss="bce", optimizer=optimizer, epochs=3, batch_size=50, rng=np.random.default_rng(0))
         np.testing.assert_array_equal(plain.get_params_vector(), wrapped.get_params_vector())
@@ -558,12 +558,12 @@ class TestSteps:
         # each length is ||v||: the velocity is the step of SGD with momentum
         assert opt.lengths[-1] == pytest.approx(np.sqrt(sum(np.vdot(v, v) for v in opt.optimizer.velocity)))
         with pytest.raises(TypeError, match="optimizer: expected an nnlab optimiser"):
-            nl.gradients.StepRecorder("sgd")
+            nl.optim.StepRecorder("sgd")
 
     def test_the_notebooks_run_steps_longer_than_lr_c_and_shorter_than_the_bound(self, circles):
         opt, rec = self.clipped_run(circles)
         lengths, norms = np.array(opt.lengths), np.array(rec.grad_norm)
-        bound = nl.gradients.clipped_step_bound(opt.optimizer)
+        bound = nl.optim.clipped_step_bound(opt.optimizer)
         assert bound == pytest.approx(0.1) and len(lengths) == 240 and rec.diverged_epoch is None
         assert lengths.max() < bound
         assert lengths[0] == pytest.approx(0.01, rel=1e-9)  # the first step: v = -lr g, g clipped to norm 1
@@ -587,22 +587,22 @@ class TestSteps:
 
     def test_the_bound_is_approached_when_the_gradients_keep_their_direction(self):
         model = nl.Sequential(nl.Dense(3, 2, rng=np.random.default_rng(0)))
-        opt = nl.gradients.StepRecorder(nl.SGD(0.01, momentum=0.9, clip_norm=1.0))
+        opt = nl.optim.StepRecorder(nl.SGD(0.01, momentum=0.9, clip_norm=1.0))
         for _ in range(100):
             model[0].grads["W"] = np.full((3, 2), 5.0)  # norm 5 * sqrt(7) with the bias, clipped to 1
             model[0].grads["b"] = np.full(2, 5.0)
             opt.step(model)
         t = np.arange(1, 101)
         np.testing.assert_allclose(opt.lengths, 0.01 * (1 - 0.9**t) / (1 - 0.9), rtol=1e-9)
-        assert max(opt.lengths) < nl.gradients.clipped_step_bound(opt.optimizer)
-        assert opt.lengths[-1] > 0.9999 * nl.gradients.clipped_step_bound(opt.optimizer)
-        assert nl.gradients.clipped_step_bound(nl.SGD(0.01, clip_norm=2.0)) == pytest.approx(0.02)  # no momentum
+        assert max(opt.lengths) < nl.optim.clipped_step_bound(opt.optimizer)
+        assert opt.lengths[-1] > 0.9999 * nl.optim.clipped_step_bound(opt.optimizer)
+        assert nl.optim.clipped_step_bound(nl.SGD(0.01, clip_norm=2.0)) == pytest.approx(0.02)  # no momentum
 
     def test_the_bound_needs_sgd_with_clipping(self):
         with pytest.raises(ValueError, match="optimizer: has no clip_norm"):
-            nl.gradients.clipped_step_bound(nl.SGD(0.01, momentum=0.9))
+            nl.optim.clipped_step_bound(nl.SGD(0.01, momentum=0.9))
         with pytest.raises(TypeError, match=r"optimizer: expected nl\.SGD with clip_norm, got Adam"):
-            nl.gradients.clipped_step_bound(nl.Adam(0.01, clip_norm=1.0))
+            nl.optim.clipped_step_bound(nl.Adam(0.01, clip_norm=1.0))
 
 
 # --- what else notebook 06 says, asserted ---------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 
 import nnlab as nl
 from nnlab import landscape as ls
+from nnlab import runs as runs_
 from nnlab.plots import landscape as LP
 from nnlab.widgets import landscape as wl
 
@@ -170,7 +171,7 @@ def test_train_many_does_what_fit_does_step_for_step(activation, batch_size):
     X, y = nl.data.regression_1d(12, rng=np.random.default_rng(1))
     model = nl.MLP([1, 3, 1], activation, rng=np.random.default_rng(3))
     objective = ls.Objective(model, X, y, loss="mse")
-    runs = ls.train_many(objective, model.get_params_vector()[None], lr=0.05, epochs=30,
+    runs = runs_.train_many(objective, model.get_params_vector()[None], lr=0.05, epochs=30,
                          batch_size=batch_size, rng=np.random.default_rng(4))
     nl.fit(model, X, y, loss="mse", optimizer=nl.SGD(0.05), epochs=30, batch_size=batch_size,
            rng=np.random.default_rng(4))
@@ -180,8 +181,8 @@ def test_train_many_does_what_fit_does_step_for_step(activation, batch_size):
 def test_multi_start_records_paths_and_checks_the_end_with_nnlab():
     X, y = nl.data.regression_1d(10, rng=np.random.default_rng(0))
     objective = ls.Objective(nl.MLP([1, 2, 1], "tanh", rng=np.random.default_rng(0)), X, y, loss="mse")
-    gd = ls.multi_start(objective, 3, lr=0.1, epochs=25, rng=np.random.default_rng(7), record_every=10)
-    sgd = ls.multi_start(objective, 3, lr=0.1, epochs=5, batch_size=2, rng=np.random.default_rng(7))
+    gd = runs_.multi_start(objective, 3, lr=0.1, epochs=25, rng=np.random.default_rng(7), record_every=10)
+    sgd = runs_.multi_start(objective, 3, lr=0.1, epochs=5, batch_size=2, rng=np.random.default_rng(7))
     assert gd.paths.shape == (3, 4, 7) and list(gd.epochs) == [0, 10, 20, 25]
     np.testing.assert_array_equal(gd.paths[:, 0], sgd.paths[:, 0])  # same starts, whatever the batch size
     assert not np.allclose(gd.paths[:, 0], gd.paths[:, 1])
@@ -195,13 +196,13 @@ def test_multi_start_refuses_what_it_cannot_train(rng):
     X, y = rng.standard_normal((5, 2)), rng.integers(0, 2, 5)
     deep = ls.Objective(nl.MLP([2, 3, 3, 1], "relu", rng=rng), X, y, loss="mse")
     with pytest.raises(ValueError, match="one hidden layer"):
-        ls.multi_start(deep, 2, lr=0.1, epochs=1, rng=rng)
+        runs_.multi_start(deep, 2, lr=0.1, epochs=1, rng=rng)
     bce = ls.Objective(nl.MLP([2, 3, 1], "relu", rng=rng), X, y, loss="bce")
     with pytest.raises(ValueError, match="mse"):
-        ls.multi_start(bce, 2, lr=0.1, epochs=1, rng=rng)
+        runs_.multi_start(bce, 2, lr=0.1, epochs=1, rng=rng)
     ok = ls.Objective(nl.MLP([2, 3, 1], "relu", rng=rng), X, y.astype(float), loss="mse")
     with pytest.raises(FloatingPointError, match="lr"):
-        ls.multi_start(ok, 2, lr=1e6, epochs=50, rng=rng, record_every=1)
+        runs_.multi_start(ok, 2, lr=1e6, epochs=50, rng=rng, record_every=1)
 
 
 # --- clear errors --------------------------------------------------------------------------------
@@ -358,8 +359,8 @@ def regression_runs():
     X, y = nl.data.regression_1d(20, rng=np.random.default_rng(1))
     net = nl.MLP([1, 3, 1], "tanh", rng=np.random.default_rng(0))
     regression = ls.Objective(net, X, y, loss="mse")
-    gd = ls.multi_start(regression, 30, lr=0.2, epochs=1500, rng=np.random.default_rng(2))
-    gd_end = ls.train_many(regression, gd.thetas, lr=0.05, epochs=200, rng=np.random.default_rng(3))
+    gd = runs_.multi_start(regression, 30, lr=0.2, epochs=1500, rng=np.random.default_rng(2))
+    gd_end = runs_.train_many(regression, gd.thetas, lr=0.05, epochs=200, rng=np.random.default_rng(3))
     X_fresh, y_fresh = nl.data.regression_1d(200, rng=np.random.default_rng(11))
     return regression, gd, gd_end, ls.Objective(net, X_fresh, y_fresh, loss="mse")
 
@@ -484,6 +485,6 @@ def test_exercise_4_needs_both_kinds_and_measures_them(regression_runs):
     wiggly = gd_end.losses < nl.exercises.landscape.WIGGLY_BELOW
     assert np.median(on_fresh[wiggly]) < np.median(on_fresh[~wiggly])
     assert np.median(gd_end.sharpness()[wiggly]) > np.median(gd_end.sharpness()[~wiggly])  # the sharper is better
-    one_kind = ls.train_many(regression, gd_end.thetas[~wiggly], lr=0.05, epochs=1, rng=np.random.default_rng(0))
+    one_kind = runs_.train_many(regression, gd_end.thetas[~wiggly], lr=0.05, epochs=1, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="both kinds"):
         nl.exercises.landscape.check_better_on_fresh_data("wiggly", one_kind, fresh)

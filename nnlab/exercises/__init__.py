@@ -10,9 +10,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from ..topics import NAMES as TOPICS
 from .base import NOT_WRITTEN, RIGHT, WRONG, Verdict, check_choice, check_function, check_number
-
-TOPICS = ("xor", "backprop", "regions", "mnist", "landscape", "gradients", "generalisation", "expressivity")
 
 __all__ = ["NOT_WRITTEN", "RIGHT", "TOPICS", "WRONG", "Verdict", "check_choice", "check_function", "check_number"]
 

@@ -13,9 +13,9 @@ import numpy as np
 
 from .._format import num
 from ..activations import sigmoid_grad
-from ..gradients import DeepNet, clipped_step_bound, probe, theory
+from ..gradients import DeepNet, probe, theory
 from ..init import weight_std
-from ..optim import SGD
+from ..optim import SGD, clipped_step_bound
 from .base import Verdict, check_choice, check_function, check_number
 
 #: the deep sigmoid network of section 1, probed as the notebook probes it (seed 0)

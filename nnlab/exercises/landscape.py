@@ -15,7 +15,8 @@ import numpy as np
 
 from .._format import num
 from ..data import two_point_data
-from ..landscape import Objective, Runs, loss_along_line, rescale, sharpness, two_point_model
+from ..landscape import Objective, loss_along_line, rescale, sharpness, two_point_model
+from ..runs import Runs
 from .base import RIGHT, WRONG, Verdict, check_choice, check_function, check_number, not_written
 
 #: exercise 1's point on the line: alpha = 1 is theta, alpha = 0 is theta'

@@ -2,11 +2,10 @@
 
 ``nl.plots.plot_points``, ``plot_decision_boundary``, ``plot_loss_curve`` and the class colours
 are the shared ones (``nnlab.plots.base``); the pictures of a topic are in ``nl.plots.<topic>``
-(``xor``, ``backprop``, ``regions``, ``mnist``, ``landscape``, ``gradients``, ``generalisation``,
-``expressivity``), each beside the
-topic's numbers in ``nnlab.<topic>`` and its dashboard in ``nnlab.widgets.<topic>``. Every
-``plot_*`` function draws on the ``ax`` or ``fig`` it is given and returns nothing. A topic module
-loads on first use.
+(the names of ``nnlab.topics``: ``xor``, ``backprop``, ``regions``, ...), each beside the topic's
+numbers in ``nnlab.<topic>`` and its dashboard in ``nnlab.widgets.<topic>``. Every ``plot_*``
+function draws on the ``ax`` or ``fig`` it is given and returns nothing. A topic module loads on
+first use.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from ..topics import NAMES as TOPICS
 from .base import (
     CLASS_COLORS,
     DPI,
@@ -24,8 +24,6 @@ from .base import (
     plot_loss_curve,
     plot_points,
 )
-
-TOPICS = ("xor", "backprop", "regions", "mnist", "landscape", "gradients", "generalisation", "expressivity")
 
 __all__ = ["CLASS_COLORS", "DPI", "FIGURE_WIDTH", "REGION_CMAP", "TOPICS", "decision_grid", "plot_decision_boundary",
            "plot_loss_curve", "plot_points"]

@@ -1,29 +1,34 @@
 """Interactive dashboards for the notebooks (ipywidgets), each with presets and a static figure.
 
 One module per lecture topic, named after it (``nnlab.widgets.regions`` beside ``nnlab.regions`` and
-``nnlab.plots.regions``). Every dashboard is a ``Dashboard``: controls, and a view that builds its
-figure once and updates it in place. Each factory is called ``<name>_explorer``, its presets
-``<NAME>_PRESETS``, its view ``<Name>View``.
+``nnlab.plots.regions``; ``nnlab.topics`` lists them and their dashboards). Every dashboard is a ``Dashboard``:
+controls, and a view that builds its figure once and updates it in place. Each factory is called
+``<name>_explorer`` and returns a ``<Name>Explorer``, its presets are ``<NAME>_PRESETS``, its view ``<Name>View``.
+A topic's module loads on first use: ``nl.widgets.xor_explorer()`` imports ``nnlab.widgets.xor``.
 """
 
-from .base import Dashboard, slider
-from .expressivity import expressivity_explorer
-from .generalisation import generalisation_explorer
-from .gradients import gradients_explorer
-from .landscape import nonconvexity_explorer
-from .mnist import mnist_explorer
-from .regions import composition_explorer, random_network_explorer
-from .xor import xor_explorer
+from __future__ import annotations
 
-__all__ = [
-    "Dashboard",
-    "composition_explorer",
-    "expressivity_explorer",
-    "generalisation_explorer",
-    "gradients_explorer",
-    "mnist_explorer",
-    "nonconvexity_explorer",
-    "random_network_explorer",
-    "slider",
-    "xor_explorer",
-]
+import importlib
+
+from ..topics import EXPLORERS, NAMES
+from .base import Dashboard, slider
+
+__all__ = ["Dashboard", "slider", *sorted(EXPLORERS)]
+
+
+def __getattr__(name: str) -> object:
+    """A topic's dashboards module (``nl.widgets.regions``) or one of its factories (``nl.widgets.xor_explorer``),
+    imported on first use."""
+    if name in NAMES:
+        value = importlib.import_module(f".{name}", __name__)
+    elif name in EXPLORERS:
+        value = getattr(importlib.import_module(f".{EXPLORERS[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module 'nnlab.widgets' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *NAMES})

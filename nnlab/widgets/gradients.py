@@ -185,7 +185,7 @@ def _std_applies(init: str, **_: object) -> str | None:
                                           "deviation from the layer widths")
 
 
-class GradientsDashboard(Dashboard):
+class GradientsExplorer(Dashboard):
     """The dashboard of ``gradients_explorer``, with its probe; ``result`` is the last ``ProbeResult`` drawn."""
 
     def __init__(self, probe: GradientProbe, controls: Mapping[str, widgets.ValueWidget], *,
@@ -202,7 +202,7 @@ class GradientsDashboard(Dashboard):
 
 
 def gradients_explorer(preset: str | None = "sigmoid-deep", *, seed: int = 0, batch: int = 256,
-                       flop_budget: float | None = FLOP_BUDGET, threads: int | None = 1) -> GradientsDashboard:
+                       flop_budget: float | None = FLOP_BUDGET, threads: int | None = 1) -> GradientsExplorer:
     """Sliders for width and depth, activation and initialisation, batch norm and residual switches.
 
     Parameters
@@ -246,4 +246,4 @@ def gradients_explorer(preset: str | None = "sigmoid-deep", *, seed: int = 0, ba
         "batch_norm": widgets.Checkbox(value=False, description="batch norm"),
         "residual": widgets.Checkbox(value=False, description="residual"),
     }
-    return GradientsDashboard(probe, controls, preset=preset, flop_budget=flop_budget)
+    return GradientsExplorer(probe, controls, preset=preset, flop_budget=flop_budget)

@@ -47,16 +47,6 @@ def _setup() -> tuple[ls.Objective, np.ndarray, np.ndarray]:
     return ls.Objective(model, X, y, loss="mse"), theta, theta_prime
 
 
-def sharpest_direction(objective: ls.Objective, theta: np.ndarray) -> tuple[float, np.ndarray]:
-    """The largest Hessian eigenvalue at ``theta`` and a unit eigenvector for it, shape (P,).
-
-    The eigenvector's sign is fixed (its largest entry is positive) so pictures do not flip.
-    """
-    values, vectors = np.linalg.eigh(ls.hessian(objective, theta))
-    v = vectors[:, -1]
-    return float(values[-1]), v * np.sign(v[np.argmax(np.abs(v))])
-
-
 def nonconvexity_data(alpha: float, c: float) -> dict[str, np.ndarray | float]:
     """Everything the explorer (``NonconvexityView``) draws, for testing and for the notebook.
 
@@ -80,8 +70,9 @@ def nonconvexity_data(alpha: float, c: float) -> dict[str, np.ndarray | float]:
     point = alpha * theta_c + (1 - alpha) * theta_prime_c
     x = np.linspace(-1.5, 1.5, 121)
     t = np.linspace(-T_RANGE, T_RANGE, 121)
-    lam, v = sharpest_direction(objective, theta_c)
-    _, v1 = sharpest_direction(objective, theta)
+    values, vectors = ls.curvatures(objective, theta_c)  # the sharpest direction: the largest eigenvalue's
+    lam, v = float(values[-1]), vectors[:, -1]
+    v1 = ls.curvatures(objective, theta)[1][:, -1]
     ends = ls.loss_along_line(objective, theta_c, theta_prime_c, [0.0, 1.0])
     return dict(alphas=alphas, losses=losses, loss=objective(point),
                 chord=float((1 - alpha) * ends[0] + alpha * ends[1]),
