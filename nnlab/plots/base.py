@@ -89,14 +89,24 @@ def decision_regions(xx: np.ndarray, yy: np.ndarray, scores: np.ndarray,
     return region, (list(generator.lines(threshold)) if crosses else [])
 
 
-def legend_below(legend: Legend, ax: Axes, drop: float = 0.2) -> None:
+def legend_below(legend: Legend, ax: Axes, drop: float = 0.2) -> Legend:
     """Move ``legend`` under ``ax`` (its top ``drop`` of the axes' height below them), without a frame, its
-    texts at 8 points: a dashboard's curves can run anywhere inside the axes, never there."""
+    texts at 8 points: a dashboard's curves can run anywhere inside the axes, never there. The one way a
+    dashboard places a legend: ``legend_below(ax.legend(fontsize=8, ncol=2), ax)`` for a new one."""
     legend.set_loc("upper center")
     legend.set_bbox_to_anchor((0.5, -drop), transform=ax.transAxes)
     legend.set_frame_on(False)
     for text in legend.texts:
         text.set_fontsize(8)
+    return legend
+
+
+def fixed_labels(ax: Axes, *, below: float, left: float) -> None:
+    """Put the axis labels at fixed places, in fractions of the axes: the x label ``below`` the axes, the y label
+    ``left`` of them. By default matplotlib places them by the extents of the tick labels, which change with the
+    numbers (and measuring them costs about a third of a dashboard's redraw)."""
+    ax.xaxis.set_label_coords(0.5, below)
+    ax.yaxis.set_label_coords(left, 0.5)
 
 
 def plot_points(ax: Axes, X: np.ndarray, y: np.ndarray, *, labels: bool = True, size: float = 120) -> None:

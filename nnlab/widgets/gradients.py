@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from .._validate import check_positive, check_positive_int
 from ..gradients import SATURATION, DeepNet, GradientProbe, ProbeResult, probe_flops
-from ..plots.base import FIGURE_WIDTH
+from ..plots.base import FIGURE_WIDTH, fixed_labels, legend_below
 from ..plots.gradients import log_limits, plot_grad_norms, positive
 from .base import Dashboard
 
@@ -106,13 +106,13 @@ class GradientsView:
         self.h_theory, = self.ax_s.plot(*nothing, "--", color=_H_COLOR, label="theory")
         self.ax_s.set(xlabel="hidden layer d", title="spread of $q_d$ and of $h_d$")
         # the legends below the axes, where no data can be: at any setting a curve may run anywhere inside
-        self.ax_s.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+        legend_below(self.ax_s.legend(fontsize=8, ncol=2), self.ax_s)
         self.sat_line, = self.ax_f.plot(*nothing, color="#ff7f0e",
                                         label=f"saturated: $\\varphi'(q) < {SATURATION:.2f}$ max")
         self.dead_line, = self.ax_f.plot(*nothing, color="black", label="dead: off for the whole batch")
         self.ax_f.set(xlabel="hidden layer d", ylim=(-0.03, 1.03), title="fraction saturated / dead")
         self.ax_f.grid(True, alpha=0.3)
-        self.ax_f.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+        legend_below(self.ax_f.legend(fontsize=8), self.ax_f)
         self.ax_s.set_yscale("log")
         self.ax_s.grid(True, which="major", alpha=0.3)
         self.overflow_text = self.ax_g.text(0.5, 0.5, "", transform=self.ax_g.transAxes, ha="center",
@@ -126,8 +126,7 @@ class GradientsView:
         for ax in (self.ax_g, self.ax_s, self.ax_f):
             # fixed places for the titles and axis labels: placing them by the extents of the tick
             # labels, as matplotlib does by default, costs about a third of a redraw
-            ax.xaxis.set_label_coords(0.5, -0.11)
-            ax.yaxis.set_label_coords(-0.24, 0.5)
+            fixed_labels(ax, below=-0.11, left=-0.24)
             ax.set_title(ax.get_title(), fontsize=9, y=1.0)
             ax.tick_params(labelsize=8)
             ax.xaxis.label.set_fontsize(9)

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from .. import landscape as ls
 from ..data import two_point_data
-from ..plots.base import FIGURE_WIDTH, legend_below
+from ..plots.base import FIGURE_WIDTH, fixed_labels, legend_below
 from ..plots.landscape import LossAlongLine
 from .base import Dashboard, slider
 
@@ -120,8 +120,7 @@ class NonconvexityView:
         for ax, legend in ((self.ax_line, self.line.legend), (self.ax_net, self.net_legend),
                            (self.ax_valley, self.valley_legend)):
             legend_below(legend, ax, drop=0.19)
-            ax.xaxis.set_label_coords(0.5, -0.1)
-            ax.yaxis.set_label_coords(-0.22, 0.5)
+            fixed_labels(ax, below=-0.1, left=-0.22)
             ax.tick_params(labelsize=8)
             ax.xaxis.label.set_fontsize(9)
             ax.yaxis.label.set_fontsize(9)

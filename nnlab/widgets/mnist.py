@@ -26,7 +26,7 @@ from ..data import CLASS_NAMES, MNIST38, N_PIXELS, SIDE, load_mnist38
 from ..layers import MLP, hidden_activations
 from ..losses import accuracy
 from ..optim import Adam, fit
-from ..plots.base import FIGURE_WIDTH
+from ..plots.base import FIGURE_WIDTH, fixed_labels
 from ..plots.mnist import (
     ACTIVE_COLOR,
     OFF_COLOR,
@@ -186,8 +186,7 @@ class MnistView:
         self.ax_bars.set(xlabel="unit", ylabel="activation")
         self.ax_bars.set_title("", fontsize=10, y=1.0)
         # fixed label places: by default they move with the width of the tick labels ("5" or "12.5")
-        self.ax_bars.xaxis.set_label_coords(0.5, -0.22)
-        self.ax_bars.yaxis.set_label_coords(-0.14, 0.5)
+        fixed_labels(self.ax_bars, below=-0.22, left=-0.14)
 
         self.ax_units = fig.add_subplot(outer[1])
         self.mosaic = self.ax_units.imshow(np.full((1, 1), np.nan), cmap=WEIGHT_CMAP, vmin=-1, vmax=1,

@@ -10,7 +10,15 @@ from matplotlib.path import Path
 
 from ..data import xor
 from ..layers import MLP, hidden_activations
-from ..plots.base import CLASS_COLORS, FIGURE_WIDTH, REGION_CMAP, decision_grid, decision_regions, plot_points
+from ..plots.base import (
+    CLASS_COLORS,
+    FIGURE_WIDTH,
+    REGION_CMAP,
+    decision_grid,
+    decision_regions,
+    fixed_labels,
+    plot_points,
+)
 from ..plots.xor import hidden_point_labels, hidden_space_lim
 from .base import Dashboard, slider
 
@@ -75,8 +83,7 @@ class XorView:
         self.title_hidden = self.ax_hidden.set_title("", y=1.0)
         # fixed places for the axis labels (matplotlib would place them by the tick labels' extents)
         for ax, left in ((self.ax_in, -0.158), (self.ax_hidden, -0.134)):
-            ax.xaxis.set_label_coords(0.5, -0.079)
-            ax.yaxis.set_label_coords(left, 0.5)
+            fixed_labels(ax, below=-0.079, left=left)
         # fixed margins: a layout engine would cost one more rendering pass per redraw
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.92, wspace=0.25)
 
