@@ -482,7 +482,7 @@ def knots(model: Sequential, interval: tuple[float, float] | None = None) -> np.
     if not dense or dense[0].n_in != 1:
         raise ValueError("model: expected a network with one input")
     w, b = dense[0].params["W"][0], dense[0].params["b"]
-    t = np.sort(-b[w != 0] / w[w != 0])
+    t = np.sort(-b[w != 0] / w[w != 0]) + 0.0  # + 0.0: a knot at 0 is 0, never -0 (b = 0, w > 0)
     if interval is None:
         return t
     lo, hi = check_interval(interval)
