@@ -325,8 +325,10 @@ def train_many(splits: Sequence[Split], seeds: Sequence[int], *, width: int = 32
                 for m in masks:
                     m *= 1 / (1 - p)
             out, cache = stack.forward(Xb, masks)
+            # each network's loss by nnlab's MSE kernel on its own slice (a fresh difference array, aligned as in
+            # fit: a dot product of a view at another alignment can sum in another order), then the gradient
+            totals += [KERNELS["mse"](out[s], Yb[s])[0] * len(Yb[s]) for s in range(S)]
             diff = out - Yb
-            totals += [float(np.vdot(diff[s], diff[s])) / diff[s].size * len(Yb[s]) for s in range(S)]
             stack.backward((2.0 / diff[0].size) * diff, cache, masks)  # nnlab's MSE gradient, 2 (y_hat - y) / N
             optimizer.step(stack)
         val = None if pooled or (not history and patience is None) else _mse_each(stack, X_val, Y_val)
