@@ -10,12 +10,18 @@ network, and the pieces the notebook sets beside it:
   piecewise linear interpolant exactly (one unit per piece);
 - ``sawtooth_network``: the tent map composed ``depth`` times, ``depth`` layers of 2 ReLU units with
   ``2 ** depth`` linear pieces on [0, 1] (Telgarsky 2016): depth buys pieces exponentially cheaply;
+  ``montufar_network`` and ``nested_tents_network``: other networks of width 2 with more pieces, against the
+  upper bound ``3 ** depth`` that width 2 does not reach;
 - ``identity_layer_weights`` and ``deepen``: ``relu(z) - relu(-z) = z``, so extra layers can pass
   anything through unchanged, and a shallow network is a deep one;
 - ``approximation_error``: the max and mean error of an approximation on a dense grid, and
   ``loglog_slope``, the rate at which an error falls with the number of units;
 - ``TARGETS`` and ``train_shallow``: the notebook's four target functions, and the trained networks
-  (seeded, cached) that it compares with the construction.
+  (seeded, cached) that it compares with the construction; ``knots`` and ``dead_units`` look inside them.
+
+Notation as in notebooks 03 and 08 (UDL's): ``D`` units per hidden layer (the one hidden layer's ``units``),
+``K`` hidden layers (``depth``), ``D_i`` inputs. The lecture notes write M for D, lecture 9 K for D, D for K
+and P for D_i.
 
 Kernel methods, which the notebook compares with networks, come from scikit-learn; nothing here
 repeats them. The pictures are in ``nnlab.plots.expressivity``, the dashboard in
@@ -31,8 +37,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array, check_positive_int
-from .layers import MLP, Sequential
+from ._validate import check_array, check_positive, check_positive_int
+from .layers import MLP, Dense, Sequential
 from .optim import Adam, fit
 from .regions import check_interval, linear_pieces
 
@@ -194,6 +200,71 @@ def sawtooth(x: np.ndarray, depth: int) -> np.ndarray:
     return y
 
 
+def _check_depth(depth: object, most: int | None = None) -> int:
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1 or (most and depth > most):
+        raise ValueError(f"depth: expected an integer from 1{f' to {most}' if most else ' up'}, got {depth!r}")
+    return int(depth)
+
+
+def montufar_network(depth: int) -> MLP:
+    """Montufar et al. (2014)'s construction at width 2 with one input: ``3 * 2 ** (depth - 1)`` pieces on [0, 1].
+
+    The first ``depth - 1`` layers are the sawtooth's tents, which fold [0, 1] onto itself ``2 ** (depth - 1)``
+    times; the last layer's 2 units ``relu(1/3 - y)`` and ``relu(y - 2/3)`` cut every fold into 3 pieces
+    (Zaslavsky's count for 2 units, sum_{j <= 1} C(2, j) = 3), with slopes -1, 0, 1 in ``y``. At a fold the
+    pieces on either side are mirror images with slopes of opposite sign, so none merge. The count of their
+    formula ``floor(D / D_i) ** (D_i (K - 1)) * sum_{j <= D_i} C(D, j)`` with ``D = 2``, ``D_i = 1``.
+    """
+    K = _check_depth(depth)
+    tents = sawtooth_network(K - 1) if K > 1 else None
+    last_in, last_bias = np.array([[-1.0, 1.0]]), np.array([1 / 3, -2 / 3])
+    if tents is None:
+        return MLP.from_weights([last_in, np.ones((2, 1))], [last_bias, np.zeros(1)], "relu")
+    weights, biases = [w.copy() for w in tents.weights], [b.copy() for b in tents.biases]
+    weights[-1], biases[-1] = TENT_OUT @ last_in, last_bias  # the last tent's output y feeds the last layer
+    return MLP.from_weights([*weights, np.ones((2, 1))], [*biases, np.zeros(1)], "relu")
+
+
+#: nested tents: the first layer's knots at -EPS and EPS, the second layer's tents end at |x| = R_A - EPS, R_B - EPS
+EPS, R_A, R_B = 0.05, 0.45, 0.85
+#: the third layer's units as functions of s = h_1 + h_2 (|x| + EPS outside the first layer's knots): their values
+#: at s = R_B, R_A and 2 EPS (C: +, -, +; D: -, +, -), so that each changes sign twice, at four different s
+NESTED_VALUES = ((1.0, -3.0, 1.0), (-3.0, 1.0, -1.0))
+
+
+def _through(values: tuple[float, float, float]) -> tuple[float, float, float]:
+    """(c, p, q) with c + p relu(R_A - s) + q relu(R_B - s) equal to ``values`` at s = R_B, R_A, 2 EPS."""
+    at_b, at_a, at_0 = values
+    q = (at_a - at_b) / (R_B - R_A)
+    p = (at_0 - at_b - q * (R_B - 2 * EPS)) / (R_A - 2 * EPS)
+    return at_b, p, q
+
+
+def nested_tents_network(depth: int) -> MLP:
+    """A width-2 network with one input and ``2 ** (depth + 1) - 1`` linear regions, for ``depth`` 1 to 3.
+
+    Layer 1: ``relu(x + EPS)`` and ``relu(EPS - x)``, whose sum ``s`` is ``|x| + EPS`` outside [-EPS, EPS]
+    (2 joints, 3 pieces: the most one layer of 2 units can have). Layer 2: ``relu(R_A - s)`` and ``relu(R_B - s)``,
+    two nested tents, each 0 far out and crossing 0 on both sides of the middle: 4 more joints, 7 regions, the
+    most two layers of 2 units can have (a second-layer unit crosses 0 at most twice). Layer 3: two units that
+    are each a W or an M in ``s`` (``NESTED_VALUES``), crossing 0 four times in ``x``: 8 more joints, 15 regions
+    (the maximum for 3 layers of 2 is not known; the upper bound is 27). The output adds the last layer's
+    units with weights 1 and 0.7, so that every joint shows. All joints lie in (-1, 1).
+    """
+    K = _check_depth(depth, 3)
+    weights, biases = [np.array([[1.0, -1.0]])], [np.array([EPS, EPS])]
+    if K >= 2:
+        weights.append(np.array([[-1.0, -1.0], [-1.0, -1.0]]))
+        biases.append(np.array([R_A, R_B]))
+    if K == 3:
+        (c1, p1, q1), (c2, p2, q2) = (_through(v) for v in NESTED_VALUES)
+        weights.append(np.array([[p1, p2], [q1, q2]]))
+        biases.append(np.array([c1, c2]))
+    weights.append(np.array([[1.0], [0.7]]))
+    biases.append(np.zeros(1))
+    return MLP.from_weights(weights, biases, "relu")
+
+
 # ----------------------------------------------------------------------------------------------
 # Identity layers: depth never hurts what can be represented
 # ----------------------------------------------------------------------------------------------
@@ -344,38 +415,117 @@ def error_curve(target: str | Target, units: Sequence[int],
 
 #: how the trained networks are trained: full-batch Adam on the target at N_TRAIN points of [-1, 1]
 N_TRAIN, TRAIN_LR, TRAIN_STEPS = 101, 0.01, 1500
+#: a decaying learning rate falls from TRAIN_LR to final_lr in this many equal stages (geometrically)
+DECAY_STAGES = 20
 
 
 @lru_cache(maxsize=512)
-def _train(target: str, units: int, seed: int, steps: int, activation: str) -> MLP:
+def _train(target: str, units: int, seed: int, steps: int, activation: str, spread_knots: bool,
+           final_lr: float | None) -> MLP:
     x = np.linspace(*INTERVAL, N_TRAIN)[:, None]
+    y = get_target(target)(x[:, 0])
     net = MLP([1, units, 1], activation, rng=np.random.default_rng(seed))
-    fit(net, x, get_target(target)(x[:, 0]), loss="mse", optimizer=Adam(TRAIN_LR), epochs=steps, batch_size=None,
-        rng=np.random.default_rng(seed))
+    if spread_knots:  # b = -w t: unit k's knot -b/w at t_k, evenly spaced inside [-1, 1]
+        net.biases[0][...] = -net.weights[0][0] * np.linspace(*INTERVAL, units + 2)[1:-1]
+    optimizer, rng = Adam(TRAIN_LR), np.random.default_rng(seed)
+    if final_lr is None:
+        fit(net, x, y, loss="mse", optimizer=optimizer, epochs=steps, batch_size=None, rng=rng)
+        return net
+    bounds = np.linspace(0, steps, DECAY_STAGES + 1).round().astype(int)
+    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):  # Adam's moments carry over from stage to stage
+        optimizer.lr = TRAIN_LR * (final_lr / TRAIN_LR) ** (k / (DECAY_STAGES - 1))
+        if b > a:
+            fit(net, x, y, loss="mse", optimizer=optimizer, epochs=int(b - a), batch_size=None, rng=rng)
     return net
 
 
-def train_shallow(target: str, units: int, seed: int, *, steps: int = TRAIN_STEPS,
-                  activation: str = "relu") -> MLP:
+def train_shallow(target: str, units: int, seed: int, *, steps: int = TRAIN_STEPS, activation: str = "relu",
+                  spread_knots: bool = False, final_lr: float | None = None) -> MLP:
     """A 1-``units``-1 network trained on ``target`` (a name from ``TARGETS``) by gradient descent.
 
-    Initialised by ``MLP(..., rng=np.random.default_rng(seed))`` (He's initialisation for ReLU), trained with
-    ``fit``: full-batch Adam, learning rate ``TRAIN_LR``, ``steps`` steps, on the mean squared error at
-    ``N_TRAIN`` evenly spaced points of [-1, 1]. Cached: the same arguments return the same (trained)
-    network, so the notebook and the dashboard share their runs. Do not change its weights.
+    Initialised by ``MLP(..., rng=np.random.default_rng(seed))`` (He's initialisation for ReLU, every bias 0, so
+    every knot ``-b/w`` at x = 0), trained with ``fit``: full-batch Adam, learning rate ``TRAIN_LR``, ``steps``
+    steps, on the mean squared error at ``N_TRAIN`` evenly spaced points of [-1, 1]. Cached: the same arguments
+    return the same (trained) network, so the notebook and the dashboard share their runs. Do not change its
+    weights.
+
+    Parameters
+    ----------
+    spread_knots : bool
+        Start the knots evenly spread inside [-1, 1] instead (biases ``-w t_k``; the weights as before).
+    final_lr : float, optional
+        Let the learning rate fall geometrically from ``TRAIN_LR`` to ``final_lr`` over the ``steps``, in
+        ``DECAY_STAGES`` stages (Adam's moments carry over).
     """
     get_target(target)
     units, steps = check_positive_int(units, "units"), check_positive_int(steps, "steps")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
-    return _train(target, units, int(seed), steps, activation)
+    if not isinstance(spread_knots, bool):
+        raise TypeError(f"spread_knots: expected True or False, got {spread_knots!r}")
+    if final_lr is not None:
+        final_lr = check_positive(final_lr, "final_lr")
+    return _train(target, units, int(seed), steps, activation, spread_knots, final_lr)
 
 
-def trained_errors(target: str, units: Sequence[int], seeds: Sequence[int], *,
-                   steps: int = TRAIN_STEPS) -> np.ndarray:
-    """The max error of ``train_shallow(target, M, seed)`` for every M and seed: shape (len(units), len(seeds))."""
-    return np.array([[approximation_error(train_shallow(target, M, s, steps=steps), target).max for s in seeds]
-                     for M in units])
+def trained_errors(target: str, units: Sequence[int], seeds: Sequence[int], **training: object) -> np.ndarray:
+    """The max error of ``train_shallow(target, D, seed, **training)`` for every D and seed: shape
+    (len(units), len(seeds))."""
+    return np.array([[approximation_error(train_shallow(target, D, s, **training), target).max for s in seeds]
+                     for D in units])
+
+
+def knots(model: Sequential, interval: tuple[float, float] | None = None) -> np.ndarray:
+    """The knots ``-b_k / w_k`` of a one-input network's first layer, sorted (a unit with ``w_k = 0`` has none);
+    with ``interval``, only those inside it. Shape (number of knots,)."""
+    dense = [layer for layer in _flat(model) if isinstance(layer, Dense)]
+    if not dense or dense[0].n_in != 1:
+        raise ValueError("model: expected a network with one input")
+    w, b = dense[0].params["W"][0], dense[0].params["b"]
+    t = np.sort(-b[w != 0] / w[w != 0]) + 0.0  # + 0.0: a knot at 0 is 0, never -0 (b = 0, w > 0)
+    if interval is None:
+        return t
+    lo, hi = check_interval(interval)
+    return t[(t > lo) & (t < hi)]
+
+
+def dead_units(model: Sequential, x: np.ndarray | None = None) -> int:
+    """How many units of a one-input network's first layer are off (pre-activation <= 0) at every point of ``x``
+    (default: the ``N_TRAIN`` training points of [-1, 1]): no gradient reaches their weights."""
+    dense = [layer for layer in _flat(model) if isinstance(layer, Dense)]
+    if not dense or dense[0].n_in != 1:
+        raise ValueError("model: expected a network with one input")
+    x = np.linspace(*INTERVAL, N_TRAIN) if x is None else check_array(x, "x", ndim=1, dtype=float)
+    z = x[:, None] @ dense[0].params["W"] + dense[0].params["b"]
+    return int(np.sum(np.all(z <= 0, axis=0)))
+
+
+def _flat(model: object) -> list:
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model: expected an nnlab network, got {type(model).__name__}")
+    return [layer for _, layer in model.named_layers()]
+
+
+@lru_cache(maxsize=32)
+def _digits_network(n_train: int, width: int, epochs: int, seed: int) -> MLP:
+    from .data import load_mnist38
+
+    digits = load_mnist38()
+    X, y = digits.X_train[:n_train] / 255.0, digits.y_train[:n_train]
+    net = MLP([784, width, 1], "relu", rng=np.random.default_rng(seed))
+    fit(net, X, y, loss="bce", optimizer=Adam(0.003), epochs=epochs, batch_size=64, rng=np.random.default_rng(seed))
+    return net
+
+
+def digits_network(n_train: int, width: int = 16, *, epochs: int = 10, seed: int = 0) -> MLP:
+    """A 784-``width``-1 ReLU network trained on the first ``n_train`` of notebook 04's 3s and 8s (pixels / 255):
+    Adam (learning rate 0.003), batches of 64, binary cross-entropy, ``epochs`` epochs; seeded, cached (do not
+    change its weights). Its output is the logit of an 8: ``> 0`` classifies."""
+    n_train, width = check_positive_int(n_train, "n_train"), check_positive_int(width, "width")
+    epochs = check_positive_int(epochs, "epochs")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
+    return _digits_network(n_train, width, epochs, int(seed))
 
 
 def prediction_time(predict: Callable[[np.ndarray], object], X: np.ndarray, repeats: int = 5) -> float:

@@ -174,7 +174,8 @@ def max_regions_upper_bound(hidden: Sequence[int], n_in: int = 1) -> int:
     ``sum over (j_1, ..., j_K) in J of prod_k C(n_k, j_k)`` regions, where ``J`` holds the tuples with
     ``0 <= j_k <= min(D_i, n_1 - j_1, ..., n_{k-1} - j_{k-1}, n_k)`` (Serra, Tjandraatmadja and Ramalingam,
     theorem 1). With ``K = 1`` this is Zaslavsky's count. With one input and at least 2 units per layer
-    it is ``prod_k (n_k + 1)``, which ``max_regions_deep`` reaches for equal widths ``D >= 3``.
+    it is ``prod_k (n_k + 1)``, which ``max_regions_deep`` reaches for equal widths ``D >= 3``; at width 2 it is
+    not reached (two layers of 2 units have at most 7 regions, not 9: notebook 08, ``nested_tents_network``).
     Computed by dynamic programming over the cap ``m = min(D_i, n_1 - j_1, ...)``, in exact integers.
 
     Examples

@@ -21,7 +21,21 @@ from .activations import Nonlinearity
 from .landscape import Objective, _check_objective, _slices, sharpness
 from .layers import MLP, Activation, check_mlp
 
-__all__ = ["Runs", "multi_start", "random_starts", "train_many"]
+__all__ = ["Runs", "multi_start", "random_starts", "stacked_dense_backward", "stacked_dense_forward", "train_many"]
+
+
+# --- the dense layer's math on stacks of networks ------------------------------------------------------
+def stacked_dense_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``Dense.forward`` (z = X W + b) for S networks side by side: X (S, N, n_in), W (S, n_in, n_out) and
+    b (S, 1, n_out) -> z (S, N, n_out)."""
+    return X @ W + b
+
+
+def stacked_dense_backward(X: np.ndarray, W: np.ndarray, dout: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``Dense.backward`` for S networks side by side, from dout = dL/dz (S, N, n_out): each network's
+    dX = dout W^T (S, N, n_in), dW = X^T dout (S, n_in, n_out) and db, dout summed over its samples (S, n_out)."""
+    return dout @ W.swapaxes(-1, -2), X.swapaxes(-1, -2) @ dout, dout.sum(axis=-2)
 
 
 def random_starts(model: MLP, n_starts: int, *, rng: np.random.Generator) -> np.ndarray:
@@ -174,19 +188,18 @@ def _stacked_sgd_step(params: list[np.ndarray], phi: Nonlinearity, Xb: np.ndarra
                       lr: float) -> None:
     """One SGD step of R networks Dense -> Activation -> Dense at once, on the mean squared error, in place.
 
-    The same math as ``Dense.forward``/``Dense.backward`` and ``Activation`` (``nnlab.layers``) and ``nnlab.mse``,
-    on stacks: ``Xb`` (R, B, n_in), ``Yb`` (R, B), ``params`` W1 (R, n_in, H), b1 (R, 1, H), W2 (R, H, 1),
-    b2 (R, 1, 1); the sums over samples run over axis -2 (``dW = X^T dout`` per network), and the activation's
-    derivative comes from nnlab's table (``phi.grad``).
+    The same math as ``Dense`` (``stacked_dense_forward``/``stacked_dense_backward``), ``Activation`` and
+    ``nnlab.mse``, on stacks: ``Xb`` (R, B, n_in), ``Yb`` (R, B), ``params`` W1 (R, n_in, H), b1 (R, 1, H),
+    W2 (R, H, 1), b2 (R, 1, 1); the activation's derivative comes from nnlab's table (``phi.grad``).
     """
     W1, b1, W2, b2 = params
-    z = Xb @ W1 + b1                                          # (R, B, H)
+    z = stacked_dense_forward(Xb, W1, b1)                      # (R, B, H)
     a = phi.f(z)
-    y_hat = (a @ W2 + b2)[:, :, 0]                            # (R, B)
-    dy = ((2.0 / Yb.shape[1]) * (y_hat - Yb))[:, :, None]     # dL/dy_hat of each run's mean squared error
-    dW2, db2, da = a.swapaxes(-1, -2) @ dy, dy.sum(axis=-2), dy @ W2.swapaxes(-1, -2)
+    y_hat = stacked_dense_forward(a, W2, b2)[:, :, 0]          # (R, B)
+    dy = ((2.0 / Yb.shape[1]) * (y_hat - Yb))[:, :, None]      # dL/dy_hat of each run's mean squared error
+    da, dW2, db2 = stacked_dense_backward(a, W2, dy)
     dz = da * phi.grad(z)
-    dW1, db1 = Xb.swapaxes(-1, -2) @ dz, dz.sum(axis=-2)     # the first layer's dX is not needed
+    _, dW1, db1 = stacked_dense_backward(Xb, W1, dz)
     W1 -= lr * dW1
     b1 -= lr * db1[:, None, :]
     W2 -= lr * dW2

@@ -22,6 +22,23 @@ def test_a_prediction_right_wrong_or_not_written():
     assert text.status == WRONG and "write a number" in repr(text)
 
 
+@pytest.mark.parametrize("answer, expected, message", [
+    (161050, 161051, "You wrote 161050; the answer is 161051. Yours is 1 less than the answer (off by 6.2e-06 of it)."),
+    (0.0100004, 0.01, "You wrote 0.0100004; the answer is 0.01. Yours is 4e-07 more than the answer"),
+    (3.5e-18, 0.25, "You wrote 3.5e-18; the answer is 0.25. Yours is about 10^-16.9 times the answer"),
+    (-1.5, 0.5, "Yours has the opposite sign and 3 times its size."),
+    (-0.5, 0.5, "Yours has the opposite sign."),
+    (12, 9, "Yours is 1.333 times the answer."),
+    (1.0000001, 1.0, "You wrote 1.0000001; the answer is 1."),  # digits enough to tell them apart
+])
+def test_a_wrong_number_without_a_named_slip_says_how_far_it_is(answer, expected, message):
+    """Never "0 times" or "1 times" the answer: a number is shown with the digits that tell it from the answer,
+    a ratio near 1 as a difference, an extreme one as a power of ten."""
+    verdict = check_number(answer, expected, exercise="ex", name="x", why="w.", rel=1e-9)
+    assert verdict.status == WRONG and message in " ".join(verdict.lines), repr(verdict)
+    assert "0 times" not in repr(verdict) and " 1 times" not in repr(verdict)
+
+
 def test_a_choice_explains_each_wrong_option():
     options = {"first": "The first layer's gradient is the smallest.", "last": "No: ...", "middle": "No: the middle."}
     assert check_choice("first", "first", exercise="ex", name="layer", why="w.", options=options).passed

@@ -127,6 +127,34 @@ def test_a_depth_below_one_is_refused_naming_depth(depth):
         ex.sawtooth_network(depth)
 
 
+@pytest.mark.parametrize("depth", [1, 2, 3, 5, 8])
+def test_montufars_width_2_network_has_3_times_2_to_the_k_minus_1_pieces_on_0_1(depth):
+    net = ex.montufar_network(depth)
+    assert net.sizes == [1] + [2] * depth + [1]
+    assert count_linear_regions(net, (0, 1)) == 3 * 2 ** (depth - 1) == nl.regions.max_regions_montufar(2, depth)
+
+
+def test_nested_tents_have_3_7_and_15_regions_and_width_2_stays_below_3_to_the_k():
+    """Section 2: at width 2 the bound 3^K is not reached. Two layers: at most 7 (every second-layer unit crosses
+    0 at most twice: checked on random networks below), which the nested tents reach; three layers: 15."""
+    for depth, most in [(1, 3), (2, 7), (3, 15)]:
+        net = ex.nested_tents_network(depth)
+        assert net.sizes == [1] + [2] * depth + [1]
+        assert count_linear_regions(net) == count_linear_regions(net, (-1, 1)) == most == 2 ** (depth + 1) - 1
+        assert most <= nl.regions.max_regions_upper_bound([2] * depth) == 3**depth
+    with pytest.raises(ValueError, match="depth"):
+        ex.nested_tents_network(4)
+    rng = np.random.default_rng(5)
+    for _ in range(2000):  # the argument: a second-layer unit of a 1-2-2-1 network changes sign at most twice
+        net = nl.regions.random_network([1, 2, 2, 1], rng=rng)
+        k = ex.knots(net)  # it is linear between these and beyond them: its signs there count its zeros exactly
+        x = np.concatenate([[k.min() - 1e6], (k[:-1] + k[1:]) / 2, k, [k.max() + 1e6]]) if len(k) else np.zeros(1)
+        z = net[:3].forward(np.sort(x)[:, None])
+        assert (np.sum(np.diff(np.sign(z), axis=0) != 0, axis=0) <= 2).all()
+    counts = nl.regions.random_region_counts([1, 2, 2, 1], 300, rng=np.random.default_rng(6))
+    assert counts.max() == 7  # reached by some random networks, never passed
+
+
 @pytest.mark.parametrize("K", [2, 3, 4, 5])
 def test_fewer_than_2_to_the_k_pieces_stay_half_away_and_2_to_the_k_units_are_exact(K):
     """The notebook's argument: with at most 2^K - 1 pieces the max error is at least 1/2."""
@@ -184,15 +212,78 @@ def test_trained_networks_are_nl_fit_runs_and_are_cached():
 
 
 def test_the_notebooks_claim_trained_networks_stay_above_the_construction_at_many_units():
-    """Section 1: at M = 32 and 64 every one of the three seeds has a larger max error than the construction,
-    and the best seed's error falls more slowly."""
+    """Section 1: at D = 32 and 64 every one of the three seeds has a larger max error than the construction;
+    twice the steps (3,000) leave every seed more than twice above it at D = 64."""
     units, seeds = (8, 16, 32, 64), (0, 1, 2)
     trained = ex.trained_errors("bump", units, seeds)
     construction = ex.error_curve("bump", units)[:, 0]
     assert (trained[2:] > 1.5 * construction[2:, None]).all()
-    assert ex.loglog_slope(units, trained.min(axis=1)) > ex.loglog_slope(units, construction) + 0.5
     longer = ex.trained_errors("bump", (64,), seeds, steps=3000)[0]  # twice the steps: still above twice
     assert (longer > 2 * construction[-1]).all()
+
+
+def test_a_decaying_learning_rate_over_20000_steps_does_not_find_the_construction_either():
+    """Section 1's last attempt: the learning rate falls from 0.01 to 1e-4 over 20,000 steps. At D = 64 the max
+    error of seeds 0-2 ends between 0.006 and 0.008 (the notebook's words; the band is wider than round-off), three
+    to four times the construction's 0.0019."""
+    construction = ex.approximation_error(ex.hand_built("bump", 64), "bump").max
+    errors = ex.trained_errors("bump", (64,), (0, 1, 2), steps=20_000, final_lr=1e-4)[0]
+    assert ((errors > 0.0055) & (errors < 0.0085)).all()
+    assert ((2.8 * construction < errors) & (errors < 4.5 * construction)).all()
+
+
+def test_the_failed_runs_have_every_knot_on_one_side_and_the_start_has_every_knot_at_0():
+    """Section 1: the runs with max error 0.25 are straight on one side of the bump's peak (no knot there), not
+    all of them with dead units; every knot -b/w starts at x = 0, because the biases start at 0."""
+    assert (ex.knots(nl.MLP([1, 8, 1], "relu", rng=np.random.default_rng(3))) == 0).all()
+    failed = [(4, 0), (4, 1), (4, 2), (8, 0), (16, 2)]
+    for D, seed in failed:
+        net = ex.train_shallow("bump", D, seed)
+        assert ex.approximation_error(net, "bump").max > 0.2
+        k = ex.knots(net, (-1, 1))
+        assert (k < -0.05).all() or (k > 0.01).all()
+    assert ex.dead_units(ex.train_shallow("bump", 4, 1)) == 0  # failed, with every unit alive
+    assert all(ex.trained_errors("bump", [D], [s])[0, 0] < 0.2 for D, s in [(8, 1), (8, 2), (16, 0), (16, 1)])
+
+
+def test_knots_dead_units_and_spread_knots():
+    net = nl.MLP([1, 3, 1], "relu", rng=np.random.default_rng(0))
+    net.weights[0][...] = [[1.0, -2.0, 0.0]]
+    net.biases[0][...] = [0.5, 1.0, 0.3]
+    np.testing.assert_array_equal(ex.knots(net), [-0.5, 0.5])  # the unit with w = 0 has none
+    np.testing.assert_array_equal(ex.knots(net, (0, 1)), [0.5])
+    assert ex.dead_units(net) == 0
+    net.biases[0][...] = [-2.0, 1.0, -0.3]  # knot 2 lies right of every point: off everywhere; w = 0, b < 0: off
+    assert ex.dead_units(net) == 2
+    with pytest.raises(ValueError, match="one input"):
+        ex.knots(nl.MLP([2, 3, 1], "relu", rng=np.random.default_rng(0)))
+    with pytest.raises(TypeError, match="model"):
+        ex.dead_units("net")
+    # spread knots: the same weights, biases -w t with t evenly spaced inside [-1, 1]; then nl.fit's steps
+    spread = ex.train_shallow("bump", 4, 1, steps=30, spread_knots=True)
+    by_hand = nl.MLP([1, 4, 1], "relu", rng=np.random.default_rng(1))
+    by_hand.biases[0][...] = -by_hand.weights[0][0] * np.linspace(-1, 1, 6)[1:-1]  # -0.6, -0.2, 0.2, 0.6
+    np.testing.assert_allclose(ex.knots(by_hand), [-0.6, -0.2, 0.2, 0.6], atol=1e-15)
+    x = np.linspace(-1, 1, ex.N_TRAIN)[:, None]
+    nl.fit(by_hand, x, ex.bump(x[:, 0]), loss="mse", optimizer=nl.Adam(ex.TRAIN_LR), epochs=30, batch_size=None,
+           rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(by_hand.get_params_vector(), spread.get_params_vector())
+    with pytest.raises(TypeError, match="spread_knots"):
+        ex.train_shallow("bump", 4, 1, spread_knots=1)
+    with pytest.raises(ValueError, match="final_lr"):
+        ex.train_shallow("bump", 4, 1, final_lr=-1.0)
+
+
+def test_a_decaying_learning_rate_is_adam_with_its_lr_lowered_stage_by_stage():
+    decayed = ex.train_shallow("bump", 4, 2, steps=40, final_lr=1e-3)
+    by_hand = nl.MLP([1, 4, 1], "relu", rng=np.random.default_rng(2))
+    x = np.linspace(-1, 1, ex.N_TRAIN)[:, None]
+    adam, rng = nl.Adam(ex.TRAIN_LR), np.random.default_rng(2)
+    for k in range(ex.DECAY_STAGES):  # 40 steps in 20 stages of 2, the rate from 0.01 down to 1e-3
+        adam.lr = ex.TRAIN_LR * (1e-3 / ex.TRAIN_LR) ** (k / (ex.DECAY_STAGES - 1))
+        nl.fit(by_hand, x, ex.bump(x[:, 0]), loss="mse", optimizer=adam, epochs=2, batch_size=None, rng=rng)
+    assert adam.lr == pytest.approx(1e-3) and adam.t == 40
+    np.testing.assert_array_equal(by_hand.get_params_vector(), decayed.get_params_vector())
 
 
 def test_prediction_time_is_a_positive_number_of_milliseconds():
@@ -258,17 +349,22 @@ def test_exercise_1_the_error_for_x_squared(answer, status, message):
 
 @pytest.mark.parametrize("answer, status, message", [
     ([-1, 0, 1], RIGHT, "Max error 0"), ([-1, 1], WRONG, "No knot is at 0"), ([-1, -0.5, 0, 1], WRONG, "two units"),
-    ([0, 1], WRONG, "They span"), ([-2, 0, 2], RIGHT, "Max error 0"), ([1, 0, -1], WRONG, "increasing"),
+    ([0, 1], WRONG, "They span"), ([-2, 0, 2], RIGHT, "one at -2 that starts the slope -1"),
+    ([-2, 0, 2], RIGHT, "Your outer knots, -2 and 2, work as well as -1 and 1"), ([1, 0, -1], WRONG, "increasing"),
     (None, NOT_WRITTEN, "still None"),
 ])
 def test_exercise_2_the_knots_for_abs(answer, status, message):
     verdict = exr.check_abs_knots(answer)
     assert verdict.status == status and message in str(verdict)
+    if answer == [-1, 0, 1]:
+        assert "outer knots" not in str(verdict)
 
 
 @pytest.mark.parametrize("answer, status, message", [
     (32, RIGHT, "2^5 = 32"), (16, WRONG, "teeth"), (10, WRONG, "number of units"), (243, WRONG, "3^5"),
     (31, WRONG, "joints"), (64, WRONG, "2^6"), (None, NOT_WRITTEN, "still None"),
+    (243, WRONG, "upper bound for 5 layers of 2 units, which width 2 does not even reach"),
+    (48, WRONG, "Montufar et al.'s construction"), (32, RIGHT, "and 32 to draw the sawtooth exactly"),
 ])
 def test_exercise_3_the_sawtooths_pieces(answer, status, message):
     verdict = exr.check_sawtooth_pieces(answer)
@@ -330,3 +426,24 @@ def test_the_explorer_trains_the_next_steps_of_a_trained_network_ahead():
     alone.controls["units"].value = 6
     alone.trained.wait()
     assert set(alone.trained.results) == {("bump", 5, 0), ("bump", 6, 0)}
+
+
+def test_the_digits_network_is_short_of_units_not_of_training():
+    """Section 5 (N = 2000): the 784-16-1 network fits its training images (99% and more after 10 epochs, all of
+    them after 30) while 30 epochs move its test accuracy by less than half a point, for seeds 0-2; 64 units do
+    better than 16 for every one of these seeds."""
+    digits = nl.load_mnist38()
+    X, y = digits.X_train[:2000] / 255.0, digits.y_train[:2000]
+    X_test, y_test = digits.X_test / 255.0, digits.y_test
+
+    def accuracy(net, X, y):
+        return np.mean((net.forward(X)[:, 0] > 0) == y)
+
+    for seed in (0, 1, 2):
+        short, longer = ex.digits_network(2000, seed=seed), ex.digits_network(2000, seed=seed, epochs=30)
+        assert accuracy(short, X, y) >= 0.99 and accuracy(longer, X, y) == 1.0
+        assert abs(accuracy(longer, X_test, y_test) - accuracy(short, X_test, y_test)) < 0.005
+        assert accuracy(ex.digits_network(2000, 64, seed=seed), X_test, y_test) > accuracy(short, X_test, y_test)
+    assert ex.digits_network(2000) is ex.digits_network(2000, 16, epochs=10, seed=0)
+    with pytest.raises(ValueError, match="seed"):
+        ex.digits_network(100, seed=-1)

@@ -132,8 +132,10 @@ def test_a_sweep_is_train_over_values_and_seeds():
     sw = G.sweep("lam", [0, 1e-2], seeds=[0, 1], epochs=30)
     assert sw.train.shape == sw.val.shape == sw.test.shape == (2, 2)
     r = G.train(G.make_split(seed=1), lam=1e-2, epochs=30, seed=1)
-    assert (sw.train[1, 1], sw.val[1, 1], sw.test[1, 1], sw.best_epoch[1, 1]) == (r.train, r.val, r.test,
-                                                                                   r.best_epoch)
+    assert (sw.train[1, 1], sw.val[1, 1], sw.test[1, 1]) == (r.train, r.val, r.test)
+    assert sw.best_epoch[1, 1] == 0  # not recorded: no early stopping needed it
+    stopped = G.sweep("patience", [5], seeds=[1])
+    assert stopped.best_epoch[0, 0] == G.train(G.make_split(seed=1), patience=5, seed=1).best_epoch > 0
     assert sw.best("val") == sw.values[int(np.argmin(sw.val.mean(axis=1)))]
     assert sw.table().splitlines()[0].split()[0] == "lam" and len(sw.table().splitlines()) == 3
     with pytest.raises(ValueError, match="name"):
@@ -142,6 +144,82 @@ def test_a_sweep_is_train_over_values_and_seeds():
         sw.best("fresh")
     with pytest.raises(ValueError, match="lam"):
         G.train(G.make_split(), lam=-1e-3)
+
+
+@pytest.mark.parametrize("setting", [dict(epochs=60), dict(lam=1e-3, epochs=60), dict(p=0.3, epochs=60),
+                                     dict(batch_size=4, epochs=30), dict(patience=5), dict(pooled=True, epochs=60),
+                                     dict(width=4, p=0.5, batch_size=5, patience=3, epochs=100)],
+                         ids=lambda d: ",".join(f"{k}={v}" for k, v in d.items()))
+def test_train_many_takes_trains_steps_bit_for_bit(setting):
+    """The runs side by side are ``train``'s runs: the same weights, losses and histories, to the last bit (the
+    same rng draws in the same order, the same dense-layer math per network, nnlab's own Adam). The last setting
+    has a short last minibatch (16 = 3 x 5 + 1) and seeds that stop at different epochs."""
+    seeds = [0, 3]
+    splits = [G.make_split(seed=s) for s in seeds]
+    many = G.train_many(splits, seeds, **setting)
+    for s, split, r in zip(seeds, splits, many):
+        one = G.train(split, seed=s, **setting)
+        np.testing.assert_array_equal(G.weights_of(r.model), G.weights_of(one.model))
+        assert (r.train, r.test, r.best_epoch, r.history.loss, r.history.val_loss, r.history.stopped_early) == \
+            (one.train, one.test, one.best_epoch, one.history.loss, one.history.val_loss, one.history.stopped_early)
+        assert r.val == one.val or (np.isnan(r.val) and np.isnan(one.val))
+    if "patience" not in setting:  # without the per-epoch validation: the same weights, no validation history
+        quiet = G.train_many(splits, seeds, history=False, **setting)
+        for r, q in zip(many, quiet):
+            np.testing.assert_array_equal(G.weights_of(r.model), G.weights_of(q.model))
+            assert q.history.val_loss == [] and q.best_epoch == 0 and q.test == r.test
+
+
+def test_train_many_refuses_what_it_cannot_do():
+    split = G.make_split()
+    with pytest.raises(ValueError, match="splits, seeds"):
+        G.train_many([split], [0, 1])
+    with pytest.raises(ValueError, match="patience"):
+        G.train_many([split], [0], pooled=True, patience=5)
+    with pytest.raises(TypeError, match="split"):
+        G.train_many([(1, 2)], [0])
+    with pytest.raises(ValueError, match="splits: expected training sets of one size"):
+        G.train_many([split, G.make_split(8)], [0, 1])
+
+
+def test_pooled_training_uses_all_48_points_and_has_no_validation_set():
+    split = G.make_split(seed=2)
+    r = G.train(split, pooled=True, epochs=50, seed=2)
+    assert np.isnan(r.val) and r.history.val_loss == [] and r.best_epoch == 0
+    assert repr(r).endswith("no validation set)")
+    X = np.concatenate([split.X_train, split.X_val])
+    y = np.concatenate([split.y_train, split.y_val])
+    assert r.train == nl.evaluate(r.model, X, y, "mse")[0]
+    with pytest.raises(TypeError, match="pooled"):
+        G.train(split, pooled=1)
+
+
+def test_compare_runs_each_setting_once_and_ranks_seed_by_seed():
+    seeds = [0, 1, 2]
+    a = G.compare({"plain": {"epochs": 40}, "l2": {"lam": 1e-2, "epochs": 40},
+                   "all 48": {"pooled": True, "epochs": 40}}, seeds, name="setting")
+    b = G.compare({"same": {"width": 32, "lam": 0, "p": 0, "epochs": 40}}, seeds)
+    assert b.results[0][0] is a.results[0][0]  # the same setting, written otherwise: the cached runs
+    assert np.all(np.isnan(a.row("all 48", "val"))) and "(trained on)" in a.table().splitlines()[3]
+    assert a.wins("l2", "plain") == int(np.sum(a.row("l2") < a.row("plain")))
+    assert a.wins("l2", "plain") + a.wins("plain", "l2") <= len(seeds)
+    r = G.train(G.make_split(seed=2), lam=1e-2, epochs=40, seed=2)
+    assert a.row("l2")[2] == r.test
+    moved = G.compare({"32 + 16": {"n_train": 32, "n_val": 16, "epochs": 40}}, [0])
+    assert len(moved.results[0][0].split.y_train) == 32
+    with pytest.raises(ValueError, match="unknown key"):
+        G.compare({"x": {"depth": 3}}, seeds)
+    with pytest.raises(ValueError, match="value"):
+        a.row("nothing")
+
+
+def test_training_sharpness_is_the_largest_hessian_eigenvalue(split):
+    r = G.train(split, width=4, epochs=200)
+    objective = nl.landscape.Objective(r.model, split.X_train, split.y_train, "mse")
+    dense = nl.landscape.sharpness(objective, objective.theta0)  # the full Hessian's largest eigenvalue
+    assert G.training_sharpness(r) == pytest.approx(dense, rel=1e-4)
+    with pytest.raises(TypeError, match="result"):
+        G.training_sharpness(r.model)
 
 
 def test_dropout_in_training_runs_and_is_off_in_evaluation(split):
@@ -176,10 +254,11 @@ def test_exercise_1_the_count():
     (lambda W, lam: lam * np.sign(W), WRONG, "L1"),
     (lambda W, lam: 2 * W, WRONG, "lam is missing"),
     (lambda W, lam: -2 * lam * W, WRONG, "sign"),
+    (lambda W, lam: 2 * lam * W.T, WRONG, "2 lam W^T: the gradient has the shape of W itself"),
 ])
 def test_exercise_2_the_penalty_gradient(answer, status, message):
     verdict = ex.check_penalty_grad(answer)
-    assert verdict.status == status and message in repr(verdict)
+    assert verdict.status == status and message in repr(verdict), repr(verdict)
 
 
 def test_exercise_2_reference_is_the_finite_difference_gradient():
@@ -196,12 +275,13 @@ def test_exercise_2_reference_is_the_finite_difference_gradient():
     (lambda d, k, p: d, WRONG, "no gradient"),
     (lambda d, k, p: d * ~k / (1 - p), WRONG, "inverted"),
 ])
-def test_exercise_3_dropouts_backward(answer, status, message):
+def test_exercise_4_dropouts_backward(answer, status, message):
     verdict = ex.check_dropout_backward(answer)
     assert verdict.status == status and message in repr(verdict)
+    assert repr(verdict).startswith("Exercise 4 (dropout's backward pass)")
 
 
-def test_exercise_3_reference_is_nnlabs_dropout_layer():
+def test_exercise_4_reference_is_nnlabs_dropout_layer():
     rng = np.random.default_rng(2)
     layer = Dropout(0.3, rng=rng)
     X, dout = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
@@ -211,11 +291,12 @@ def test_exercise_3_reference_is_nnlabs_dropout_layer():
     np.testing.assert_allclose(layer.backward(dout), dout * keep / 0.7, rtol=1e-15)
 
 
-def test_exercise_4_the_lambda_validation_picks():
+def test_exercise_3_the_lambda_validation_picks():
     values = [0, 1e-4, 1e-3, 1e-2, 3e-2]
     val = np.array([[0.25], [0.19], [0.13], [0.15], [0.21]])
     sw = G.Sweep("lam", values, [0], val / 5, val, val + 0.02, np.zeros((5, 1), int))
     assert ex.check_best_lambda(1e-3, sw).status == RIGHT
+    assert repr(ex.check_best_lambda(1e-3, sw)).startswith("Exercise 3 (the lambda validation picks)")
     low, high = ex.check_best_lambda(1e-4, sw), ex.check_best_lambda(1e-2, sw)
     assert "too weak" in repr(low) and "too strong" in repr(high)
     assert "fits the noise" in repr(ex.check_best_lambda(0, sw))
@@ -286,6 +367,11 @@ def test_the_digits_case_the_notebook_states():
     assert stopped.test_loss < plain.test_loss - 0.02
     assert abs(stopped.test_errors - plain.test_errors) <= 5 and 70 <= plain.test_errors <= 85
     assert plain.n_test == 1984 and "76 of 1,984 test digits wrong" in repr(plain)
+    changes = G.decision_changes(plain, stopped)  # the same count of errors, not the same decisions
+    assert changes.differ == changes.fixed + changes.broken > 0 and changes.n_test == 1984
+    assert stopped.test_errors - plain.test_errors == changes.broken - changes.fixed
+    with pytest.raises(TypeError, match="second"):
+        G.decision_changes(plain, stopped.model)
     with pytest.raises(ValueError, match="n_train, n_val"):
         G.train_digits(900, n_val=200)
     with pytest.raises(ValueError, match="lam"):

@@ -717,6 +717,8 @@ ex = nl.exercises.gradients
     (17.46, "wrong", "The sign"),
     (-17, "wrong", "rounded to a whole number"),
     (-10, "wrong", "Yours is 0.573 times the answer"),
+    (0.25**29, "wrong", "That is a factor itself (0.25^29 = 3.5e-18), not its log10"),
+    (0.25**29, "wrong", "You wrote 3.46945e-18;"),  # the number as written, not rounded to 0
 ])
 def test_exercise_1_the_best_case_of_29_sigmoid_slopes(answer, status, message):
     verdict = ex.check_best_case_exponent(answer)
@@ -779,6 +781,8 @@ def test_exercise_3_hes_standard_deviation(student, status, message):
     (1.0, "wrong", "That is He's factor"),
     (np.sqrt(2), "wrong", "Upside down"),
     (0.25, "wrong", "1/4 is the sigmoid's best slope"),
+    (4.3e-05, "wrong", "That is the factor over the whole network, 0.707^29 = 4.3e-05"),
+    (0.5**14.5, "wrong", "the factor of one layer"),
 ])
 def test_exercise_4_relu_with_glorots_scale(answer, status, message):
     verdict = ex.check_relu_glorot_factor(answer)

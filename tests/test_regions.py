@@ -684,6 +684,8 @@ def test_exercise_3_four_folds(answer, status, message):
     (14641, "wrong", "That is 11^4: count all five layers"),
     (51, "wrong", "a shallow network with all 50 units"),
     (2**50, "wrong", "every on/off pattern of the 50 units"),
+    (161050, "wrong", "That is 11^5 - 1 = 161,050, the number of joints"),
+    (161052, "wrong", "Yours is 1 more than the answer"),  # close, no named slip: not "1 times the answer"
 ])
 def test_exercise_4_book_maximum(answer, status, message):
     verdict = EX.check_book_maximum(answer)

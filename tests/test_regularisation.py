@@ -154,6 +154,27 @@ def test_adam_and_adamw_take_pytorchs_steps(decoupled, weight_decay):
     cls = torch.optim.AdamW if decoupled else torch.optim.Adam
     _steps(torch, nl.Adam(0.01, weight_decay=weight_decay, decoupled=decoupled),
            lambda ps: cls(_weights_only(torch, ps, model, lr=0.01, weight_decay=weight_decay)), n=8)
+    # PyTorch's default decays every parameter it is given, the biases too: nnlab's decay_biases=True (notebook 07)
+    _steps(torch, nl.Adam(0.01, weight_decay=weight_decay, decoupled=decoupled, decay_biases=True),
+           lambda ps: cls(ps, lr=0.01, weight_decay=weight_decay), n=8)
+
+
+def test_pytorchs_default_adam_decays_the_biases_and_nnlab_does_not():
+    """Notebook 07: torch.optim.Adam(params, weight_decay=...) decays the biases too; nnlab's Adam, by default,
+    the weights W only. One step from zero gradients tells them apart on the biases alone."""
+    torch = pytest.importorskip("torch")
+    model = _model()
+    for layer in model.dense_layers:
+        layer.params["b"][...] = 1.0
+    params_t = _torch_copy(torch, model)
+    for (layer, key), pt in zip(model.param_slots(), params_t):
+        layer.grads[key] = np.zeros_like(layer.params[key])
+        pt.grad = torch.zeros_like(pt)
+    nl.Adam(0.01, weight_decay=0.1).step(model)
+    torch.optim.Adam(params_t, lr=0.01, weight_decay=0.1).step()
+    for (name, p), pt in zip(model.named_params(), params_t):
+        if name.endswith(".b"):
+            assert np.all(p == 1.0) and np.all(pt.detach().numpy() < 1.0)  # PyTorch moved them, nnlab did not
 
 
 def test_sgd_weight_decay_is_gradient_descent_on_the_l2_penalty():

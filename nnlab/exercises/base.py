@@ -98,12 +98,47 @@ def check_number(answer: object, expected: float, *, exercise: str, name: str, w
         return Verdict(exercise, WRONG, [f"`{name}` is {answer!r}; write a number, e.g. {name} = 0.5."])
     value = float(answer)
     if math.isclose(value, expected, rel_tol=rel, abs_tol=abs_tol):
-        return Verdict(exercise, RIGHT, [f"{name} = {num(value, 6)}. {why}"])
-    lines = [f"You wrote {num(value, 6)}; the answer is {num(expected, 6)}."]
+        return Verdict(exercise, RIGHT, [f"{name} = {shown(value)}. {why}"])
+    yours, answer_text = shown_apart(value, expected)
+    lines = [f"You wrote {yours}; the answer is {answer_text}."]
     lines += [message for test, message in slips if test(value)]
     if len(lines) == 1 and expected != 0:
-        lines.append(f"Yours is {num(value / expected, 3)} times the answer.")
+        lines.append(_how_far(value, expected))
     return Verdict(exercise, WRONG, [*lines, why])
+
+
+def shown(v: float, digits: int = 6) -> str:
+    """A number as a message shows it: a whole number whole, any other to ``digits`` significant digits (so
+    3.5e-18 stays 3.5e-18, never 0)."""
+    v = float(v)
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.{digits}g}"
+
+
+def shown_apart(a: float, b: float) -> tuple[str, str]:
+    """``a`` and ``b`` as ``shown``, with as many more digits as it takes to tell two different numbers apart."""
+    for digits in range(6, 18):
+        pair = shown(a, digits), shown(b, digits)
+        if pair[0] != pair[1] or a == b:
+            break
+    return pair
+
+
+def _how_far(value: float, expected: float) -> str:
+    """The hint for a wrong number that matches no named slip: how far off it is, in words that stay true however
+    close or far it is (a ratio near 1 as a difference, an extreme one as a power of ten)."""
+    ratio = value / expected
+    if abs(ratio - 1) < 0.01:
+        more = "more" if value > expected else "less"
+        return (f"Yours is {shown_apart(abs(value - expected), 0)[0]} {more} than the answer (off by "
+                f"{abs(ratio - 1):.1e} of it).")
+    if ratio < 0:
+        return "Yours has the opposite sign" + ("." if math.isclose(ratio, -1) else f" and {shown(-ratio, 3)} times "
+                                               "its size.")
+    if 0.01 <= ratio < 1000:
+        return f"Yours is {num(ratio, 3)} times the answer."
+    return f"Yours is about 10^{math.log10(ratio):.1f} times the answer: check the order of magnitude."
 
 
 def check_choice(answer: object, expected: Any, *, exercise: str, name: str, why: str,

@@ -33,10 +33,10 @@ SAWTOOTH_DEPTH = 5
 # --- exercise 1: the error for x^2 ---------------------------------------------------------------------
 def check_square_error(answer: object) -> Verdict:
     """Exercise 1: the max error of the interpolant of x^2 on [-1, 1] with ``SQUARE_UNITS`` units."""
-    M = SQUARE_UNITS
-    measured = approximation_error(hand_built("x²", M), "x²")
-    h = 2 / M
-    why = (f"{M} units make {M} pieces of width h = 2/{M} = {num(h)}. On a piece [a, a + h] the chord of x^2 lies "
+    D = SQUARE_UNITS
+    measured = approximation_error(hand_built("x²", D), "x²")
+    h = 2 / D
+    why = (f"{D} units make {D} pieces of width h = 2/{D} = {num(h)}. On a piece [a, a + h] the chord of x^2 lies "
            "above it by (x - a)(a + h - x), largest in the middle: h^2/4 = "
            f"{num(h**2 / 4)}; measured on a grid of 20,001 points: {measured.max:.6f}.")
     slips = [
@@ -45,9 +45,9 @@ def check_square_error(answer: object) -> Verdict:
                                             "itself."),
         (lambda a: np.isclose(a, h**2), "That is h^2; the chord's gap (x - a)(a + h - x) peaks at (h/2)^2."),
         (lambda a: np.isclose(a, h), "That is h itself; the error of a chord falls like h^2."),
-        (lambda a: np.isclose(a, (2 / (M + 1)) ** 2 / 4), f"That takes {M + 1} pieces; {M} units make {M} "
+        (lambda a: np.isclose(a, (2 / (D + 1)) ** 2 / 4), f"That takes {D + 1} pieces; {D} units make {D} "
                                                          "pieces here (one hinge starts each piece)."),
-        (lambda a: np.isclose(a, (1 / M) ** 2 / 4), "That takes pieces of width 1/M; the interval [-1, 1] "
+        (lambda a: np.isclose(a, (1 / D) ** 2 / 4), "That takes pieces of width 1/D; the interval [-1, 1] "
                                                     "has length 2."),
         (lambda a: np.isclose(a, h**2 / 6), "That is h^2/6, the mean error; the question asks for the max."),
     ]
@@ -81,9 +81,13 @@ def check_abs_knots(knots: object) -> Verdict:
     if len(t) != 3:
         return Verdict(exercise, WRONG, [*lines, "It is |x| exactly, but the exercise asks for two units: three "
                                          "knots, two pieces."])
-    return Verdict(exercise, RIGHT, [*lines, "Max error 0: |x| has two linear pieces, so two hinges draw it "
-                                     "exactly, one at -1 that starts the slope -1 and one at 0 that turns it "
-                                     "to +1 (output weights -1 and 2)."])
+    lines.append(f"Max error 0: |x| has two linear pieces, so two hinges draw it exactly, one at {num(t[0])} that "
+                 "starts the slope -1 and one at 0 that turns it to +1 (output weights -1 and 2).")
+    if t[0] < -1 or t[-1] > 1:
+        lines.append(f"Your outer knots, {num(t[0])} and {num(t[-1])}, work as well as -1 and 1: the first only has "
+                     "to lie at -1 or left of it (the network is constant left of it), the last at 1 or right of it "
+                     "(it only ends the last piece).")
+    return Verdict(exercise, RIGHT, lines)
 
 
 # --- exercise 3: the sawtooth's pieces -----------------------------------------------------------------
@@ -94,7 +98,7 @@ def check_sawtooth_pieces(answer: object) -> Verdict:
     why = (f"Every tent folds [0, 1] onto itself twice, so the next tent is drawn twice, each copy on half the "
            f"axis: the pieces double with every layer, 2^{K} = {expected} (counted exactly by "
            f"nl.regions.count_linear_regions), from {2 * K} units. One hidden layer needs at least "
-           f"{expected - 1} units for as many pieces.")
+           f"{expected - 1} units for as many pieces, and {expected} to draw the sawtooth exactly.")
     slips = [
         (lambda a: a == 2 ** (K - 1), f"That is the number of teeth, 2^{K - 1}; each tooth has two pieces, "
                                       "one up and one down."),
@@ -102,9 +106,12 @@ def check_sawtooth_pieces(answer: object) -> Verdict:
                                "not add."),
         (lambda a: a in (K + 1, 2 * K + 1), "That adds pieces layer by layer, as width does; depth multiplies "
                                             "them."),
-        (lambda a: a == max_regions_upper_bound([2] * K), f"That is 3^{K}, the most {K} layers of 2 units can "
-                                                          "have on the whole real line; on [0, 1] each tent "
-                                                          "makes two pieces of every piece, not three."),
+        (lambda a: a == max_regions_upper_bound([2] * K), f"That is 3^{K}, Serra et al.'s upper bound for {K} "
+                                                          "layers of 2 units, which width 2 does not even reach; "
+                                                          "on [0, 1] each tent makes two pieces of every piece, not "
+                                                          "three."),
+        (lambda a: a == 3 * 2 ** (K - 1), f"That is 3 x 2^{K - 1}, Montufar et al.'s construction (its last layer "
+                                          "cuts every fold in three); the sawtooth's last tent cuts it in two."),
         (lambda a: a == 2**K - 1, "That is the number of joints (or of units one hidden layer needs); the pieces "
                                   "are one more."),
         (lambda a: a == 2 ** (K + 1), f"That is 2^{K + 1}; the first tent already makes 2 pieces, so {K} "

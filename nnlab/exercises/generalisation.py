@@ -1,9 +1,10 @@
 """The checked exercises of notebook 07 (fitting is not learning).
 
 Exercise 1 counts the lecture's coefficients (the weights of 784-512-512-10, no biases); exercise 2 is the
-gradient of the L2 penalty, written, checked against ``nnlab.losses.weight_penalty``; exercise 3 is dropout's
-backward pass, written, checked against ``nnlab.Dropout``; exercise 4 predicts which lambda of a sweep gives the
-lowest mean validation loss, answered by the sweep itself. Every answer is computed here, never typed in.
+gradient of the L2 penalty, written, checked against ``nnlab.losses.weight_penalty``; exercise 3 predicts which
+lambda of a sweep gives the lowest mean validation loss, answered by the sweep itself; exercise 4 is dropout's
+backward pass, written, checked against ``nnlab.Dropout``. They are numbered in the order the notebook asks
+them. Every answer is computed here, never typed in.
 """
 
 from __future__ import annotations
@@ -42,9 +43,11 @@ def reference_penalty_grad(W: np.ndarray, lam: float) -> np.ndarray:
 
 
 def _penalty_cases() -> list[tuple[np.ndarray, float]]:
+    """Non-square matrices first: a transposed answer then has the wrong shape, which names it (on a square
+    matrix ``W.T`` has W's shape; the check's own ``mistakes`` name it there too)."""
     rng = np.random.default_rng(7)
-    return [(np.array([[1.0, -2.0], [0.5, 0.0]]), 0.1), (rng.standard_normal((3, 4)), 0.01),
-            (rng.standard_normal((5, 2)), 2.5)]
+    return [(rng.standard_normal((3, 4)), 0.01), (rng.standard_normal((5, 2)), 2.5),
+            (np.array([[1.0, -2.0], [0.5, 0.0]]), 0.1)]
 
 
 def check_penalty_grad(student: object) -> Verdict:
@@ -54,12 +57,14 @@ def check_penalty_grad(student: object) -> Verdict:
         ("lam sign(W): that is the L1 penalty's gradient", lambda W, lam: lam * np.sign(W)),
         ("2 W: lam is missing", lambda W, lam: 2 * W),
         ("the penalty itself, lam W^2, not its derivative", lambda W, lam: lam * W**2),
+        ("2 lam W^T: the gradient has the shape of W itself, each entry 2 lam w_ij; no transpose",
+         lambda W, lam: 2 * lam * W.T),
     ]
     return check_function(student, reference_penalty_grad, _penalty_cases(),
                           exercise="Exercise 2 (the weight-decay gradient)", name="penalty_grad", mistakes=mistakes)
 
 
-# --- exercise 3: dropout's backward pass -----------------------------------------------------------
+# --- exercise 4: dropout's backward pass -----------------------------------------------------------
 def reference_dropout_backward(dout: np.ndarray, keep: np.ndarray, p: float) -> np.ndarray:
     """dL/dX of inverted dropout with the kept entries ``keep`` (True: kept), by ``nnlab.Dropout``."""
     layer = Dropout(p, rng=np.random.default_rng(0))
@@ -77,7 +82,7 @@ def _dropout_cases() -> list[tuple[np.ndarray, np.ndarray, float]]:
 
 
 def check_dropout_backward(student: object) -> Verdict:
-    """Exercise 3: ``dropout_backward(dout, keep, p)``: the upstream gradient through the kept entries, scaled
+    """Exercise 4: ``dropout_backward(dout, keep, p)``: the upstream gradient through the kept entries, scaled
     by 1 / (1 - p) as in the forward pass; 0 where an entry was dropped."""
     mistakes = [
         ("the scaling is missing: the forward pass multiplied the kept values by 1 / (1 - p), so the gradient "
@@ -90,12 +95,12 @@ def check_dropout_backward(student: object) -> Verdict:
         ("divided by p instead of 1 - p: the kept share is 1 - p", lambda dout, keep, p: dout * keep / p),
     ]
     return check_function(student, reference_dropout_backward, _dropout_cases(),
-                          exercise="Exercise 3 (dropout's backward pass)", name="dropout_backward", mistakes=mistakes)
+                          exercise="Exercise 4 (dropout's backward pass)", name="dropout_backward", mistakes=mistakes)
 
 
-# --- exercise 4: which lambda --------------------------------------------------------------------
+# --- exercise 3: which lambda --------------------------------------------------------------------
 def check_best_lambda(answer: object, sweep: Sweep) -> Verdict:
-    """Exercise 4: the lambda of ``sweep`` (a sweep over ``lam``) with the lowest mean validation loss."""
+    """Exercise 3: the lambda of ``sweep`` (a sweep over ``lam``) with the lowest mean validation loss."""
     if not isinstance(sweep, Sweep) or sweep.name != "lam":
         raise TypeError("sweep: expected the notebook's sweep over lam, nl.generalisation.sweep('lam', ...)")
     val, test = sweep.val.mean(axis=1), sweep.test.mean(axis=1)
@@ -117,5 +122,5 @@ def check_best_lambda(answer: object, sweep: Sweep) -> Verdict:
     why = (f"The validation loss over {len(sweep.seeds)} seeds is lowest at lambda = {best:g} ({val[k]:.2f}; "
            f"{val[0]:.2f} with no penalty, {val[-1]:.2f} at {hi:g}): the U-curve. The test loss, on 1,000 fresh "
            f"points, is {test[k]:.2f} there{own}, against {test[0]:.2f} and {test[-1]:.2f} at the ends.")
-    return check_choice(answer, best, exercise="Exercise 4 (the lambda validation picks)", name="best_lam",
+    return check_choice(answer, best, exercise="Exercise 3 (the lambda validation picks)", name="best_lam",
                         why=why, options=options)

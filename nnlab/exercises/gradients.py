@@ -47,6 +47,9 @@ def check_best_case_exponent(answer: object) -> Verdict:
          "The sign: a factor below 1 has a negative logarithm."),
         (lambda a: abs(a - expected) < 0.6 and not math.isclose(a, thirty, abs_tol=0.1),
          "Close: that is the power of ten rounded to a whole number; keep one decimal."),
+        (lambda a: 0 < a < 1e-6,
+         f"That is a factor itself (0.25^{layers} = {slope ** layers:.2g}), not its log10: write the power of ten, "
+         f"log10(0.25^{layers}) = {layers} log10(0.25)."),
     ]
     return check_number(answer, expected, exercise="Exercise 1 (29 sigmoid slopes)", name="log10_factor",
                         why=why, slips=slips, rel=0, abs_tol=0.1)
@@ -119,6 +122,9 @@ def check_relu_glorot_factor(answer: object) -> Verdict:
          "Upside down: the gradient shrinks, so the factor is below 1."),
         (lambda a: math.isclose(a, 0.25, rel_tol=0.02),
          "1/4 is the sigmoid's best slope; ReLU's slope is 1 where the unit is on."),
+        (lambda a: any(math.isclose(a, factor**k, rel_tol=0.03) for k in (28, 29, 30)),
+         f"That is the factor over the whole network, {num(factor, 3)}^29 = {factor ** 29:.2g}; the question asks "
+         "for the factor of one layer."),
     ]
     return check_number(answer, factor, exercise="Exercise 4 (ReLU with Glorot's scale)", name="factor",
                         why=why, slips=slips, rel=0.01)

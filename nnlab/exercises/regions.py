@@ -130,6 +130,8 @@ def check_book_maximum(answer: object) -> Verdict:
                                    "multiplies, width only adds."),
         (lambda a: a == 2 ** (D * K), "That is every on/off pattern of the 50 units; with one input most "
                                       "patterns never occur."),
+        (lambda a: a == expected - 1, f"That is 11^5 - 1 = {expected - 1:,}, the number of joints between the "
+                                      "regions; the regions are one more."),
     ]
     return _whole(answer, expected, exercise="Exercise 4 (the book's maximum)", name="book_maximum", why=why,
                   slips=slips)

@@ -97,7 +97,7 @@ def plot_hidden_units(ax: Axes, model: Sequential, x: np.ndarray) -> None:
     """What each hidden unit of a one-hidden-layer, one-output network adds to its output: ``v_j a(w_j x + b_j)``,
     dashed, one colour per unit (the output is their sum plus the output bias)."""
     if not isinstance(model, MLP) or len(model.sizes) != 3 or model.sizes[0] != 1 or model.sizes[2] != 1:
-        raise ValueError(f"model: expected a 1-M-1 network, got {model!r}")
+        raise ValueError(f"model: expected a 1-D-1 network, got {model!r}")
     x = check_vector(x, "x")
     H = hidden_activations(model, x[:, None])
     for j, contribution in enumerate((H * model.weights[1][:, 0]).T):
@@ -112,7 +112,7 @@ def plot_error_vs_units(ax: Axes, units: Sequence[int], errors: Mapping[str, np.
     Parameters
     ----------
     units : sequence of int
-        The numbers of units M of the curves in ``errors``.
+        The numbers of units D of the curves in ``errors``.
     errors : dict of label to array, shape (len(units),)
         One curve each (e.g. the construction's max and mean error); zeros are left out (log axes).
     trained : array, shape (len(trained_units), seeds), optional
@@ -120,14 +120,14 @@ def plot_error_vs_units(ax: Axes, units: Sequence[int], errors: Mapping[str, np.
     reference : float, optional
         Draw a dotted line of this slope through the first curve's last point.
     """
-    M = check_vector(units, "units")
+    D = check_vector(units, "units")
     for (label, e), style in zip(errors.items(), ("o-", "s--", "^-", "v--")):
         e = check_vector(e, f"errors[{label!r}]")
         keep = e > 0
-        ax.plot(M[keep], e[keep], style, ms=4, lw=1.5, label=label)
+        ax.plot(D[keep], e[keep], style, ms=4, lw=1.5, label=label)
     if reference is not None and errors:
         e = check_vector(next(iter(errors.values())), "errors")
-        ax.plot(M, e[-1] * (M / M[-1]) ** reference, ":", color="black", lw=1, label=f"slope {reference:g}")
+        ax.plot(D, e[-1] * (D / D[-1]) ** reference, ":", color="black", lw=1, label=f"slope {reference:g}")
     if trained is not None:
         T = np.asarray(trained, dtype=float)
         Mt = check_vector(trained_units if trained_units is not None else units, "trained_units")
@@ -136,19 +136,19 @@ def plot_error_vs_units(ax: Axes, units: Sequence[int], errors: Mapping[str, np.
         for j in range(T.shape[1]):
             ax.scatter(Mt * (1 + 0.06 * (j - (T.shape[1] - 1) / 2)), T[:, j], s=22, color="C3", alpha=0.8,
                        zorder=3, label="trained (one dot per seed)" if j == 0 else None)
-    ax.set(yscale="log", xlabel="hidden units M", ylabel="error")
-    units_axis(ax, [int(m) for m in M])
+    ax.set(yscale="log", xlabel="hidden units D", ylabel="error")
+    units_axis(ax, [int(m) for m in D])
 
 
 def plot_pieces_vs_units(ax: Axes, depths: Sequence[int], units: Sequence[int]) -> None:
     """Pieces on [0, 1] against hidden units: the sawtooth of each depth K (2K units, 2^K pieces) and the most
-    a one-hidden-layer network with M units can have (M + 1)."""
+    a one-hidden-layer network with D units can have (D + 1)."""
     K = check_vector(depths, "depths")
-    M = check_vector(units, "units")
-    ax.plot(M, M + 1, "-", color="C0", lw=2, label="one hidden layer: at most M + 1 pieces")
+    D = check_vector(units, "units")
+    ax.plot(D, D + 1, "-", color="C0", lw=2, label="one hidden layer: at most D + 1 pieces")
     ax.plot(2 * K, 2.0**K, "o-", color="C3", lw=2, label="sawtooth, K layers of 2: 2^K pieces")
     for k in K:
         ax.annotate(f"K={k:g}", (2 * k, 2.0**k), textcoords="offset points", xytext=(-26, 2), fontsize=8)
     ax.set(yscale="log", xlabel="hidden units (all layers)", ylabel="linear pieces on [0, 1]",
-           ylim=(1, 2 * max(M.max() + 1, 2.0 ** K.max())))
-    units_axis(ax, [t for t in (1, 2, 4, 8, 16, 32, 64, 128) if t <= M.max()])
+           ylim=(1, 2 * max(D.max() + 1, 2.0 ** K.max())))
+    units_axis(ax, [t for t in (1, 2, 4, 8, 16, 32, 64, 128) if t <= D.max()])

@@ -1,14 +1,14 @@
-"""The expressivity explorer: a target, a network of M units built by hand or trained, and the sawtooth.
+"""The expressivity explorer: a target, a network of D units built by hand or trained, and the sawtooth.
 
-Controls: the **target** (a bump, sin, a step, |x|, or the sawtooth), the number of hidden **units** M, the
+Controls: the **target** (a bump, sin, a step, |x|, or the sawtooth), the number of hidden **units** D, the
 **network** (the hand-built interpolant or a trained one), the training **seed**, and the sawtooth's
 **depth** K. Three panels: the fit, drawn piece by piece from the network's exact linear pieces; the error
-along x; and, for a target, the construction's error against M on log-log axes with the current network
+along x; and, for a target, the construction's error against D on log-log axes with the current network
 marked, or, for the sawtooth, the pieces that depth and width buy. The seed applies only to a trained
 network, the depth only to the sawtooth, the network menu not to the sawtooth (its shallow rival is the
 hand-built one); those controls are disabled otherwise. A trained network is trained once per setting (about
 0.1 to 0.4 s); after a move, the next steps of the slider that moved are trained in a background thread
-(``Dashboard.next_steps``), so that stepping through M or the seeds only draws.
+(``Dashboard.next_steps``), so that stepping through D or the seeds only draws.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def expressivity_data(target: str, units: int, network: str, seed: int, depth: i
 
 class ExpressivityView:
     """The explorer's three panels, built once and updated in place: the fit (``FitPanel``), the error along
-    x (``ErrorPanel``), and either the construction's error against M or the pieces against the units (two
+    x (``ErrorPanel``), and either the construction's error against D or the pieces against the units (two
     axes in one place; one is shown)."""
 
     def __init__(self, fig: Figure, train: Callable[[str, int, int], MLP] = ex.train_shallow) -> None:
@@ -108,13 +108,13 @@ class ExpressivityView:
         self.fit_legend = ax_fit.legend(handles=[self.fit.target, self.fit.pieces, self.fit.joints])
 
         ax = self.ax_curve
-        M = np.array(CURVE_UNITS, dtype=float)
-        self.curve_max, = ax.plot(M, np.ones_like(M), "o-", ms=3, color="C0", label="hand-built: max error")
-        self.curve_mean, = ax.plot(M, np.ones_like(M), "s--", ms=3, color="C0", alpha=0.6,
+        D = np.array(CURVE_UNITS, dtype=float)
+        self.curve_max, = ax.plot(D, np.ones_like(D), "o-", ms=3, color="C0", label="hand-built: max error")
+        self.curve_mean, = ax.plot(D, np.ones_like(D), "s--", ms=3, color="C0", alpha=0.6,
                                    label="hand-built: mean error")
-        self.slope, = ax.plot(M, 1.0 / M**2, ":", color="black", lw=1, label="slope −2 (M⁻²)")
+        self.slope, = ax.plot(D, 1.0 / D**2, ":", color="black", lw=1, label="slope −2 (D⁻²)")
         self.here = ax.scatter([1], [1], s=70, color="C3", zorder=4, label="this network: max error")
-        ax.set(yscale="log", xlim=(0.8, 80), ylim=(1e-4, 3), xlabel="hidden units M", ylabel="error")
+        ax.set(yscale="log", xlim=(0.8, 80), ylim=(1e-4, 3), xlabel="hidden units D", ylabel="error")
         units_axis(ax)
         self.curve_title = ax.set_title("", fontsize=9)
         self.curve_legend = ax.legend(handles=[self.curve_max, self.curve_mean, self.slope, self.here])
@@ -122,7 +122,7 @@ class ExpressivityView:
         ax = self.ax_pieces
         K = np.arange(1, MAX_DEPTH + 1)
         Ms = np.arange(1, MAX_UNITS + 1)
-        shallow, = ax.plot(Ms, Ms + 1, "-", color="C0", lw=2, label="1 hidden layer: ≤ M + 1 pieces")
+        shallow, = ax.plot(Ms, Ms + 1, "-", color="C0", lw=2, label="1 hidden layer: ≤ D + 1 pieces")
         deep, = ax.plot(2 * K, 2.0**K, "o-", color="C3", lw=1.5, ms=4, label="sawtooth: 2K units, 2^K pieces")
         self.here_deep = ax.scatter([2], [2], s=80, color="C3", marker="*", zorder=4, label="this sawtooth")
         self.here_shallow = ax.scatter([1], [1], s=60, color="C0", zorder=4, label="this shallow network")
@@ -162,9 +162,8 @@ class ExpressivityView:
         if saw:
             self.here_deep.set_offsets([[2 * depth, d["deep_pieces"]]])
             self.here_shallow.set_offsets([[units, d["pieces"]]])
-            need = 2**depth - 1
             self.pieces_title.set_text(f"{2**depth} pieces: {2 * depth} units deep,\n"
-                                       f"at least {need} in one layer")
+                                       f"{2**depth} in one layer to draw it")
         else:
             curve = construction_curve(target)
             floor = 1.5e-4  # an exact fit (error 0) sits on the bottom edge of the log axis
@@ -172,7 +171,7 @@ class ExpressivityView:
             self.curve_mean.set_ydata(np.maximum(curve[:, 1], floor))
             self.here.set_offsets([[units, max(e.max, floor)]])
             exact = " (exact)" if e.max < 1e-12 else ""
-            self.curve_title.set_text(f"max error against M\nthis network: {e.max:.3g}{exact}")
+            self.curve_title.set_text(f"max error against D\nthis network: {e.max:.3g}{exact}")
 
 
 class ExpressivityExplorer(Dashboard):
@@ -192,7 +191,7 @@ class ExpressivityExplorer(Dashboard):
 
 
 def expressivity_explorer(preset: str | None = "bump, 8 units", *, prefetch: bool = True) -> ExpressivityExplorer:
-    """A target, M hidden units built by hand or trained, and the sawtooth's depth.
+    """A target, D hidden units built by hand or trained, and the sawtooth's depth.
 
     Parameters
     ----------
@@ -203,7 +202,7 @@ def expressivity_explorer(preset: str | None = "bump, 8 units", *, prefetch: boo
     """
     controls = {
         "target": widgets.Dropdown(options=list(TARGET_NAMES), value="bump", description="target"),
-        "units": widgets.IntSlider(value=8, min=1, max=MAX_UNITS, description="units M", continuous_update=False),
+        "units": widgets.IntSlider(value=8, min=1, max=MAX_UNITS, description="units D", continuous_update=False),
         "network": widgets.Dropdown(options=list(NETWORKS), value="hand-built", description="network"),
         "seed": widgets.IntSlider(value=0, min=0, max=MAX_SEED, description="seed", continuous_update=False),
         "depth": widgets.IntSlider(value=4, min=1, max=MAX_DEPTH, description="depth K", continuous_update=False),
