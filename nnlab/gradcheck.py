@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import dis
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from ._validate import check_choice, check_positive, check_positive_int, check_r
 from .activations import ACTIVATIONS
 from .layers import Layer, Sequential
 from .losses import get_loss
+from .verdict import NOT_WRITTEN, RIGHT, WRONG, Verdict, attempt, diagnose, is_stub, largest_gap, not_written_text
 
 
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -162,17 +162,18 @@ def check_layer(layer: Layer, X: np.ndarray, *, rng: np.random.Generator, h: flo
 
 
 # --- gradient-check results ------------------------------------------------------------------------
-@dataclass
-class GradientCheck:
-    """The result of comparing gradients with central differences.
+@dataclass(repr=False)
+class GradientCheck(Verdict):
+    """The result of comparing gradients with central differences: a ``Verdict`` that keeps the numbers.
 
-    ``bool(result)`` is ``result.passed``; ``print(result)`` (or the repr) says which gradients
-    are right, which are off and by how much, or why nothing could be checked.
+    ``bool(result)`` is ``result.passed``; ``print(result)`` says which gradients are right, which are off and
+    by how much, or why nothing could be checked; ``result.score`` is the share of the gradients that are right
+    (a backward pass with dW right and db wrong earns 1/2 of ``Dense``'s two parameter gradients and dX: 2/3).
 
     Attributes
     ----------
-    subject : str
-        What was checked, e.g. ``"sigmoid_backward"``.
+    exercise : str
+        What was checked, e.g. ``"sigmoid_backward"`` (also ``subject``).
     errors : dict of str to float
         Relative error ``||analytic - numeric|| / (||analytic|| + ||numeric||)`` per gradient.
     tol : float
@@ -183,14 +184,24 @@ class GradientCheck:
         For each gradient that is off: where the largest difference is, expected and got.
     hints : dict of str to str
         For each gradient that is off in a recognisable way: the typical mistake (``diagnose``).
+    written : bool
+        False while the answer is still the stub (then ``status`` is "not written yet").
     """
 
-    subject: str
+    status: str = WRONG
     errors: dict[str, float] = field(default_factory=dict)
     tol: float = 1e-6
     problems: list[str] = field(default_factory=list)
     worst: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
+    written: bool = True
+
+    def __post_init__(self) -> None:
+        self._refresh()
+
+    @property
+    def subject(self) -> str:
+        return self.exercise
 
     @property
     def passed(self) -> bool:
@@ -207,8 +218,11 @@ class GradientCheck:
         """The gradients whose relative error is above ``tol``."""
         return [k for k, e in self.errors.items() if e > self.tol]
 
-    def __bool__(self) -> bool:
-        return self.passed
+    def add_problem(self, text: str, *, written: bool = True) -> None:
+        """Record why a gradient could not be compared (``written=False``: the answer is still the stub)."""
+        self.problems.append(text)
+        self.written = self.written and written
+        self._refresh()
 
     def compare(self, analytic: dict[str, np.ndarray], numeric: dict[str, np.ndarray],
                 mistakes: dict[str, Sequence[tuple[str, np.ndarray]]] | None = None) -> None:
@@ -220,42 +234,49 @@ class GradientCheck:
             e = rel_error(got, expected)
             self.errors[k] = e
             if e > self.tol:
-                self.worst[k] = _largest_gap(k, expected, got)
+                self.worst[k] = largest_gap(expected, got, k)
                 mistake = diagnose(got, expected, (mistakes or {}).get(k, ()))
                 if mistake:
                     self.hints[k] = mistake
+        self._refresh()
 
-    def __repr__(self) -> str:
+    def _refresh(self) -> None:
+        """status, score and lines from the errors and problems so far."""
+        self.status = RIGHT if self.passed else WRONG if self.written else NOT_WRITTEN
+        parts = len(self.errors) + len(self.problems)
+        right = sum(e <= self.tol for e in self.errors.values())
+        self.score = 1.0 if self.passed else (right / parts if self.written and parts else 0.0)
+        self.lines = self._report()[1:]
+
+    def _report(self) -> list[str]:
         if self.passed:
             head = f"{self.subject}: right. Every gradient matches central differences."
         elif self.problems:
-            head = f"{self.subject}: not checked yet." if not self.errors else f"{self.subject}: wrong."
+            head = f"{self.subject}: {self.status}."
         else:
             n, total = len(self.off), len(self.errors)
             head = (f"{self.subject}: wrong. {n} of {total} gradient{'s' if total > 1 else ''} "
                     f"{'is' if n == 1 else 'are'} off.")
-        lines = [head] + [f"  {p}" for p in self.problems]
+        lines = [head, *self.problems]
         if self.errors:
             width = max(len("gradient"), *(len(k) for k in self.errors))
-            lines.append(f"  {'gradient':<{width}}  relative error  (right when at most {self.tol:.0e})")
+            lines.append(f"{'gradient':<{width}}  relative error  (right when at most {self.tol:.0e})")
             for k, e in self.errors.items():
                 verdict = "right" if e <= self.tol else f"OFF: {self.worst.get(k, '')}".rstrip(": ")
-                lines.append(f"  {k:<{width}}  {format_error(e):<14}  {verdict}")
-            lines += [f"  {k}: it looks like {hint}." for k, hint in self.hints.items()]
-        return "\n".join(lines)
+                lines.append(f"{k:<{width}}  {format_error(e):<14}  {verdict}")
+            lines += [f"{k}: it looks like {hint}." for k, hint in self.hints.items()]
+        return lines
+
+    def __repr__(self) -> str:
+        head, *rest = self._report()
+        return "\n".join([head, *(f"  {line}" for line in rest)])
 
     __str__ = __repr__
 
 
-def _largest_gap(name: str, expected: np.ndarray, got: np.ndarray, at: str = "") -> str:
-    i = np.unravel_index(int(np.argmax(np.abs(expected - got))), expected.shape)
-    where = f"{name}[{', '.join(map(str, i))}]" if expected.ndim else name
-    extra = f" ({at} there)" if at else ""
-    return f"largest gap at {where}{extra}: expected {num(expected[i])}, got {num(got[i])}"
-
-
 # --- the exercise checker --------------------------------------------------------------------------
 BackwardFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+ForwardFn = Callable[[np.ndarray], np.ndarray]
 
 
 def _function_name(student: object) -> str:
@@ -263,58 +284,9 @@ def _function_name(student: object) -> str:
     return "your function (a lambda)" if name == "<lambda>" else name
 
 
-def _not_written(subject: str, why: str) -> str:
-    return (f"{subject} is not written yet: {why}. Replace the `# YOUR CODE HERE` line in the exercise cell "
-            "with your code, run that cell, then run this check again.")
-
-
-def is_stub(fn: object) -> bool:
-    """Whether ``fn`` is a function whose body is still empty: a docstring, a comment or ``pass`` only
-    (its code does nothing but return None), as ``make student`` leaves an exercise."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return False
-    ops = [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in ("RESUME", "NOP", "CACHE")]
-    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
-
-
-#: a typical wrong answer: what it is called, and how to compute it from the right one's inputs
-Mistake = tuple[str, Callable[..., np.ndarray]]
-
-
-def diagnose(got: np.ndarray, expected: np.ndarray, mistakes: Sequence[tuple[str, np.ndarray]] = ()) -> str | None:
-    """Name the typical mistake that turns the right answer ``expected`` into ``got``, if one does.
-
-    ``mistakes`` are ``(description, what that mistake gives)`` pairs, tried first. Then, whatever the
-    exercise: a sign error (``got = -expected``), a factor (``got = c * expected`` for one constant c), and a
-    transposed matrix (``got = expected.T``).
-    """
-    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    close = dict(rtol=1e-6, atol=1e-9)
-    for description, wrong in mistakes:
-        wrong = np.asarray(wrong, dtype=np.float64)
-        if wrong.shape == got.shape and np.allclose(got, wrong, **close):
-            return description
-    if got.shape == expected.shape and np.any(expected != 0):
-        if np.allclose(got, -expected, **close):
-            return "a sign error: every entry has the opposite sign"
-        nonzero = np.abs(expected) > 1e-12 * np.abs(expected).max()
-        ratio = got[nonzero] / expected[nonzero]
-        if np.allclose(ratio, ratio[0], rtol=1e-6) and np.allclose(got[~nonzero], 0, atol=1e-9) \
-                and not np.isclose(ratio[0], 1):
-            return f"a missing or extra factor: every entry is {num(ratio[0], 4)} times the right value"
-    if got.ndim == 2 and got.shape == expected.T.shape and got.shape != expected.shape \
-            and np.allclose(got, expected.T, **close):
-        return f"a transposed matrix: shape {got.shape} holds the right values of shape {expected.shape}"
-    return None
-
-
 def _nudge_off_kinks(a: np.ndarray) -> np.ndarray:
     """Move values within 1e-3 of 0 to 0.5: the ReLU family's kink, where no derivative exists."""
     return np.where(np.abs(a) < 1e-3, 0.5, a)
-
-
-ForwardFn = Callable[[np.ndarray], np.ndarray]
 
 
 def check_backward(student: BackwardFn | Layer, forward: str | ForwardFn | None = None, *,
@@ -331,7 +303,8 @@ def check_backward(student: BackwardFn | Layer, forward: str | ForwardFn | None 
 
     The scalar whose gradient is checked is ``sum(forward(z) * dout)`` for a random ``dout``, so
     the right answer is exactly "upstream gradient times local gradient". Random inputs come
-    from ``rng``; values within 1e-3 of 0 are moved to 0.5 (ReLU's kink has no derivative).
+    from ``rng`` (a grader's hidden tests pass another one); values within 1e-3 of 0 are moved to 0.5
+    (ReLU's kink has no derivative).
 
     Parameters
     ----------
@@ -355,15 +328,17 @@ def check_backward(student: BackwardFn | Layer, forward: str | ForwardFn | None 
     -------
     GradientCheck
         ``bool(result)`` says whether the answer is right; its repr says which gradient is off,
-        by how much and where, or why the answer could not be checked (``NotImplementedError``,
+        by how much and where, or why the answer could not be checked (not written yet,
         ``None`` returned, wrong shape, an exception).
     """
     check_rng(rng)
     n_samples = check_positive_int(n_samples, "n_samples")
     tol, h = check_positive(tol, "tol"), check_positive(h, "h")
     if student is None:
-        return GradientCheck("your answer", tol=tol, problems=[
-            "student: got None. Run the exercise cell (it defines your answer) before this check."])
+        result = GradientCheck("your answer", tol=tol)
+        result.add_problem("student: got None. Run the exercise cell (it defines your answer) before this check.",
+                           written=False)
+        return result
     if isinstance(student, type):
         raise TypeError(f"student: expected an instance of {student.__name__}, not the class itself; "
                         f"for example {student.__name__}(3, 2, rng=rng)")
@@ -404,6 +379,10 @@ def _as_answer(value: object, shape: tuple[int, ...], what: str) -> tuple[np.nda
     return arr, None
 
 
+def _stub(name: str) -> str:
+    return not_written_text(f"{name} is not written yet: its body is still the stub.")
+
+
 def _check_function_answer(student: BackwardFn, forward: str | ForwardFn | None, *, rng: np.random.Generator,
                            n_samples: int, tol: float, h: float) -> GradientCheck:
     f = _resolve_forward(forward)
@@ -414,32 +393,24 @@ def _check_function_answer(student: BackwardFn, forward: str | ForwardFn | None,
     zz = z.copy()
     numeric = numerical_gradient(lambda: float(np.sum(f(zz) * dout)), zz, h)
     if is_stub(student):
-        result.problems.append(_not_written(name, "its body is still the stub"))
+        result.add_problem(_stub(name), written=False)
         return result
-    try:
-        got = student(z.copy(), dout.copy())
-    except NotImplementedError:
-        result.problems.append(_not_written(name, "it raised NotImplementedError"))
-        return result
-    except Exception as exc:  # the student's bug: report it, do not crash the notebook
-        result.problems.append(f"{name}(z, dout) raised {type(exc).__name__}: {exc}")
-        return result
-    arr, problem = _as_answer(got, z.shape, f"What {name}(z, dout) returned")
+    run = attempt(lambda: student(z.copy(), dout.copy()), f"{name}(z, dout)")
+    arr, problem = (None, run.problem) if run.problem else _as_answer(run.value, z.shape,
+                                                                      f"What {name}(z, dout) returned")
     if problem:
-        result.problems.append(problem)
+        result.add_problem(problem, written=run.written)
         return result
-    e = rel_error(arr, numeric)
-    result.errors["dz"] = e
-    if e > tol:
+    mistakes = {"dz": [
+        ("the local gradient alone: multiply it by the upstream gradient dout", _derivative(f, z)),
+        ("the activation itself times dout: use its derivative", f(z) * dout),
+        ("the derivative evaluated at the output a = f(z) instead of at z", _derivative(f, f(z)) * dout),
+    ]}
+    result.compare({"dz": arr}, {"dz": numeric}, mistakes)
+    if "dz" in result.worst:  # where it is furthest off, with the z and dout there
         i = np.unravel_index(int(np.argmax(np.abs(numeric - arr))), z.shape)
-        result.worst["dz"] = _largest_gap("dz", numeric, arr, at=f"z = {num(z[i])}, dout = {num(dout[i])}")
-        mistake = diagnose(arr, numeric, [
-            ("the local gradient alone: multiply it by the upstream gradient dout", _derivative(f, z)),
-            ("the activation itself times dout: use its derivative", f(z) * dout),
-            ("the derivative evaluated at the output a = f(z) instead of at z", _derivative(f, f(z)) * dout),
-        ])
-        if mistake:
-            result.hints["dz"] = mistake
+        result.worst["dz"] = largest_gap(numeric, arr, "dz", at=f"z = {num(z[i])}, dout = {num(dout[i])}")
+        result._refresh()
     return result
 
 
@@ -454,7 +425,7 @@ def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray
     result = GradientCheck(f"{name}.backward", tol=tol)
     for method in ("forward", "backward"):
         if is_stub(getattr(type(layer), method, None)):
-            result.problems.append(_not_written(f"{name}.{method}", "its body is still the stub"))
+            result.add_problem(_stub(f"{name}.{method}"), written=False)
             return result
     if X is None:
         n_in = getattr(layer, "n_in", None)
@@ -463,43 +434,35 @@ def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray
                              "e.g. X=rng.standard_normal((4, 3))")
         X = rng.standard_normal((n_samples, n_in))
     X = _nudge_off_kinks(np.array(X, dtype=np.float64))
-    try:
-        out = np.asarray(layer.forward(X.copy()), dtype=np.float64)
-    except NotImplementedError:
-        result.problems.append(_not_written(f"{name}.forward", "it raised NotImplementedError"))
+    run = attempt(lambda: np.asarray(layer.forward(X.copy()), dtype=np.float64), f"{name}.forward(X)")
+    if run.problem:
+        result.add_problem(run.problem, written=run.written)
         return result
-    except Exception as exc:
-        result.problems.append(f"{name}.forward(X) raised {type(exc).__name__}: {exc}")
-        return result
-    dout = rng.standard_normal(out.shape)
+    dout = rng.standard_normal(run.value.shape)
     numeric = layer_gradients(layer, X, dout, h)
     layer.forward(X.copy())
     # NaN placeholders: a gradient backward forgets to set is caught, not read from a previous call
     layer.grads = {key: np.full(p.shape, np.nan) for key, p in layer.params.items()}
-    try:
-        dX = layer.backward(dout.copy())
-    except NotImplementedError:
-        result.problems.append(_not_written(f"{name}.backward", "it raised NotImplementedError"))
-        return result
-    except Exception as exc:
-        result.problems.append(f"{name}.backward(dout) raised {type(exc).__name__}: {exc}"
-                               + _shape_hint(exc, X.shape, dout.shape))
+    run = attempt(lambda: layer.backward(dout.copy()), f"{name}.backward(dout)")
+    if run.problem:
+        hint = _shape_hint(run.problem, X.shape, dout.shape) if run.written else ""
+        result.add_problem(run.problem + hint, written=run.written)
         return result
     analytic: dict[str, np.ndarray] = {}
-    arr, problem = _as_answer(dX, X.shape, f"dX, what {name}.backward(dout) returned,")
+    arr, problem = _as_answer(run.value, X.shape, f"dX, what {name}.backward(dout) returned,")
     if problem:
-        result.problems.append(problem + _transposed(dX, numeric["dX"]))
+        result.add_problem(problem + _transposed(run.value, numeric["dX"]))
     else:
         analytic["dX"] = arr
     for key, p in layer.params.items():
         g = layer.grads.get(key)
         if g is not None and np.shape(g) == p.shape and np.isnan(np.asarray(g, dtype=np.float64)).all():
-            result.problems.append(f"d{key}: backward did not set grads[{key!r}]; assign it, "
-                                   f"self.grads[{key!r}] = ..., an array of shape {p.shape}.")
+            result.add_problem(f"d{key}: backward did not set grads[{key!r}]; assign it, "
+                               f"self.grads[{key!r}] = ..., an array of shape {p.shape}.")
             continue
         arr, problem = _as_answer(g, p.shape, f"d{key}, grads[{key!r}],")
         if problem:
-            result.problems.append(problem + _transposed(g, numeric[f"d{key}"]))
+            result.add_problem(problem + _transposed(g, numeric[f"d{key}"]))
         else:
             analytic[f"d{key}"] = arr
     mistakes = {"db": [("the mean of dout over the samples: the bias is added to every row, so its gradient is "
@@ -508,9 +471,9 @@ def _check_layer_answer(layer: Layer, *, rng: np.random.Generator, X: np.ndarray
     return result
 
 
-def _shape_hint(exc: Exception, X_shape: tuple[int, ...], dout_shape: tuple[int, ...]) -> str:
+def _shape_hint(problem: str, X_shape: tuple[int, ...], dout_shape: tuple[int, ...]) -> str:
     """For a product of misaligned shapes in a student's backward: what shape each gradient has."""
-    if not (isinstance(exc, ValueError) and ("matmul" in str(exc) or "aligned" in str(exc))):
+    if not ("raised ValueError" in problem and ("matmul" in problem or "aligned" in problem)):
         return ""
     return (f". Two of your arrays do not fit in a product: dout is {dout_shape} (N, n_out) and W is (n_in, n_out), "
             f"so dX = dout W^T, which has the shape of X, {X_shape} (N, n_in), and dW = X^T dout has the shape of W")

@@ -266,9 +266,9 @@ def test_a_not_implemented_stub_gets_a_helpful_message(rng):
     result = nl.check_backward(sigmoid_backward, "sigmoid", rng=rng)
     assert not result.passed and not result.errors
     text = repr(result)
-    assert text.startswith("sigmoid_backward: not checked yet.")
+    assert text.startswith("sigmoid_backward: not written yet.") and result.status == "not written yet"
     assert "is not written yet: it raised NotImplementedError" in text
-    assert "Replace the `# YOUR CODE HERE` line in the exercise cell with your code" in text
+    assert "Replace the `# YOUR CODE HERE` line with your answer, run the cell" in text
 
 
 @pytest.mark.parametrize("answer, message", [
@@ -615,3 +615,20 @@ def test_a_product_of_misaligned_shapes_is_explained(rng):
     text = repr(nl.check_backward(NoTranspose(3, 2, rng=rng), rng=rng))
     assert "raised ValueError: matmul" in text
     assert "dX = dout W^T, which has the shape of X, (4, 3) (N, n_in)" in text
+
+
+def test_every_check_returns_one_kind_of_verdict_with_a_score(rng):
+    """GradientCheck is a Verdict: the same status words and a score a grader can read (partial credit: the share
+    of the gradients that are right)."""
+    from nnlab.verdict import NOT_WRITTEN, RIGHT, WRONG, Verdict
+
+    right = nl.check_backward(RightDense(3, 2, rng=rng), rng=rng)
+    half = nl.check_backward(MeanBiasDense(3, 2, rng=rng), rng=rng)
+    stub = nl.check_backward(StubDense(3, 2, rng=rng), rng=rng)
+    assert all(isinstance(r, Verdict) for r in (right, half, stub))
+    assert (right.status, right.score) == (RIGHT, 1.0)
+    assert (half.status, half.score) == (WRONG, pytest.approx(2 / 3))  # dX and dW right, db off
+    assert (stub.status, stub.score) == (NOT_WRITTEN, 0.0)
+    assert nl.exercises.check_number(None, 1.0, exercise="e", name="x", why="").status == NOT_WRITTEN
+    assert nl.check_model(nl.MLP([2, 3, 1], "tanh", rng=rng), rng.standard_normal((4, 2)),
+                          rng.standard_normal(4), "mse").status == RIGHT

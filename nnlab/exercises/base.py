@@ -20,53 +20,19 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .._format import num
-from ..gradcheck import diagnose, is_stub
+from ..verdict import NOT_WRITTEN, RIGHT, WRONG, Verdict, attempt, diagnose, is_stub, largest_gap, not_written_text
 
-RIGHT, WRONG, NOT_WRITTEN = "right", "wrong", "not written yet"
-
-
-@dataclass
-class Verdict:
-    """The result of a check: ``bool(verdict)`` says whether the answer is right; printing it says why.
-
-    Attributes
-    ----------
-    exercise : str
-        What was checked, e.g. ``"exercise 1: the loss at alpha = 1/4"``.
-    status : str
-        ``"right"``, ``"wrong"`` or ``"not written yet"``.
-    lines : list of str
-        The explanation, one sentence a line.
-    """
-
-    exercise: str
-    status: str
-    lines: list[str] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return self.status == RIGHT
-
-    @property
-    def passed(self) -> bool:
-        """True when the answer is right."""
-        return self.status == RIGHT
-
-    def __repr__(self) -> str:
-        return "\n".join([f"{self.exercise}: {self.status}.", *(f"  {line}" for line in self.lines)])
-
-    __str__ = __repr__
-
+__all__ = ["NOT_WRITTEN", "RIGHT", "WRONG", "Verdict", "check_choice", "check_function", "check_number", "not_written",
+           "one_number"]
 
 def not_written(exercise: str, what: str) -> Verdict:
     """The verdict for an answer that is still the stub."""
-    return Verdict(exercise, NOT_WRITTEN, [f"{what} Replace the `# YOUR CODE HERE` line with your answer, "
-                                           "run the cell, then run this check again."])
+    return Verdict(exercise, NOT_WRITTEN, [not_written_text(what)])
 
 
 # --- predictions ---------------------------------------------------------------------------------------
@@ -198,12 +164,10 @@ def check_function(student: object, reference: Callable[..., object], cases: Seq
     for args in cases:
         expected = np.asarray(reference(*args), dtype=np.float64)
         call = f"{name}({', '.join(_short(a) for a in args)})"
-        try:
-            result = student(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
-        except NotImplementedError:
-            return not_written(exercise, f"`{name}` raises NotImplementedError.")
-        except Exception as exc:  # the student's bug: reported, never a traceback
-            return Verdict(exercise, WRONG, [f"{call} raised {type(exc).__name__}: {exc}"])
+        run = attempt(lambda args=args: student(*(a.copy() if isinstance(a, np.ndarray) else a for a in args)), call)
+        if run.problem:
+            return Verdict(exercise, WRONG if run.written else NOT_WRITTEN, [run.problem])
+        result = run.value
         if result is None:
             return Verdict(exercise, WRONG, [f"{call} returned None: end the function with `return` and the "
                                              f"result, an array of shape {expected.shape}."])
@@ -219,10 +183,8 @@ def check_function(student: object, reference: Callable[..., object], cases: Seq
             if mistake:
                 lines.append(f"It looks like {mistake}.")
             if got.shape == expected.shape:
-                i = np.unravel_index(int(np.argmax(np.abs(got - expected))), expected.shape)
-                where = f"[{', '.join(map(str, i))}]" if expected.ndim else ""
-                lines.append(f"Largest gap at {where or 'the result'}: expected {num(expected[i], 6)}, "
-                             f"got {num(got[i], 6)}.")
+                gap = largest_gap(expected, got, decimals=6)
+                lines.append(f"{gap[0].upper()}{gap[1:]}.")
             return Verdict(exercise, WRONG, lines)
     return Verdict(exercise, RIGHT, [f"`{name}` gives the right result on all {len(cases)} test inputs."])
 

@@ -20,8 +20,8 @@ from ..expressivity import (
     interpolant_network,
     sawtooth_network,
 )
-from ..gradcheck import diagnose, is_stub
 from ..regions import count_linear_regions, max_regions_upper_bound
+from ..verdict import diagnose, is_stub
 from .base import RIGHT, WRONG, Verdict, check_number, not_written
 
 #: exercise 1: the hand-built network for x^2 on [-1, 1] with this many units
