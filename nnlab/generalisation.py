@@ -452,12 +452,15 @@ class Sweep:
         """On how many seeds setting ``a`` has a lower ``on`` loss than setting ``b`` (a paired comparison)."""
         return int(np.sum(self.row(a, on) < self.row(b, on)))
 
-    def table(self, digits: int = 2) -> str:
-        """One line per setting: the mean and the range over the seeds of each loss."""
+    def table(self, digits: int = 2, *, ranges: bool = True) -> str:
+        """One line per setting: the mean and the range over the seeds of each loss (``ranges=False``: the mean
+        and the median, for runs whose best and worst seed depend on the last bits of the arithmetic)."""
         width = max(10, *(len(str(v)) for v in self.values))
-        lines = [f"{self.name:>{width}}   train (min-max)      validation (min-max)   test (min-max)"]
+        spread = "(min-max)" if ranges else "(median)"
+        lines = [f"{self.name:>{width}}   train {spread:<14} validation {spread:<11} test {spread}"]
         for k, value in enumerate(self.values):
-            cells = [f"{a[k].mean():.{digits}f} ({a[k].min():.{digits}f}-{a[k].max():.{digits}f})"
+            cells = [(f"{a[k].mean():.{digits}f} ({a[k].min():.{digits}f}-{a[k].max():.{digits}f})" if ranges
+                      else f"{a[k].mean():.{digits}f} ({np.median(a[k]):.{digits}f})")
                      if np.isfinite(a[k]).all() else "(trained on)" for a in (self.train, self.val, self.test)]
             lines.append(f"{value!s:>{width}}   {cells[0]:<20} {cells[1]:<22} {cells[2]}")
         return "\n".join(lines)

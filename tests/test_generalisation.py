@@ -397,3 +397,11 @@ def test_the_dashboard_trains_each_setting_once_and_the_next_steps_ahead():
     dash.controls["n_train"].value = 32  # ready: drawn from the cache, once
     assert dash.n_draws == draws + 1 and f"test MSE {again.test:.2f}" in dash.view.fit_title.get_text()
 
+
+
+def test_a_table_without_ranges_prints_means_and_medians(split):
+    sw = G.compare({"a": {"epochs": 20}, "b": {"width": 8, "epochs": 20}}, seeds=range(3), name="w")
+    lines = sw.table(ranges=False).splitlines()
+    assert lines[0].split() == ["w", "train", "(median)", "validation", "(median)", "test", "(median)"]
+    test = sw.test[0]
+    assert lines[1].split()[-2:] == [f"{test.mean():.2f}", f"({np.median(test):.2f})"]
