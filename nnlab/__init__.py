@@ -31,7 +31,8 @@ __all__ = [
 #: top-level names that live in a lazily imported submodule
 _LAZY = {"BatchNorm": "normalization", "Residual": "normalization"}
 #: the modules that load on first use: the lecture topics' numbers (nnlab.topics) and the rest
-_MODULES = (*(t.name for t in _TOPICS if t.numbers), "exercises", "normalization", "plots", "runs", "topics", "widgets")
+_MODULES = (*(t.name for t in _TOPICS if t.numbers), "exercises", "normalization", "plots", "runs", "topics", "verdict",
+            "widgets")
 
 
 def __getattr__(name: str) -> object:

@@ -16,6 +16,13 @@ def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
     return rng
 
 
+def check_count(value: object, name: str, *, minimum: int = 0) -> int:
+    """Require an integer >= ``minimum`` (0 by default)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def check_positive_int(value: object, name: str) -> int:
     """Require an integer > 0."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:

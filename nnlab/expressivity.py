@@ -439,7 +439,7 @@ def _train(target: str, units: int, seed: int, steps: int, activation: str, spre
     return net
 
 
-def train_shallow(target: str, units: int, seed: int, *, steps: int = TRAIN_STEPS, activation: str = "relu",
+def train_shallow(target: str, units: int, *, seed: int, steps: int = TRAIN_STEPS, activation: str = "relu",
                   spread_knots: bool = False, final_lr: float | None = None) -> MLP:
     """A 1-``units``-1 network trained on ``target`` (a name from ``TARGETS``) by gradient descent.
 
@@ -469,9 +469,9 @@ def train_shallow(target: str, units: int, seed: int, *, steps: int = TRAIN_STEP
 
 
 def trained_errors(target: str, units: Sequence[int], seeds: Sequence[int], **training: object) -> np.ndarray:
-    """The max error of ``train_shallow(target, D, seed, **training)`` for every D and seed: shape
+    """The max error of ``train_shallow(target, D, seed=seed, **training)`` for every D and seed: shape
     (len(units), len(seeds))."""
-    return np.array([[approximation_error(train_shallow(target, D, s, **training), target).max for s in seeds]
+    return np.array([[approximation_error(train_shallow(target, D, seed=s, **training), target).max for s in seeds]
                      for D in units])
 
 

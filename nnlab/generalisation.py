@@ -28,9 +28,9 @@ from ._validate import check_positive, check_positive_int, check_rng
 from .activations import value_and_grad
 from .landscape import Objective, sharpness
 from .layers import Activation, Dense, Dropout, Layer, Sequential
-from .losses import KERNELS, mse, weight_penalty
+from .losses import KERNELS
 from .normalization import set_training
-from .optim import Adam, History, evaluate, fit
+from .optim import Adam, History, Penalised, evaluate, fit
 from .runs import stacked_dense_backward, stacked_dense_forward
 
 #: the defaults of the notebook's experiments: 16 training and 32 validation points, noise 0.3
@@ -276,7 +276,7 @@ def _mse_each(stack: _Stack, X: np.ndarray, Y: np.ndarray) -> list[float]:
     return [KERNELS["mse"](out[s], Y[s])[0] for s in range(len(out))]
 
 
-def train_many(splits: Sequence[Split], seeds: Sequence[int], *, width: int = 32, lam: float = 0.0,
+def train_seeds(splits: Sequence[Split], seeds: Sequence[int], *, width: int = 32, lam: float = 0.0,
                p: float = 0.0, epochs: int = EPOCHS, lr: float = LR, batch_size: int | None = None,
                patience: int | None = None, pooled: bool = False, history: bool = True) -> list[Result]:
     """``[train(split, seed=seed, ...) for split, seed in zip(splits, seeds)]``, trained side by side.
@@ -370,22 +370,12 @@ def train_penalised(split: Split, *, lam: float, norm: str = "l2", width: int = 
     ``norm="l1"`` adds ``lam sign(W)`` instead, which pushes small weights toward exactly zero."""
     if not isinstance(split, Split):
         raise TypeError(f"split: expected a Split from make_split, got {type(split).__name__}")
-    weight_penalty(Sequential(), lam, norm)  # the arguments, checked once
+    optimizer = Penalised(Adam(check_positive(lr, "lr")), lam, norm)
     rng = np.random.default_rng(seed)
     model = regression_net(width, rng=rng)
-    optimizer, history = Adam(check_positive(lr, "lr")), History()
-    slots = {f"{path}.{key}": (layer, key) for path, layer in model.named_layers() for key in layer.params}
-    for _ in range(check_positive_int(epochs, "epochs")):
-        value, dout = mse(model.forward(split.X_train), split.y_train[:, None])
-        model.param_backward(dout)
-        penalty, grads = weight_penalty(model, lam, norm)
-        for name, g in grads.items():
-            layer, key = slots[name]
-            layer.grads[key] = layer.grads[key] + g
-        optimizer.step(model)
-        history.loss.append(value + penalty)
-        history.val_loss.append(evaluate(model, split.X_val, split.y_val, "mse")[0])
-    history.best_epoch = int(np.argmin(history.val_loss))
+    history = fit(model, split.X_train, split.y_train, loss="mse", optimizer=optimizer, epochs=epochs, batch_size=None,
+                  rng=rng, validation_data=(split.X_val, split.y_val))
+    history.loss = [value + penalty for value, penalty in zip(history.loss, optimizer.penalties)]  # the penalised loss
     losses = [evaluate(model, X, y, "mse")[0] for X, y in ((split.X_train, split.y_train),
                                                              (split.X_val, split.y_val),
                                                              (split.X_test, split.y_test))]
@@ -394,7 +384,7 @@ def train_penalised(split: Split, *, lam: float, norm: str = "l2", width: int = 
 
 def weights_of(model: Sequential) -> np.ndarray:
     """Every weight of the dense layers (no biases), in one vector."""
-    return np.concatenate([p.ravel() for name, p in model.named_params() if name.endswith(".W")])
+    return np.concatenate([W.ravel() for _, W in model.named_weights()])
 
 
 def small_weight_share(model: Sequential, tol: float = 0.01) -> float:
@@ -479,7 +469,7 @@ def _runs(seeds: tuple[int, ...], noise: float, setting: tuple[tuple[str, object
     kwargs = dict(setting)
     n_train, n_val = kwargs.pop("n_train"), kwargs.pop("n_val")
     splits = [make_split(n_train, n_val=n_val, noise=noise, seed=s) for s in seeds]
-    return tuple(train_many(splits, seeds, history=False, **kwargs))
+    return tuple(train_seeds(splits, seeds, history=False, **kwargs))
 
 
 def compare(settings: Mapping[object, Mapping[str, object]], seeds: Sequence[int] = (0, 1, 2, 3, 4), *,
@@ -490,7 +480,7 @@ def compare(settings: Mapping[object, Mapping[str, object]], seeds: Sequence[int
     override the split's sizes). Each seed draws new data (training, validation and test points) and new initial
     weights, so the spread over the seeds is what another student with other data would see; every setting sees
     the same data for the same seed, so two settings can be compared seed by seed (``Sweep.wins``). The runs are
-    ``train_many``'s, cached: a setting asked for again, in another comparison too, is not trained again.
+    ``train_seeds``'s, cached: a setting asked for again, in another comparison too, is not trained again.
     """
     seeds = tuple(int(s) for s in seeds)
     if not settings or not seeds:

@@ -18,7 +18,7 @@ from ._validate import (
     check_rng,
 )
 from .layers import Layer, Sequential
-from .losses import KERNELS, count_correct, get_loss, prepare_targets
+from .losses import KERNELS, count_correct, get_loss, prepare_targets, weight_penalty
 from .normalization import training_mode
 
 
@@ -247,6 +247,48 @@ class StepRecorder(Optimizer):
 
     def __repr__(self) -> str:
         return f"StepRecorder({self.optimizer!r})"
+
+
+class Penalised(Optimizer):
+    """Another optimiser's steps on the loss plus a penalty on the weights, ``lam ||W||^2`` or ``lam |W|``
+    (``nnlab.losses.weight_penalty``): before each step the penalty's gradient is added to the weights' gradients,
+    and the penalty's value is recorded in ``penalties``, one per step (add it to ``fit``'s loss to get the
+    penalised loss that was descended).
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The optimiser that takes the steps.
+    lam : float
+        The coefficient lambda, >= 0.
+    norm : str
+        ``"l2"`` or ``"l1"``.
+    """
+
+    def __init__(self, optimizer: Optimizer, lam: float, norm: str = "l2") -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer: expected an nnlab optimiser such as nl.Adam(0.01), got "
+                            f"{type(optimizer).__name__}")
+        super().__init__(optimizer.lr)
+        self.optimizer, self.lam, self.norm = optimizer, check_nonnegative(lam, "lam"), check_choice(norm, "norm",
+                                                                                                   ("l1", "l2"))
+        self.penalties: list[float] = []
+
+    def step(self, model: Sequential) -> None:
+        """Add the penalty's gradient to every weight's gradient, record the penalty, then step."""
+        value, grads = weight_penalty(model, self.lam, self.norm)
+        for (name, _), (layer, key) in zip(model.named_weights(), _weight_slots(model)):
+            layer.grads[key] = layer.grads[key] + grads[name]
+        self.penalties.append(value)
+        self.optimizer.step(model)
+
+    def __repr__(self) -> str:
+        return f"Penalised({self.optimizer!r}, lam={self.lam}, norm={self.norm!r})"
+
+
+def _weight_slots(model: Sequential) -> list[tuple[Layer, str]]:
+    """(layer, "W") for every weight of ``model``, in ``named_weights`` order."""
+    return [(layer, "W") for _, layer in model.named_layers() if "W" in layer.params]
 
 
 def clipped_step_bound(optimizer: SGD) -> float:

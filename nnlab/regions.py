@@ -26,26 +26,17 @@ computes ``z = X @ W + b`` with ``W`` of shape ``(n_in, n_out)``, so the lecture
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_array, check_positive, check_positive_int, check_rng
+from ._validate import check_array, check_count, check_positive, check_positive_int, check_rng
 from .layers import MLP, Activation, Dense, Layer, Sequential
 
 Interval = tuple[float, float]
 
-# ----------------------------------------------------------------------------------------------
-# Counting parameters, and how many regions a network can have (exact Python integers)
-# ----------------------------------------------------------------------------------------------
-
-
-def _check_count(value: object, name: str, *, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
+# --- Counting parameters, and how many regions a network can have (exact Python integers) ----------------------------
 
 
 def count_params(n_in: int, hidden: Sequence[int], n_out: int = 1) -> int:
@@ -102,7 +93,7 @@ def max_regions_shallow(n_units: int, n_in: int = 1) -> int:
     int
         An exact Python integer.
     """
-    D = _check_count(n_units, "n_units")
+    D = check_count(n_units, "n_units")
     Di = check_positive_int(n_in, "n_in")
     return sum(math.comb(D, j) for j in range(Di + 1))
 
@@ -200,6 +191,20 @@ def max_regions_upper_bound(hidden: Sequence[int], n_in: int = 1) -> int:
     return sum(ways.values())
 
 
+def known_max_regions(width: int, depth: int, n_in: int = 1) -> tuple[int | None, int]:
+    """What is known about the most regions of ``depth`` layers of ``width`` units with ``n_in`` inputs:
+    ``(reached, bound)``, the most a construction is known to reach and Serra et al.'s upper bound. They are equal
+    where the maximum is known: one layer (Zaslavsky's count), or one input and at least 3 units. ``reached`` is
+    ``None`` where nnlab knows no construction (fewer than 3 units per input, or a width that is not a multiple of
+    the inputs; at width 2 the bound is not reached, notebook 08)."""
+    if depth == 1:
+        exact = max_regions_shallow(width, n_in)
+        return exact, exact
+    upper = max_regions_upper_bound([width] * depth, n_in)
+    reached = max_regions_deep(width, depth, n_in) if width >= 3 * n_in and width % n_in == 0 else None
+    return reached, upper
+
+
 def max_regions_curve(n_in: int, depth: int, widths: Sequence[int]) -> tuple[np.ndarray, list[int]]:
     """Parameters and ``max_regions_deep`` of networks with ``depth`` layers, one entry per width.
 
@@ -217,9 +222,7 @@ def max_regions_curve(n_in: int, depth: int, widths: Sequence[int]) -> tuple[np.
     return params, regions
 
 
-# ----------------------------------------------------------------------------------------------
-# Building networks: the lecture's shallow networks, random networks, compositions
-# ----------------------------------------------------------------------------------------------
+# --- Building networks: the lecture's shallow networks, random networks, compositions --------------------------------
 
 
 def shallow_network(theta: np.ndarray | Sequence, phi: np.ndarray | Sequence) -> MLP:
@@ -392,9 +395,7 @@ def merge_composition(net1: MLP, net2: MLP) -> MLP:
                             **net1[1].activation_params)
 
 
-# ----------------------------------------------------------------------------------------------
-# Exact pieces of a network with one input
-# ----------------------------------------------------------------------------------------------
+# --- Exact pieces of a network with one input ------------------------------------------------------------------------
 
 
 def _piecewise_linear_steps(model: Sequential) -> list[tuple[np.ndarray, np.ndarray] | None]:
@@ -577,9 +578,7 @@ def count_linear_regions(model: Sequential, interval: Interval | None = None) ->
     return linear_pieces(model, interval).n_pieces
 
 
-# ----------------------------------------------------------------------------------------------
-# Activation patterns on a grid (any number of inputs)
-# ----------------------------------------------------------------------------------------------
+# --- Activation patterns on a grid (any number of inputs) ------------------------------------------------------------
 
 
 def activation_patterns(model: Sequential, X: np.ndarray) -> np.ndarray:
@@ -660,9 +659,7 @@ def count_regions_grid(model: Sequential, X: np.ndarray) -> int:
     return int(labels.max()) + 1 if len(labels) else 0
 
 
-# ----------------------------------------------------------------------------------------------
-# Folding: where the first network turns, and which piece of the second network each input uses
-# ----------------------------------------------------------------------------------------------
+# --- Folding: where the first network turns, and which piece of the second network each input uses -------------------
 
 
 def monotone_segments(model: Sequential, interval: Interval) -> np.ndarray:

@@ -198,8 +198,8 @@ def test_deepen_keeps_the_function_and_the_pieces(extra):
 
 # --- trained networks ----------------------------------------------------------------------------------------
 def test_trained_networks_are_nl_fit_runs_and_are_cached():
-    net = ex.train_shallow("bump", 4, 1, steps=50)
-    assert ex.train_shallow("bump", 4, 1, steps=50) is net
+    net = ex.train_shallow("bump", 4, seed=1, steps=50)
+    assert ex.train_shallow("bump", 4, seed=1, steps=50) is net
     again = nl.MLP([1, 4, 1], "relu", rng=np.random.default_rng(1))
     x = np.linspace(-1, 1, ex.N_TRAIN)[:, None]
     nl.fit(again, x, ex.bump(x[:, 0]), loss="mse", optimizer=nl.Adam(ex.TRAIN_LR), epochs=50, batch_size=None,
@@ -208,7 +208,7 @@ def test_trained_networks_are_nl_fit_runs_and_are_cached():
     errors = ex.trained_errors("bump", [4], [1], steps=50)
     assert errors.shape == (1, 1) and errors[0, 0] == ex.approximation_error(net, "bump").max
     with pytest.raises(ValueError, match="seed"):
-        ex.train_shallow("bump", 4, -1)
+        ex.train_shallow("bump", 4, seed=-1)
 
 
 def test_the_notebooks_claim_trained_networks_stay_above_the_construction_at_many_units():
@@ -238,11 +238,11 @@ def test_the_failed_runs_have_every_knot_on_one_side_and_the_start_has_every_kno
     assert (ex.knots(nl.MLP([1, 8, 1], "relu", rng=np.random.default_rng(3))) == 0).all()
     failed = [(4, 0), (4, 1), (4, 2), (8, 0), (16, 2)]
     for D, seed in failed:
-        net = ex.train_shallow("bump", D, seed)
+        net = ex.train_shallow("bump", D, seed=seed)
         assert ex.approximation_error(net, "bump").max > 0.2
         k = ex.knots(net, (-1, 1))
         assert (k < -0.05).all() or (k > 0.01).all()
-    assert ex.dead_units(ex.train_shallow("bump", 4, 1)) == 0  # failed, with every unit alive
+    assert ex.dead_units(ex.train_shallow("bump", 4, seed=1)) == 0  # failed, with every unit alive
     assert all(ex.trained_errors("bump", [D], [s])[0, 0] < 0.2 for D, s in [(8, 1), (8, 2), (16, 0), (16, 1)])
 
 
@@ -260,7 +260,7 @@ def test_knots_dead_units_and_spread_knots():
     with pytest.raises(TypeError, match="model"):
         ex.dead_units("net")
     # spread knots: the same weights, biases -w t with t evenly spaced inside [-1, 1]; then nl.fit's steps
-    spread = ex.train_shallow("bump", 4, 1, steps=30, spread_knots=True)
+    spread = ex.train_shallow("bump", 4, seed=1, steps=30, spread_knots=True)
     by_hand = nl.MLP([1, 4, 1], "relu", rng=np.random.default_rng(1))
     by_hand.biases[0][...] = -by_hand.weights[0][0] * np.linspace(-1, 1, 6)[1:-1]  # -0.6, -0.2, 0.2, 0.6
     np.testing.assert_allclose(ex.knots(by_hand), [-0.6, -0.2, 0.2, 0.6], atol=1e-15)
@@ -269,13 +269,13 @@ def test_knots_dead_units_and_spread_knots():
            rng=np.random.default_rng(1))
     np.testing.assert_array_equal(by_hand.get_params_vector(), spread.get_params_vector())
     with pytest.raises(TypeError, match="spread_knots"):
-        ex.train_shallow("bump", 4, 1, spread_knots=1)
+        ex.train_shallow("bump", 4, seed=1, spread_knots=1)
     with pytest.raises(ValueError, match="final_lr"):
-        ex.train_shallow("bump", 4, 1, final_lr=-1.0)
+        ex.train_shallow("bump", 4, seed=1, final_lr=-1.0)
 
 
 def test_a_decaying_learning_rate_is_adam_with_its_lr_lowered_stage_by_stage():
-    decayed = ex.train_shallow("bump", 4, 2, steps=40, final_lr=1e-3)
+    decayed = ex.train_shallow("bump", 4, seed=2, steps=40, final_lr=1e-3)
     by_hand = nl.MLP([1, 4, 1], "relu", rng=np.random.default_rng(2))
     x = np.linspace(-1, 1, ex.N_TRAIN)[:, None]
     adam, rng = nl.Adam(ex.TRAIN_LR), np.random.default_rng(2)
@@ -416,7 +416,7 @@ def test_the_explorer_trains_the_next_steps_of_a_trained_network_ahead():
     dash.controls["units"].value = 6
     dash.trained.wait()
     assert set(dash.trained.results) == {("bump", m, 0) for m in (5, 6, 7)}
-    assert dash.trained.results[("bump", 7, 0)] is ex.train_shallow("bump", 7, 0)
+    assert dash.trained.results[("bump", 7, 0)] is ex.train_shallow("bump", 7, seed=0)
     dash.set_values(target="sawtooth")
     dash.controls["depth"].value = 3
     dash.trained.wait()

@@ -156,7 +156,7 @@ def test_train_many_takes_trains_steps_bit_for_bit(setting):
     has a short last minibatch (16 = 3 x 5 + 1) and seeds that stop at different epochs."""
     seeds = [0, 3]
     splits = [G.make_split(seed=s) for s in seeds]
-    many = G.train_many(splits, seeds, **setting)
+    many = G.train_seeds(splits, seeds, **setting)
     for s, split, r in zip(seeds, splits, many):
         one = G.train(split, seed=s, **setting)
         np.testing.assert_array_equal(G.weights_of(r.model), G.weights_of(one.model))
@@ -164,7 +164,7 @@ def test_train_many_takes_trains_steps_bit_for_bit(setting):
             (one.train, one.test, one.best_epoch, one.history.loss, one.history.val_loss, one.history.stopped_early)
         assert r.val == one.val or (np.isnan(r.val) and np.isnan(one.val))
     if "patience" not in setting:  # without the per-epoch validation: the same weights, no validation history
-        quiet = G.train_many(splits, seeds, history=False, **setting)
+        quiet = G.train_seeds(splits, seeds, history=False, **setting)
         for r, q in zip(many, quiet):
             np.testing.assert_array_equal(G.weights_of(r.model), G.weights_of(q.model))
             assert q.history.val_loss == [] and q.best_epoch == 0 and q.test == r.test
@@ -173,13 +173,13 @@ def test_train_many_takes_trains_steps_bit_for_bit(setting):
 def test_train_many_refuses_what_it_cannot_do():
     split = G.make_split()
     with pytest.raises(ValueError, match="splits, seeds"):
-        G.train_many([split], [0, 1])
+        G.train_seeds([split], [0, 1])
     with pytest.raises(ValueError, match="patience"):
-        G.train_many([split], [0], pooled=True, patience=5)
+        G.train_seeds([split], [0], pooled=True, patience=5)
     with pytest.raises(TypeError, match="split"):
-        G.train_many([(1, 2)], [0])
+        G.train_seeds([(1, 2)], [0])
     with pytest.raises(ValueError, match="splits: expected training sets of one size"):
-        G.train_many([split, G.make_split(8)], [0, 1])
+        G.train_seeds([split, G.make_split(8)], [0, 1])
 
 
 def test_pooled_training_uses_all_48_points_and_has_no_validation_set():

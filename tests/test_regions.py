@@ -691,3 +691,12 @@ def test_exercise_4_book_maximum(answer, status, message):
     verdict = EX.check_book_maximum(answer)
     assert verdict.status == status and message in repr(verdict), repr(verdict)
     assert 11**5 == 161051
+
+
+def test_what_is_known_of_the_most_regions():
+    """The construction and the bound meet for one input from 3 units on (and for one layer); at width 2 nothing is
+    known to reach the bound (notebook 08: two layers of 2 units have at most 7 regions, the bound says 9)."""
+    assert nl.regions.known_max_regions(3, 2) == (16, 16) and nl.regions.known_max_regions(5, 1) == (6, 6)
+    assert nl.regions.known_max_regions(2, 2) == (None, 9)
+    reached, bound = nl.regions.known_max_regions(20, 3, n_in=2)
+    assert reached == nl.regions.max_regions_deep(20, 3, 2) < bound == nl.regions.max_regions_upper_bound([20] * 3, 2)

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from .. import expressivity as ex
 from ..layers import MLP
-from ..plots.base import FIGURE_WIDTH, legend_below
+from ..plots.base import FIGURE_WIDTH, fixed_labels, legend_below
 from ..plots.expressivity import ErrorPanel, FitPanel, units_axis
 from ..regions import count_linear_regions
 from .base import BackgroundCache, Dashboard
@@ -139,8 +139,7 @@ class ExpressivityView:
             ax.tick_params(labelsize=8)
             ax.xaxis.label.set_fontsize(9)
             ax.yaxis.label.set_fontsize(9)
-            ax.xaxis.set_label_coords(0.5, -0.11)
-            ax.yaxis.set_label_coords(-0.2, 0.5)
+            fixed_labels(ax, below=-0.11, left=-0.2)
         w, h = fig.get_size_inches()
         fig.subplots_adjust(left=0.7 / w, right=1 - 0.1 / w, bottom=1.35 / h, top=1 - 0.5 / h, wspace=0.42)
         self.ax_pieces.set_position(self.ax_curve.get_position())
@@ -179,7 +178,7 @@ class ExpressivityExplorer(Dashboard):
     (``trained``, a ``BackgroundCache`` of ``train_shallow`` by (target, units, seed))."""
 
     def __init__(self, controls: dict, applies: dict, preset: str | None, prefetch: bool) -> None:
-        self.trained = BackgroundCache(lambda key: ex.train_shallow(*key), background=prefetch)
+        self.trained = BackgroundCache(lambda key: ex.train_shallow(*key[:2], seed=key[2]), background=prefetch)
         super().__init__(lambda fig: ExpressivityView(fig, lambda *key: self.trained.get(key)), controls,
                          figsize=(FIGURE_WIDTH, 4.4), presets=EXPRESSIVITY_PRESETS, preset=preset, columns=3,
                          applies=applies)

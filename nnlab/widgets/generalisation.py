@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..generalisation import EPOCHS, Result, Split, make_split, train, true_function
-from ..plots.base import FIGURE_WIDTH
+from ..plots.base import FIGURE_WIDTH, fixed_labels, legend_below
 from ..plots.generalisation import FIT_COLOR, TRAIN_COLOR, VAL_COLOR, X_GRID
 from .base import BackgroundCache, Dashboard, slider
 
@@ -66,8 +66,7 @@ class GeneralisationView:
                                      zorder=3, label="validation")
         (self.fit_line,) = ax.plot(X_GRID[:, 0], np.zeros(len(X_GRID)), color=FIT_COLOR, lw=2, label="network")
         ax.set(xlabel="x", ylabel="y", xlim=(-1.05, 1.05), ylim=(-2.0, 2.0))
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, frameon=False, columnspacing=1.0,
-                  handletextpad=0.4)
+        legend_below(ax.legend(fontsize=8, ncol=4, columnspacing=1.0, handletextpad=0.4), ax, drop=0.16)
         self.fit_title = ax.set_title("", fontsize=9)
 
         ax = self.ax_loss
@@ -76,13 +75,10 @@ class GeneralisationView:
         (self.best_dot,) = ax.plot([], [], "o", color="black", ms=6, zorder=4, label="best validation")
         self.stop_line = ax.axvline(0, color="gray", ls=":", lw=1.2, label="early stop")
         ax.set(yscale="log", xlabel="epoch", ylabel="MSE", xlim=(0, EPOCHS), ylim=self.YLIM)
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, frameon=False, columnspacing=1.0,
-                  handletextpad=0.4)
+        legend_below(ax.legend(fontsize=8, ncol=4, columnspacing=1.0, handletextpad=0.4), ax, drop=0.16)
         self.loss_title = ax.set_title("", fontsize=9)
-        for ax in (self.ax_fit, self.ax_loss):
-            ax.xaxis.set_label_coords(0.5, -0.09)
-        self.ax_fit.yaxis.set_label_coords(-0.1, 0.5)
-        self.ax_loss.yaxis.set_label_coords(-0.12, 0.5)
+        fixed_labels(self.ax_fit, below=-0.09, left=-0.1)
+        fixed_labels(self.ax_loss, below=-0.09, left=-0.12)
         fig.subplots_adjust(left=0.075, right=0.985, bottom=0.22, top=0.9, wspace=0.25)
 
     def update(self, *, width: int, lam: str, p: float, n_train: int, noise: float, early_stop: bool) -> None:

@@ -12,7 +12,7 @@ from matplotlib.text import Annotation, Text
 from .. import regions
 from .._format import count
 from ..layers import MLP
-from ..plots.base import FIGURE_WIDTH
+from ..plots.base import FIGURE_WIDTH, fixed_labels
 from ..plots.regions import (
     FOLD_ARROW,
     SHADES,
@@ -68,8 +68,7 @@ def _fix_labels(ax: Axes, x_label_y: float, y_label_x: float, **title_kw: float)
     """Fixed places for an axes' title and axis labels (in axes coordinates): placed by the extents of
     the tick labels, as matplotlib does by default, they would move with the numbers on the ticks.
     The text sizes of a figure 9.6 inches wide: 9 points for titles and labels, 8 for the ticks."""
-    ax.xaxis.set_label_coords(0.5, x_label_y)
-    ax.yaxis.set_label_coords(y_label_x, 0.5)
+    fixed_labels(ax, below=x_label_y, left=y_label_x)
     ax.set_title("", y=1.0, **{"fontsize": 9, **title_kw})
     ax.tick_params(labelsize=8)
     ax.xaxis.label.set_fontsize(9)
@@ -295,14 +294,11 @@ def most_possible(width: int, depth: int, n_in: int) -> str:
     short of the bound (more inputs, ``width`` a multiple of them and at least 3 times as large): "most
     possible: between L and U". Otherwise only the upper bound: "at most U".
     """
-    if depth == 1:
-        return f"most possible: {_big(regions.max_regions_shallow(width, n_in))}"
-    upper = regions.max_regions_upper_bound([width] * depth, n_in)
-    if width < 3 * n_in or width % n_in:
+    reached, upper = regions.known_max_regions(width, depth, n_in)
+    if reached is None:
         return f"at most {_big(upper)} (an upper bound)"
-    reached = regions.max_regions_deep(width, depth, n_in)
     if reached == upper:
-        return f"most possible: (D+1)^K = {_big(upper)}"
+        return f"most possible: {_big(upper)}" if depth == 1 else f"most possible: (D+1)^K = {_big(upper)}"
     return f"most possible: between {_big(reached)} and {_big(upper)}"
 
 
