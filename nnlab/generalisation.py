@@ -315,27 +315,7 @@ def train_seeds(splits: Sequence[Split], seeds: Sequence[int], *, width: int = 3
     best, best_params = [np.inf] * S, [None] * S
     done = np.zeros(S, bool)
     for epoch in range(epochs):
-        orders = [rng.permutation(n) for rng in rngs] if batch < n else None
-        totals = np.zeros(S)
-        for start in range(0, n, batch):
-            if orders is None:
-                Xb, Yb = X, Y
-            else:
-                idx = np.stack([order[start:start + batch] for order in orders])
-                Xb, Yb = np.take_along_axis(X, idx[:, :, None], 1), np.take_along_axis(Y, idx[:, :, None], 1)
-            masks = None
-            if p:  # each network's two masks, drawn from its rng as its two Dropout layers draw them
-                draws = [[rng.random((len(Xb[0]), width)) >= p for _ in range(2)] for rng in rngs]
-                masks = [np.stack([d[k] for d in draws]).astype(np.float64) for k in range(2)]
-                for m in masks:
-                    m *= 1 / (1 - p)
-            out, cache = stack.forward(Xb, masks)
-            # each network's loss by nnlab's MSE kernel on its own slice (a fresh difference array, aligned as in
-            # fit: a dot product of a view at another alignment can sum in another order), then the gradient
-            totals += [KERNELS["mse"](out[s], Yb[s])[0] * len(Yb[s]) for s in range(S)]
-            diff = out - Yb
-            stack.backward((2.0 / diff[0].size) * diff, cache, masks)  # nnlab's MSE gradient, 2 (y_hat - y) / N
-            optimizer.step(stack)
+        totals = _stacked_epoch(stack, X, Y, rngs, batch, p, width, optimizer)
         val = None if pooled or (not history and patience is None) else _mse_each(stack, X_val, Y_val)
         for s in np.flatnonzero(~done):
             h = histories[s]
@@ -351,16 +331,47 @@ def train_seeds(splits: Sequence[Split], seeds: Sequence[int], *, width: int = 3
                 best_params[s] = stack.snapshot(s)  # kept: the stack trains on
         if done.all():
             break
-    results = []
-    for s, (model, split) in enumerate(zip(models, splits)):
-        params = best_params[s] if done[s] else stack.snapshot(s)
-        dense = [layer for layer in model if isinstance(layer, Dense)]
-        for k, layer in enumerate(dense):
-            layer.params["W"][...] = params[2 * k]
-            layer.params["b"][...] = params[2 * k + 1][0]
-        set_training(model, False)
-        results.append(Result(model, histories[s], *_losses(model, split, pooled), split, pooled))
-    return results
+    return [_result(model, split, best_params[s] if done[s] else stack.snapshot(s), histories[s], pooled)
+            for s, (model, split) in enumerate(zip(models, splits))]
+
+
+def _stacked_epoch(stack: _Stack, X: np.ndarray, Y: np.ndarray, rngs: list[np.random.Generator], batch: int,
+                   p: float, width: int, optimizer: Adam) -> np.ndarray:
+    """One epoch of every network of the stack, as ``fit`` takes it for each alone (its shuffle, its dropout masks,
+    one step per minibatch); returns each network's training loss summed over its samples, shape (S,)."""
+    S, n = len(rngs), X.shape[1]
+    orders = [rng.permutation(n) for rng in rngs] if batch < n else None
+    totals = np.zeros(S)
+    for start in range(0, n, batch):
+        if orders is None:
+            Xb, Yb = X, Y
+        else:
+            idx = np.stack([order[start:start + batch] for order in orders])
+            Xb, Yb = np.take_along_axis(X, idx[:, :, None], 1), np.take_along_axis(Y, idx[:, :, None], 1)
+        masks = None
+        if p:  # each network's two masks, drawn from its rng as its two Dropout layers draw them
+            draws = [[rng.random((len(Xb[0]), width)) >= p for _ in range(2)] for rng in rngs]
+            masks = [np.stack([d[k] for d in draws]).astype(np.float64) for k in range(2)]
+            for m in masks:
+                m *= 1 / (1 - p)
+        out, cache = stack.forward(Xb, masks)
+        # each network's loss by nnlab's MSE kernel on its own slice (a fresh difference array, aligned as in
+        # fit: a dot product of a view at another alignment can sum in another order), then the gradient
+        totals += [KERNELS["mse"](out[s], Yb[s])[0] * len(Yb[s]) for s in range(S)]
+        diff = out - Yb
+        stack.backward((2.0 / diff[0].size) * diff, cache, masks)  # nnlab's MSE gradient, 2 (y_hat - y) / N
+        optimizer.step(stack)
+    return totals
+
+
+def _result(model: Sequential, split: Split, params: list[np.ndarray], history: History, pooled: bool) -> Result:
+    """``model`` with one network's parameters from the stack, in evaluation mode, and its losses."""
+    dense = [layer for layer in model if isinstance(layer, Dense)]
+    for k, layer in enumerate(dense):
+        layer.params["W"][...] = params[2 * k]
+        layer.params["b"][...] = params[2 * k + 1][0]
+    set_training(model, False)
+    return Result(model, history, *_losses(model, split, pooled), split, pooled)
 
 
 def train_penalised(split: Split, *, lam: float, norm: str = "l2", width: int = 32, epochs: int = EPOCHS,

@@ -176,13 +176,7 @@ class Adam(Optimizer):
         g, work, m, s = self._g, self._work, self.m, self.s
         np.concatenate([layer.grads[key].ravel() for layer, key in slots], out=g)
         if any(decays):
-            start = 0
-            for p, decay in zip(params, decays):
-                if decay and self.decoupled:
-                    p *= 1 - self.lr * self.weight_decay  # AdamW: the weights shrink, outside the moments
-                elif decay:
-                    g[start:start + p.size] += self.weight_decay * p.ravel()  # Adam: an L2 term in the gradient
-                start += p.size
+            self._decay(params, decays, g)
         np.subtract(g, m, out=work)
         work *= 1 - self.beta1
         m += work  # m = beta1 m + (1 - beta1) g
@@ -199,6 +193,17 @@ class Adam(Optimizer):
         start = 0
         for p in params:
             p -= step[start:start + p.size].reshape(p.shape)
+            start += p.size
+
+    def _decay(self, params: list[np.ndarray], decays: list[bool], g: np.ndarray) -> None:
+        """Weight decay: AdamW shrinks the weights themselves, outside the moments; Adam adds the L2 term
+        ``weight_decay * theta`` to the gradient ``g`` (all parameters in one vector, in ``params``' order)."""
+        start = 0
+        for p, decay in zip(params, decays):
+            if decay and self.decoupled:
+                p *= 1 - self.lr * self.weight_decay
+            elif decay:
+                g[start:start + p.size] += self.weight_decay * p.ravel()
             start += p.size
 
     def __repr__(self) -> str:

@@ -82,13 +82,7 @@ def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
     _op_node(ax, (xs["loss"], 0), "(y − z)²", r=0.62)
 
     def edge(a: str, b: str, name: str, value: np.ndarray, grad_name: str, grad: np.ndarray) -> None:
-        x0, x1 = xs[a], xs[b]
-        _arrow(ax, (x0, 0), (x1, 0), shrink=24)
-        xm = (x0 + x1) / 2
-        ax.text(xm, 0.12, f"{name}\n{_column(value)}", ha="center", va="bottom", fontsize=9,
-                color=_FORWARD_COLOR, linespacing=1.15)
-        ax.text(xm, -0.12, f"{grad_name}\n{_column(grad)}", ha="center", va="top", fontsize=9,
-                color=_BACKWARD_COLOR, linespacing=1.15)
+        _graph_edge(ax, xs[a], xs[b], name, value, grad_name, grad)
 
     prev = "x"
     for d in range(1, D + 1):
@@ -103,21 +97,10 @@ def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
     edge("loss", "L", "L", tr["L"], "∂L/∂L", np.array(1.0))
 
     top = 3.4
-
-    def param(at: str, names: tuple[str, str], values: tuple[np.ndarray, np.ndarray],
-              grads: tuple[np.ndarray, np.ndarray]) -> None:
-        x0 = xs[at]
-        _arrow(ax, (x0, top), (x0, 0.62), shrink=0)
-        ax.text(x0, top + 0.08, f"{names[0]} =\n{_short(values[0])}\n{names[1]} = {_short(values[1])}",
-                ha="center", va="bottom", fontsize=9, family="monospace")
-        ax.text(x0 + 0.12, (top + 0.55) / 2 + 0.3,
-                f"d{names[0]} =\n{_short(grads[0])}\nd{names[1]} = {_short(grads[1])}",
-                ha="left", va="center", fontsize=9, family="monospace", color=_BACKWARD_COLOR)
-
     for d in range(1, D + 1):
-        param(f"lin{d}", (f"W{d}", f"b{d}"), (tr.weights[d - 1], tr.biases[d - 1]),
-              (tr[f"dW{d}"], tr[f"db{d}"]))
-    param("out", ("beta", "a"), (tr.weights[D], tr.biases[D]), (tr["dbeta"], tr["da"]))
+        _graph_param(ax, xs[f"lin{d}"], top, (f"W{d}", f"b{d}"), (tr.weights[d - 1], tr.biases[d - 1]),
+                     (tr[f"dW{d}"], tr[f"db{d}"]))
+    _graph_param(ax, xs["out"], top, ("beta", "a"), (tr.weights[D], tr.biases[D]), (tr["dbeta"], tr["da"]))
     x0 = xs["loss"]
     _arrow(ax, (x0, -2.2), (x0, -0.62), shrink=0)
     ax.text(x0, -2.28, f"y = {_short(tr.y.ravel()[0])}", ha="center", va="top", fontsize=9)
@@ -131,6 +114,28 @@ def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
     ax.set_ylim(-2.8, top + 1.5)
     ax.set_aspect("equal")
     ax.axis("off")
+
+
+def _graph_edge(ax: Axes, x0: float, x1: float, name: str, value: np.ndarray, grad_name: str,
+                grad: np.ndarray) -> None:
+    """An edge of the graph from x0 to x1: its forward value above it, the gradient of L below it."""
+    _arrow(ax, (x0, 0), (x1, 0), shrink=24)
+    xm = (x0 + x1) / 2
+    ax.text(xm, 0.12, f"{name}\n{_column(value)}", ha="center", va="bottom", fontsize=9,
+            color=_FORWARD_COLOR, linespacing=1.15)
+    ax.text(xm, -0.12, f"{grad_name}\n{_column(grad)}", ha="center", va="top", fontsize=9,
+            color=_BACKWARD_COLOR, linespacing=1.15)
+
+
+def _graph_param(ax: Axes, x0: float, top: float, names: tuple[str, str], values: tuple[np.ndarray, np.ndarray],
+                 grads: tuple[np.ndarray, np.ndarray]) -> None:
+    """Parameters entering a linear node from above: their values, and their gradients in the backward colour."""
+    _arrow(ax, (x0, top), (x0, 0.62), shrink=0)
+    ax.text(x0, top + 0.08, f"{names[0]} =\n{_short(values[0])}\n{names[1]} = {_short(values[1])}",
+            ha="center", va="bottom", fontsize=9, family="monospace")
+    ax.text(x0 + 0.12, (top + 0.55) / 2 + 0.3,
+            f"d{names[0]} =\n{_short(grads[0])}\nd{names[1]} = {_short(grads[1])}",
+            ha="left", va="center", fontsize=9, family="monospace", color=_BACKWARD_COLOR)
 
 
 def plot_flow_pattern(ax: Axes, pattern: FlowPattern) -> None:
