@@ -40,12 +40,6 @@ def identity_grad(z: Array) -> Array:
     return np.ones_like(z)
 
 
-def identity_value_and_grad(z: Array) -> tuple[Array, Array]:
-    """(identity(z), identity_grad(z)) in one call."""
-    z = _floats(z)
-    return z.copy(), np.ones_like(z)
-
-
 def sigmoid(z: Array) -> Array:
     """a = 1 / (1 + exp(-z)), without overflow for large |z|.
 
@@ -64,19 +58,6 @@ def sigmoid_grad(z: Array) -> Array:
     return s * (1.0 - s)
 
 
-def sigmoid_value_and_grad(z: Array) -> tuple[Array, Array]:
-    """(sigmoid(z), sigmoid_grad(z)) in one pass: a = (1 + tanh(z / 2)) / 2, one transcendental and no overflow,
-    then da/dz = a (1 - a)."""
-    z = _floats(z)
-    a = np.multiply(z, 0.5)
-    np.tanh(a, out=a)
-    a *= 0.5
-    a += 0.5
-    da = np.subtract(1.0, a, dtype=z.dtype)
-    da *= a
-    return a, da
-
-
 def tanh(z: Array) -> Array:
     """a = tanh(z)."""
     z = _floats(z)
@@ -89,15 +70,6 @@ def tanh_grad(z: Array) -> Array:
     return 1.0 - np.tanh(z) ** 2
 
 
-def tanh_value_and_grad(z: Array) -> tuple[Array, Array]:
-    """(tanh(z), tanh_grad(z)) in one pass: the derivative from the value, 1 - a^2."""
-    z = _floats(z)
-    a = np.tanh(z)
-    da = np.multiply(a, a)
-    np.subtract(1.0, da, out=da)
-    return a, da
-
-
 def relu(z: Array) -> Array:
     """a = max(0, z)."""
     z = _floats(z)
@@ -108,12 +80,6 @@ def relu_grad(z: Array) -> Array:
     """da/dz = 1 where z > 0, else 0 (the kink at 0 takes the left slope)."""
     z = _floats(z)
     return (z > 0).astype(z.dtype)
-
-
-def relu_value_and_grad(z: Array) -> tuple[Array, Array]:
-    """(relu(z), relu_grad(z)) in one pass: the mask once, a = z * mask."""
-    da = relu_grad(z)
-    return _floats(z) * da, da
 
 
 #: the default slope of leaky ReLU on its negative side, and ELU's default alpha
@@ -133,16 +99,6 @@ def leaky_relu_grad(z: Array, slope: float = LEAKY_SLOPE) -> Array:
     return np.where(z > 0, 1.0, slope).astype(z.dtype, copy=False)
 
 
-def leaky_relu_value_and_grad(z: Array, slope: float = LEAKY_SLOPE) -> tuple[Array, Array]:
-    """(leaky_relu(z), leaky_relu_grad(z)) in one pass, with arithmetic instead of ``np.where`` (several times
-    slower on float32): da/dz = mask (1 - slope) + slope, then a = z da."""
-    z = _floats(z)
-    da = (z > 0).astype(z.dtype)
-    da *= z.dtype.type(1) - z.dtype.type(slope)
-    da += z.dtype.type(slope)
-    return z * da, da
-
-
 def elu(z: Array, alpha: float = ELU_ALPHA) -> Array:
     """a = z for z > 0, alpha (exp(z) - 1) otherwise."""
     z = _floats(z)
@@ -153,6 +109,51 @@ def elu_grad(z: Array, alpha: float = ELU_ALPHA) -> Array:
     """da/dz = 1 for z > 0, alpha exp(z) otherwise."""
     z = _floats(z)
     return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0))).astype(z.dtype, copy=False)
+
+
+# --- the fused twins: f and f' in one pass (the same numbers), for the gradient probe's hot loop --------------
+def identity_value_and_grad(z: Array) -> tuple[Array, Array]:
+    """(identity(z), identity_grad(z)) in one call."""
+    z = _floats(z)
+    return z.copy(), np.ones_like(z)
+
+
+def sigmoid_value_and_grad(z: Array) -> tuple[Array, Array]:
+    """(sigmoid(z), sigmoid_grad(z)) in one pass: a = (1 + tanh(z / 2)) / 2, one transcendental and no overflow,
+    then da/dz = a (1 - a)."""
+    z = _floats(z)
+    a = np.multiply(z, 0.5)
+    np.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+    da = np.subtract(1.0, a, dtype=z.dtype)
+    da *= a
+    return a, da
+
+
+def tanh_value_and_grad(z: Array) -> tuple[Array, Array]:
+    """(tanh(z), tanh_grad(z)) in one pass: the derivative from the value, 1 - a^2."""
+    z = _floats(z)
+    a = np.tanh(z)
+    da = np.multiply(a, a)
+    np.subtract(1.0, da, out=da)
+    return a, da
+
+
+def relu_value_and_grad(z: Array) -> tuple[Array, Array]:
+    """(relu(z), relu_grad(z)) in one pass: the mask once, a = z * mask."""
+    da = relu_grad(z)
+    return _floats(z) * da, da
+
+
+def leaky_relu_value_and_grad(z: Array, slope: float = LEAKY_SLOPE) -> tuple[Array, Array]:
+    """(leaky_relu(z), leaky_relu_grad(z)) in one pass, with arithmetic instead of ``np.where`` (several times
+    slower on float32): da/dz = mask (1 - slope) + slope, then a = z da."""
+    z = _floats(z)
+    da = (z > 0).astype(z.dtype)
+    da *= z.dtype.type(1) - z.dtype.type(slope)
+    da += z.dtype.type(slope)
+    return z * da, da
 
 
 def elu_value_and_grad(z: Array, alpha: float = ELU_ALPHA) -> tuple[Array, Array]:

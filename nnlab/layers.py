@@ -156,7 +156,9 @@ class Activation(Layer):
 
     @property
     def phi(self) -> Nonlinearity:
-        """phi, phi' (``phi.grad``) and both fused, read from ``nnlab.activations.ACTIVATIONS`` at every use."""
+        """phi, phi' (``phi.grad``) and both fused: the activation's row of ``nnlab.activations.ACTIVATIONS``
+        (``relu`` and ``relu_grad``, say), looked up at every use, so the table is the only place a derivative
+        comes from: put another derivative into it and every backward pass uses that one."""
         return get_activation(self.name, **self.activation_params)
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -165,7 +167,8 @@ class Activation(Layer):
         return self.phi.f(z)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """dout = dL/da -> dL/dz = dL/da * phi'(z), same shape: the upstream gradient times the local gradient."""
+        """dout = dL/da -> dL/dz = dL/da * phi'(z), same shape: the upstream gradient times the local gradient
+        (a = phi(z) entry by entry, so the Jacobian is diagonal; phi' is ``phi.grad``, e.g. ``relu_grad``)."""
         if self.z is None:
             raise RuntimeError("backward called before forward")
         return dout * self.phi.grad(self.z)

@@ -86,7 +86,8 @@ def _mse(y_hat: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
 
 
 def _bce(z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
-    # -[y log p + (1 - y) log(1 - p)] with p = sigmoid(z) equals log(1 + e^z) - y z;
+    # -[y log p + (1 - y) log(1 - p)] with p = sigmoid(z) equals log(1 + e^z) - y z, whose derivative is
+    # e^z / (1 + e^z) - y = sigmoid(z) - y; the mean over the z.size = N outputs divides both by N.
     # logaddexp(0, z) computes log(1 + e^z) without overflow, and so does nnlab's sigmoid
     loss = np.logaddexp(0, z) - z * Y
     return float(loss.sum()) / z.size, (sigmoid(z) - Y) / z.size

@@ -431,7 +431,8 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, *, loss: str,
                 value, dout = kernel(out, Y_batch)          # 2. loss, and its gradient dL/d(output)
                 if not math.isfinite(value):
                     return _diverged(hist, epoch + 1, value, optimizer, on_divergence)
-                model.param_backward(dout)                  # 3. backward (no dL/dX for the input)
+                model.param_backward(dout)                  # 3. backward: model.backward(dout), without the
+                #                                                first layer's dL/dX, which nothing reads
                 if record_grad_norm:
                     hist.grad_norm.append(grad_norm(model))
                 optimizer.step(model)                       # 4. step
@@ -501,7 +502,8 @@ class _Minibatches:
         order = self.rng.permutation(n)
         for start in range(0, n, self.size):
             idx = order[start:start + self.size]
-            # mode="clip" skips the bounds check (a permutation is always in bounds)
+            # X[idx], Y[idx], gathered into the reused buffers (the next batch overwrites them; mode="clip" skips
+            # the bounds check, as a permutation is always in bounds)
             yield (np.take(self.X, idx, axis=0, out=self.X_buf[:len(idx)], mode="clip"),
                    np.take(self.Y, idx, axis=0, out=self.Y_buf[:len(idx)], mode="clip"))
 
