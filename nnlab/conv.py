@@ -23,6 +23,7 @@ and one matrix product with the filters does every dot product. No Python loop r
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
@@ -109,7 +110,7 @@ def conv_params(in_channels: int, out_channels: int, kernel_size: int, *, bias: 
     return (f * f * c + (1 if bias else 0)) * k
 
 
-# --- convolution ---------------------------------------------------------------------------------------------------
+# --- convolution --------------------------------------------------------------------------------------------------
 def patches(Xp: np.ndarray, f: int, stride: int) -> np.ndarray:
     """im2col: every f x f patch of every channel of a (padded) image batch, one column per output position.
 
@@ -209,7 +210,11 @@ class Conv2D(Layer):
         X = np.asarray(X)
         n, k, ho, wo = self.output_shape(X.shape)
         p = self.padding
-        Xp = np.pad(X, ((0, 0), (0, 0), (p, p), (p, p))) if p else X
+        if p:  # zero padding: the input inside a frame of p zeros
+            Xp = np.zeros((*X.shape[:2], X.shape[2] + 2 * p, X.shape[3] + 2 * p), X.dtype)
+            Xp[:, :, p:-p, p:-p] = X
+        else:
+            Xp = X
         self.input_shape = X.shape
         self.cols = patches(Xp, self.kernel_size, self.stride)                       # (C F F, N Ho Wo)
         Z = self.params["W"].reshape(k, -1) @ self.cols + self.params["b"][:, None]  # (K, N Ho Wo)
@@ -260,14 +265,18 @@ class Conv2D(Layer):
         return f"Conv2D({self.in_channels} -> {self.out_channels}, {f}x{f}{extra})"
 
 
-# --- the max gate: max pooling and maxout ---------------------------------------------------------------------------
-def _route(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The max over the last axis of ``groups`` and a one-hot mask of the winner (the first one, on a tie):
-    the max gate of the lecture, whose backward routes the upstream gradient to the winner only."""
-    winner = groups.argmax(axis=-1)
-    mask = np.zeros(groups.shape, dtype=bool)
-    np.put_along_axis(mask, winner[..., None], True, axis=-1)
-    return np.take_along_axis(groups, winner[..., None], axis=-1)[..., 0], mask
+# --- the max gate: max pooling and maxout -------------------------------------------------------------------------
+def _route(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The elementwise max of equally shaped arrays, and a one-hot mask of the winner (the first one, on a tie),
+    stacked along a new first axis: the max gate of the lecture, whose backward routes the upstream gradient to
+    the winner only. A loop over the few candidates (a pooling block's s x s entries, a unit's pieces), each an
+    elementwise operation on all positions at once."""
+    out = functools.reduce(np.maximum, parts)
+    taken, masks = np.zeros(out.shape, dtype=bool), []
+    for part in parts:
+        masks.append((part == out) & ~taken)
+        taken |= masks[-1]
+    return out, np.stack(masks)
 
 
 class MaxPool2D(Layer):
@@ -284,15 +293,15 @@ class MaxPool2D(Layer):
         self.mask: np.ndarray | None = None
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """X: (N, C, H, W) -> (N, C, H / s, W / s); keeps ``self.mask``, shape (N, C, H / s, W / s, s s)."""
+        """X: (N, C, H, W) -> (N, C, H / s, W / s); keeps ``self.mask``, shape (s s, N, C, H / s, W / s): entry
+        (p s + q) of a block is ``X[:, :, p::s, q::s]``."""
         X = np.asarray(X)
         s = self.size
         if X.ndim != 4 or X.shape[2] % s or X.shape[3] % s:
             raise ValueError(f"X: expected images (N, C, H, W) with H and W multiples of size={s}, got shape "
                              f"{X.shape}")
-        n, c, h, w = X.shape
-        blocks = X.reshape(n, c, h // s, s, w // s, s).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // s, w // s, s * s)
-        out, self.mask = _route(blocks)
+        self.input_shape = X.shape
+        out, self.mask = _route([X[:, :, p::s, q::s] for p in range(s) for q in range(s)])
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -300,9 +309,10 @@ class MaxPool2D(Layer):
         if self.mask is None:
             raise RuntimeError("backward called before forward")
         s = self.size
-        n, c, ho, wo, _ = self.mask.shape
-        d = self.mask * dout[..., None]                                       # (N, C, Ho, Wo, s s)
-        return d.reshape(n, c, ho, wo, s, s).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, ho * s, wo * s)
+        dX = np.zeros(self.input_shape, dout.dtype)
+        for k, winner in enumerate(self.mask):
+            dX[:, :, k // s::s, k % s::s] = winner * dout
+        return dX
 
     def __repr__(self) -> str:
         return f"MaxPool2D({self.size}x{self.size})"
@@ -353,7 +363,8 @@ class Maxout(Layer):
             raise ValueError(f"X: expected shape (N, {self.n_in}), got shape {X.shape}")
         self.X = X
         z = np.tensordot(X, self.params["W"], axes=1) + self.params["b"]    # (N, n_out, pieces)
-        a, self.mask = _route(z)
+        a, winners = _route([z[..., m] for m in range(self.pieces)])
+        self.mask = np.moveaxis(winners, 0, -1)
         return a
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -374,7 +385,7 @@ class Maxout(Layer):
         return f"Maxout({self.n_in} -> {self.n_out}, {self.pieces} pieces)"
 
 
-# --- between images and rows ---------------------------------------------------------------------------------------
+# --- between images and rows --------------------------------------------------------------------------------------
 class Flatten(Layer):
     """(N, C, H, W) (or any (N, ...)) -> (N, C H W): the rows a ``Dense`` layer takes. ``forward`` keeps the input's
     shape as ``self.input_shape``; ``backward`` reshapes the gradient back to it."""

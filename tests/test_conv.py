@@ -46,7 +46,7 @@ def _loop_reference(X, W, b, s, p):
     return out
 
 
-# --- values ---------------------------------------------------------------------------------------------------------
+# --- values -------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_forward_equals_scipy_correlate_and_the_definition(case):
     """The lecture's sliding dot product: scipy.signal.correlate of each padded channel with the filter, summed over
@@ -116,7 +116,7 @@ def test_float32_layer_computes_in_float32():
     np.testing.assert_allclose(out, reference.forward(X.astype(np.float64)), rtol=1e-5, atol=1e-5)
 
 
-# --- the lecture's numbers --------------------------------------------------------------------------------------------
+# --- the lecture's numbers ----------------------------------------------------------------------------------------
 def test_the_lectures_output_sizes():
     """7x7 input, 3x3 filter: stride 1 gives 5, stride 2 gives 3, stride 3 gives 2.33 and is refused; with padding 1
     the output is 7 x 7; "same" padding (F - 1) / 2 keeps the size for F = 3, 5, 7."""
@@ -149,7 +149,7 @@ def test_the_760_parameter_layer():
     assert sum(p.numel() for p in torch.nn.Conv2d(3, 10, 5, padding=2).parameters()) == 760
 
 
-# --- bad input -----------------------------------------------------------------------------------------------------
+# --- bad input ----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("make, X, match", [
     (lambda r: Conv2D(1, 2, 3, stride=3, rng=r), np.ones((1, 1, 7, 7)), r"stride: .*2\.33 .*the input is 7 x 7"),
     (lambda r: Conv2D(1, 2, 5, rng=r), np.ones((1, 1, 3, 3)),
@@ -188,7 +188,7 @@ def test_why_not_fit_and_backward_before_forward():
             layer.backward(np.ones((1, 1, 1, 1)))
 
 
-# --- pooling, maxout, flatten ---------------------------------------------------------------------------------------
+# --- pooling, maxout, flatten -------------------------------------------------------------------------------------
 def test_max_pooling_agrees_with_pytorch_and_routes_the_gradient_to_the_largest_entry():
     rng = np.random.default_rng(0)
     pool = MaxPool2D(2)
@@ -238,7 +238,7 @@ def test_flatten_and_unflatten_are_inverse_reshapes():
     assert flat.backward(X).shape == (2, 1, 8, 8)
 
 
-# --- a whole network ------------------------------------------------------------------------------------------------
+# --- a whole network ----------------------------------------------------------------------------------------------
 def _small_convnet(rng, dtype=np.float64):
     return nl.Sequential(Unflatten((1, 6, 6)), Conv2D(1, 3, 3, padding=1, rng=rng, dtype=dtype),
                          nl.Activation("relu"), MaxPool2D(2), Flatten(), nl.Dense(27, 4, rng=rng, dtype=dtype))
