@@ -17,8 +17,9 @@ for a grey digit), H rows and W columns; PyTorch's layout, so that its ``conv2d`
   entry that won the max, the others get 0 (``_route``).
 
 The convolution is computed as the lecture describes it, dot products of the filter with patches, all at once:
-``patches`` (im2col) gathers every F x F x C patch into one row, with ``numpy.lib.stride_tricks.sliding_window_view``,
-and one matrix product with the filters does every dot product. No Python loop runs over positions.
+``patches`` (im2col) gathers every F x F x C patch into one column, with
+``numpy.lib.stride_tricks.sliding_window_view``, and one matrix product with the filters does every dot product. No
+Python loop runs over positions.
 """
 
 from __future__ import annotations
@@ -236,6 +237,9 @@ class Conv2D(Layer):
         """
         if self.cols is None:
             raise RuntimeError("backward called before forward")
+        expected = self.output_shape(self.input_shape)
+        if np.shape(dout) != expected:
+            raise ValueError(f"dout: expected the shape of the last forward's output, {expected}, got {np.shape(dout)}")
         k = self.out_channels
         dZ = dout.transpose(1, 0, 2, 3).reshape(k, -1)                                 # (K, N Ho Wo)
         self.grads["W"] = (dZ @ self.cols.T).reshape(self.params["W"].shape)

@@ -149,6 +149,16 @@ def test_the_760_parameter_layer():
     assert sum(p.numel() for p in torch.nn.Conv2d(3, 10, 5, padding=2).parameters()) == 760
 
 
+def test_pytorch_drops_the_positions_that_do_not_fit_where_nnlab_refuses():
+    """What notebook 09 says of the lecture's stride 3: PyTorch floors (7 - 3)/3 + 1 = 2.33 to a 2 x 2 output,
+    silently leaving out the last column and row; nnlab refuses."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison with its conv2d is skipped")
+    out = torch.nn.functional.conv2d(torch.ones(1, 1, 7, 7), torch.ones(1, 1, 3, 3), stride=3)
+    assert tuple(out.shape) == (1, 1, 2, 2)
+    with pytest.raises(ValueError, match=r"2\.33"):
+        Conv2D(1, 1, 3, stride=3, W=np.ones((1, 1, 3, 3))).forward(np.ones((1, 1, 7, 7)))
+
+
 # --- bad input ----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("make, X, match", [
     (lambda r: Conv2D(1, 2, 3, stride=3, rng=r), np.ones((1, 1, 7, 7)), r"stride: .*2\.33 .*the input is 7 x 7"),
@@ -177,6 +187,13 @@ def test_bad_arguments_are_refused_by_name(kwargs, match):
     args = dict(in_channels=1, out_channels=2, kernel_size=3, rng=np.random.default_rng(0)) | kwargs
     with pytest.raises(ValueError, match=match):
         Conv2D(**args)
+
+
+def test_a_gradient_of_the_wrong_shape_is_refused():
+    layer = Conv2D(1, 2, 3, rng=np.random.default_rng(0))
+    layer.forward(np.ones((3, 1, 7, 7)))
+    with pytest.raises(ValueError, match=r"dout: expected the shape of the last forward's output, \(3, 2, 5, 5\)"):
+        layer.backward(np.ones((3, 2, 7, 7)))
 
 
 def test_why_not_fit_and_backward_before_forward():

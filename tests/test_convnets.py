@@ -236,15 +236,19 @@ def test_the_convolutional_network_reads_four_of_the_dense_networks_eights_calle
     assert conv_hat[eights_called_1].tolist() == [8, 8, 1, 8, 1, 1, 8]
 
 
-def test_the_learned_filters_of_seed_0(comparison):
+def test_the_learned_filters_of_seed_0(data, comparison):
     net = comparison.models["convolutional"][0]
     W = cn.conv_layer(net).params["W"]
     assert sum((w > 0).any() and (w < 0).any() for w in W) == 8
     share = cn.blur_share(W)
     assert share.round(2).tolist() == [0.17, 0.19, 0.0, 0.28, -0.3, 0.05, 0.15, 0.59]
     assert np.sum(np.abs(share) < 0.5) == 7 and share.argmax() == 7
-    x = np.zeros(64)
-    assert cn.feature_maps(net, x).shape == (8, 8, 8)
+    x = data.X_test[np.flatnonzero(data.y_test == 2)[0]]
+    maps = cn.feature_maps(net, x)
+    assert maps.shape == (8, 8, 8) and maps.min() >= 0  # after the ReLU
+    correlation = np.array([np.corrcoef(x, m.ravel())[0, 1] for m in maps])
+    assert correlation.round(2).tolist() == [0.25, 0.43, -0.05, 0.3, -0.31, 0.47, 0.42, 0.83]
+    assert correlation.argmax() == share.argmax() == 7 and np.sort(correlation)[-2] < 0.5
     with pytest.raises(ValueError, match="starts Unflatten, Conv2D, Activation"):
         cn.feature_maps(nl.MLP([64, 10], rng=np.random.default_rng(0)), x)
 
