@@ -55,6 +55,7 @@ benchmark: $(STAMP)  ## speed measurements, printed as ratios against peers, eac
 	$(BIN)/python benchmarks/notebook_times.py
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/probe_speed.py
+	$(BIN)/python benchmarks/conv_speed.py
 	$(BIN)/python benchmarks/generalisation_redraw.py
 	$(BIN)/python benchmarks/browser_latency.py
 

@@ -8,8 +8,9 @@ lecture topic (``nl.regions``, with its pictures ``nl.plots.regions`` and dashbo
 
 import importlib as _importlib
 
-from . import activations, data, gradcheck, init, layers, losses, optim
+from . import activations, conv, data, gradcheck, init, layers, losses, optim
 from .activations import ACTIVATIONS, elu, identity, leaky_relu, relu, sigmoid, tanh
+from .conv import Conv2D, Flatten, Maxout, MaxPool2D, Unflatten
 from .data import load_mnist38
 from .gradcheck import check_backward, check_layer, check_model, numerical_gradient, rel_error
 from .layers import MLP, Activation, Dense, Dropout, Layer, Sequential, check_mlp, dead_units, hidden_activations
@@ -20,11 +21,12 @@ from .topics import TOPICS as _TOPICS
 __version__ = "0.1.0"
 
 __all__ = [
-    "ACTIVATIONS", "MLP", "SGD", "Activation", "Adam", "Dense", "Dropout", "History", "Layer", "Sequential",
+    "ACTIVATIONS", "MLP", "SGD", "Activation", "Adam", "Conv2D", "Dense", "Dropout", "Flatten", "History", "Layer",
+    "MaxPool2D", "Maxout", "Sequential", "Unflatten",
     "accuracy", "activations", "binary_cross_entropy", "check_backward", "check_layer", "check_mlp", "check_model",
-    "clip_grad_norm", "data", "dead_units", "elu", "evaluate", "fit", "gradcheck", "hidden_activations", "identity",
-    "init", "layers", "leaky_relu", "load_mnist38", "losses", "mse", "numerical_gradient", "optim", "predict_labels",
-    "rel_error", "relu", "sigmoid", "softmax", "softmax_cross_entropy", "tanh",
+    "clip_grad_norm", "conv", "data", "dead_units", "elu", "evaluate", "fit", "gradcheck", "hidden_activations",
+    "identity", "init", "layers", "leaky_relu", "load_mnist38", "losses", "mse", "numerical_gradient", "optim",
+    "predict_labels", "rel_error", "relu", "sigmoid", "softmax", "softmax_cross_entropy", "tanh",
 ]
 
 

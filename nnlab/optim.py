@@ -566,3 +566,69 @@ def _epoch_line(hist: History, epoch: int, stopped: bool) -> str:
     if len(hist.val_loss) > epoch:
         line += f"  val_loss {hist.val_loss[-1]:.4f}"
     return line + (f"  (stopping: restoring epoch {hist.best_epoch + 1})" if stopped else "")
+
+
+# --- a learning rate that cycles ----------------------------------------------------------------------------------
+def cyclic_lr(step: int, base_lr: float, max_lr: float, step_size: int) -> float:
+    """Smith's triangular cyclic learning rate ("Cyclical Learning Rates for Training Neural Networks", 2017) at
+    ``step`` (0-based): from ``base_lr`` up to ``max_lr`` in ``step_size`` steps, back down in as many, and again.
+
+    ``cycle = floor(1 + step / (2 step_size))``, ``x = |step / step_size - 2 cycle + 1|``,
+    ``lr = base_lr + (max_lr - base_lr) max(0, 1 - x)``: the rate of ``torch.optim.lr_scheduler.CyclicLR`` with
+    ``mode="triangular"`` and ``step_size_up=step_size``.
+    """
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+        raise ValueError(f"step: expected a whole number >= 0, got {step!r}")
+    base_lr, max_lr = check_positive(base_lr, "base_lr"), check_positive(max_lr, "max_lr")
+    step_size = check_positive_int(step_size, "step_size")
+    cycle = math.floor(1 + step / (2 * step_size))
+    x = abs(step / step_size - 2 * cycle + 1)
+    return base_lr + (max_lr - base_lr) * max(0.0, 1 - x)
+
+
+class CyclicLR(Optimizer):
+    """Another optimiser's steps with a learning rate that cycles (``cyclic_lr``), for ``nnlab.fit``.
+
+    Before each step the wrapped optimiser's ``lr`` is set to ``cyclic_lr(t, base_lr, max_lr, step_size)``, t the
+    steps taken so far; its own ``lr`` at the start is ``base_lr``. The lecture notes (section 9): making the
+    learning rate cyclic "results in exploration so that you don't end up in a local minima". ``lrs`` records the
+    rate of every step.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Takes the steps (SGD, Adam, ...); its ``lr`` is the low end of the cycle.
+    max_lr : float
+        The high end.
+    step_size : int
+        Steps from the low end to the high end (half a cycle).
+
+    Examples
+    --------
+    >>> import numpy as np, nnlab as nl
+    >>> X, y = nl.data.circles(40, rng=np.random.default_rng(0))
+    >>> opt = nl.optim.CyclicLR(nl.SGD(0.1), max_lr=0.5, step_size=2)
+    >>> _ = nl.fit(nl.MLP([2, 4, 1], "relu", rng=np.random.default_rng(0)), X, y, loss="bce", optimizer=opt,
+    ...            epochs=6, batch_size=None, rng=np.random.default_rng(0))
+    >>> [round(lr, 2) for lr in opt.lrs]
+    [0.1, 0.3, 0.5, 0.3, 0.1, 0.3]
+    """
+
+    def __init__(self, optimizer: Optimizer, max_lr: float, step_size: int) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer: expected an nnlab optimiser such as nl.SGD(0.1), got "
+                            f"{type(optimizer).__name__}")
+        super().__init__(optimizer.lr)  # no clip_norm or decay of its own: the wrapped optimiser has them
+        self.optimizer, self.base_lr = optimizer, optimizer.lr
+        self.max_lr = check_positive(max_lr, "max_lr")
+        self.step_size = check_positive_int(step_size, "step_size")
+        self.lrs: list[float] = []
+
+    def step(self, model: Sequential) -> None:
+        """Set the wrapped optimiser's rate for this step, then let it update ``model``."""
+        self.optimizer.lr = cyclic_lr(len(self.lrs), self.base_lr, self.max_lr, self.step_size)
+        self.lrs.append(self.optimizer.lr)
+        self.optimizer.step(model)
+
+    def __repr__(self) -> str:
+        return f"CyclicLR({self.optimizer!r}, base_lr={self.base_lr}, max_lr={self.max_lr}, step_size={self.step_size})"

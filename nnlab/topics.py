@@ -45,6 +45,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("gradients", "06_vanishing_gradients", ("gradients_explorer",)),
     Topic("generalisation", "07_generalisation", ("generalisation_explorer",)),
     Topic("expressivity", "08_expressivity", ("expressivity_explorer",)),
+    Topic("convnets", "09_softmax_and_convolution", ("conv_explorer",)),
 )
 
 #: the topics' names, in the notebooks' order

@@ -488,3 +488,151 @@ def test_exercise_4_needs_both_kinds_and_measures_them(regression_runs):
     one_kind = runs_.train_many(regression, gd_end.thetas[~wiggly], lr=0.05, epochs=1, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="both kinds"):
         nl.exercises.landscape.check_better_on_fresh_data("wiggly", one_kind, fresh)
+
+
+# --- section 6: the midpoint is a saddle point ---------------------------------------------------------------
+def test_the_midpoint_is_a_saddle_point(two_point):
+    """Gradient 0; Hessian eigenvalues of both signs, (-0.5, -0.5, 0.5, 0.5) from differences of backprop's gradients
+    at ReLU's kink; the loss itself curves by -1 and +1 along the same directions (its exact form 1 - t^2/2 + t^4/8
+    and 1 + t^2/2 + t^4/8)."""
+    objective, _, theta, theta_prime = two_point
+    midpoint = (theta + theta_prime) / 2
+    assert np.array_equal(objective.grad(midpoint), np.zeros(4))
+    values, _ = ls.curvatures(objective, midpoint)
+    assert values.round(3).tolist() == [-0.5, -0.5, 0.5, 0.5] and values.min() < 0 < values.max()
+    down, up = np.array([1, 0, 1, 0]) / np.sqrt(2), np.array([1, 0, -1, 0]) / np.sqrt(2)
+    H = ls.hessian(objective, midpoint)
+    np.testing.assert_allclose(H @ down, -0.5 * down, atol=1e-9)
+    np.testing.assert_allclose(H @ up, 0.5 * up, atol=1e-9)
+    t = np.linspace(-1.5, 1.5, 61)
+    np.testing.assert_allclose(ls.loss_along_direction(objective, midpoint, down, t), 1 - t**2 / 2 + t**4 / 8,
+                               atol=1e-12)
+    np.testing.assert_allclose(ls.loss_along_direction(objective, midpoint, up, t), 1 + t**2 / 2 + t**4 / 8,
+                               atol=1e-12)
+    h = 1e-3
+    for v, curvature in ((down, -1.0), (up, 1.0)):
+        L = ls.loss_along_direction(objective, midpoint, v, [-h, 0, h])
+        assert f"{(L[0] - 2 * L[1] + L[2]) / h**2:.3f}" == f"{curvature:.3f}"
+
+
+def test_the_factor_two_is_relus_derivative_at_the_kink(two_point):
+    """The Hessian's cross term w_1/beta_1 is -1 from one side and 0 from the other (backprop's relu'(0) = 0 leaves
+    dL/dw_1 at 0 while beta_1 moves); a step off the kink, where relu' is defined, both sides give -1."""
+    objective, _, theta, theta_prime = two_point
+    midpoint = (theta + theta_prime) / 2
+    h = 1e-5
+    e_w, e_b = np.eye(4)[0], np.eye(4)[2]
+    moved_w = (objective.grad(midpoint + h * e_w) - objective.grad(midpoint - h * e_w)) / (2 * h)
+    moved_b = (objective.grad(midpoint + h * e_b) - objective.grad(midpoint - h * e_b)) / (2 * h)
+    assert moved_w[2] == pytest.approx(-1.0) and moved_b[0] == 0.0
+    off = midpoint + 0.01 * e_w  # w_1 = 0.01: the first unit off its kink
+    moved_b = (objective.grad(off + h * e_b) - objective.grad(off - h * e_b)) / (2 * h)
+    assert moved_b[0] == pytest.approx(-1.0, abs=1e-3)
+
+
+def test_gradient_descent_slows_down_near_the_saddle(two_point):
+    """Steps until the loss is below 0.5 from eps = 1e-1 ... 1e-4: 40, 64, 88, 112, 24 more per decade
+    (ln 10 / ln 1.1 = 24.2); the gradient at the start is eps; the largest gradient 0.545, whatever eps."""
+    _, _, theta, theta_prime = two_point
+    midpoint = (theta + theta_prime) / 2
+    X, y = nl.data.two_point_data()
+    d = np.random.default_rng(0).standard_normal(4)
+    d /= np.linalg.norm(d)
+    steps, largest = [], []
+    for eps in (1e-1, 1e-2, 1e-3, 1e-4):
+        start = midpoint + eps * d
+        history = nl.fit(ls.two_point_model(w=start[:2], beta=start[2:]), X, y, loss="mse", optimizer=nl.SGD(0.1),
+                         epochs=200, batch_size=None, rng=np.random.default_rng(0), record_grad_norm=True)
+        assert f"{history.grad_norm[0]:.1e}" == f"{eps:.1e}"
+        steps.append(int(np.argmax(np.array(history.loss) < 0.5)))
+        largest.append(round(max(history.grad_norm), 3))
+        assert history.loss[0] > 0.99 and history.loss[-1] < 1e-12  # from the plateau to a minimum
+    assert steps == [40, 64, 88, 112] and np.diff(steps).tolist() == [24, 24, 24] and largest == [0.545] * 4
+    assert round(np.log(10) / np.log(1.1), 1) == 24.2
+    history = nl.fit(ls.two_point_model(w=midpoint[:2], beta=midpoint[2:]), X, y, loss="mse", optimizer=nl.SGD(0.1),
+                     epochs=20, batch_size=None, rng=np.random.default_rng(0))
+    assert history.loss == [1.0] * 20  # at the saddle itself it never moves
+
+
+# --- section 9: cyclic learning rates ------------------------------------------------------------------------
+def test_cyclic_lr_is_smiths_triangle_and_pytorchs():
+    assert [round(nl.optim.cyclic_lr(t, 0.1, 0.5, 2), 2) for t in range(6)] == [0.1, 0.3, 0.5, 0.3, 0.1, 0.3]
+    for bad, match in ((-1, "step: expected a whole number"), (1.5, "step"), (True, "step")):
+        with pytest.raises(ValueError, match=match):
+            nl.optim.cyclic_lr(bad, 0.1, 0.5, 2)
+    with pytest.raises(ValueError, match="step_size: expected a positive integer"):
+        nl.optim.cyclic_lr(0, 0.1, 0.5, 0)
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison with its CyclicLR is skipped")
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=0.05)
+    schedule = torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.05, max_lr=0.4, step_size_up=150, mode="triangular",
+                                                 cycle_momentum=False)
+    theirs = []
+    for _ in range(1000):
+        theirs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        schedule.step()
+    np.testing.assert_allclose([nl.optim.cyclic_lr(t, 0.05, 0.4, 150) for t in range(1000)], theirs, atol=1e-12)
+
+
+def test_cyclic_lr_wraps_an_optimiser_for_fit():
+    X, y = nl.data.circles(40, rng=np.random.default_rng(0))
+    sgd = nl.SGD(0.1)
+    opt = nl.optim.CyclicLR(sgd, max_lr=0.5, step_size=3)
+    nl.fit(nl.MLP([2, 4, 1], "relu", rng=np.random.default_rng(0)), X, y, loss="bce", optimizer=opt, epochs=8,
+           batch_size=20, rng=np.random.default_rng(0))
+    assert len(opt.lrs) == 16 and opt.lrs == [nl.optim.cyclic_lr(t, 0.1, 0.5, 3) for t in range(16)]
+    assert sgd.lr == opt.lrs[-1] and "CyclicLR(SGD(lr=" in repr(opt)
+    with pytest.raises(TypeError, match="optimizer: expected an nnlab optimiser"):
+        nl.optim.CyclicLR("sgd", max_lr=0.5, step_size=3)
+
+
+@pytest.fixture(scope="module")
+def cyclic(regression_runs):
+    regression, gd, _, _ = regression_runs
+    return ls.cyclic_runs(regression, gd.paths[:, 0], base_lr=0.05, max_lr=0.4, step_size=150, cycles=5)
+
+
+def test_a_cyclic_rate_ends_every_run_in_the_same_kind_of_minimum(regression_runs, cyclic):
+    """Section 9's numbers: the staircase's rates, the wiggly fits at the end of each cycle against the constant
+    rate, no run leaving a wiggly fit, all 30 in the same kind of minimum; settled, flatter wiggly fits."""
+    regression, gd, gd_end, fresh = regression_runs
+    assert cyclic.lrs.shape == (1500,) and cyclic.thetas.shape == (6, 30, 10) and cyclic.losses.shape == (6, 30)
+    assert [f"{v:.3f}" for v in (cyclic.lrs.min(), cyclic.lrs.max(), cyclic.lrs.mean())] == ["0.062", "0.388", "0.225"]
+    assert f"{2 / cyclic.lrs.max():.2f}" == "5.15"
+    gd_sharpness = gd_end.sharpness()
+    assert f"{gd_sharpness[gd_end.losses < 0.3].min():.2f}" == "7.86"
+    wiggly = cyclic.losses[1:] < 0.3
+    constant = np.array([[regression(t) for t in gd.paths[:, i]]
+                         for i in np.searchsorted(gd.epochs, 300 * np.arange(1, 6))]) < 0.3
+    assert wiggly.sum(axis=1).tolist() == [5, 11, 15, 17, 17] and constant.sum(axis=1).tolist() == [3, 10, 14, 16, 17]
+    assert not (wiggly[:-1] & ~wiggly[1:]).any()
+    assert np.array_equal(wiggly[-1], gd.losses < 0.3)
+    end = runs_.train_many(regression, cyclic.thetas[-1], lr=0.05, epochs=200, rng=np.random.default_rng(3))
+    sharp = end.sharpness()
+    for runs, s, expected in ((end, sharp, ("5.8", "5.9", "0.100", "0.080")),
+                              (gd_end, gd_sharpness, ("8.9", "5.7", "0.105", "0.085"))):
+        w = runs.losses < 0.3
+        on_fresh = np.array([fresh(t) for t in runs.thetas])
+        assert (f"{np.median(s[w]):.1f}", f"{np.median(s[~w]):.1f}", f"{np.median(runs.losses[w]):.3f}",
+                f"{np.median(on_fresh[w]):.3f}") == expected
+
+
+def test_the_staircase_ends_where_a_rate_changed_at_every_step_ends(regression_runs, cyclic):
+    """nl.fit with CyclicLR (a new rate every step) from six of the starts, against cyclic_runs (a new rate every 10
+    steps): the same kind of minimum, and losses within 0.02."""
+    regression, gd, _, _ = regression_runs
+    X, y = regression.X, regression.Y[:, 0]
+    for r in (0, 5, 6, 8, 15, 28):  # runs that changed kind over the cycles, and a straight line
+        model = nl.MLP([1, 3, 1], "tanh", rng=np.random.default_rng(0))
+        model.set_params_vector(gd.paths[r, 0])
+        nl.fit(model, X, y, loss="mse", optimizer=nl.optim.CyclicLR(nl.SGD(0.05), max_lr=0.4, step_size=150),
+               epochs=1500, batch_size=None, rng=np.random.default_rng(0))
+        exact = regression(model.get_params_vector())
+        assert (exact < 0.3) == (cyclic.losses[-1, r] < 0.3) and abs(exact - cyclic.losses[-1, r]) < 0.02
+
+
+def test_cyclic_runs_refuses_a_piece_that_does_not_divide_the_cycle(regression_runs):
+    regression, gd, _, _ = regression_runs
+    with pytest.raises(ValueError, match="every: expected a divisor of a cycle's 300 steps, got 7"):
+        ls.cyclic_runs(regression, gd.paths[:2, 0], base_lr=0.05, max_lr=0.4, step_size=150, cycles=1, every=7)

@@ -1,0 +1,204 @@
+"""The pictures of notebook 09 (ten classes and convolution): digits, a confusion matrix, a filter sliding over an
+image and the map it makes (``ConvolutionPanels``, which the dashboard moves in place too), learned filters and
+feature maps, maxout units. Each ``plot_*`` function draws on the ``ax`` or ``fig`` it is given, from numbers that
+``nnlab.convnets`` computes."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from ..convnets import as_images, conv_setting, filter_response, filter_starts
+from .mnist import WEIGHT_CMAP
+
+#: the colour of the zero padding around an input, and of the filter's box and position marks
+PADDING_COLOR, FILTER_COLOR, OVERHANG_COLOR = "#fdd0a2", "#1f77b4", "#d62728"
+
+
+def _bare(ax: Axes) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_digits(fig: Figure, X: np.ndarray, titles: list[str], *, side: int = 8) -> None:
+    """Images (N, side^2) in one row of axes on ``fig``, ink dark on white, each with its title."""
+    images = as_images(np.asarray(X), side)
+    if len(titles) != len(images):
+        raise ValueError(f"titles: expected {len(images)} titles, got {len(titles)}")
+    for k, (image, title) in enumerate(zip(images, titles)):
+        ax = fig.add_subplot(1, len(images), k + 1)
+        ax.imshow(image, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(title, fontsize=9)
+        _bare(ax)
+
+
+def plot_confusion(ax: Axes, C: np.ndarray, *, title: str | None = None) -> None:
+    """A confusion matrix (K, K) with its counts: rows the true class, columns the predicted one. The diagonal (right)
+    is grey, the mistakes shaded by how many, so that the confusions stand out."""
+    C = np.asarray(C)
+    if C.ndim != 2 or C.shape[0] != C.shape[1]:
+        raise ValueError(f"C: expected a square matrix, got shape {C.shape}")
+    k = len(C)
+    off = np.where(np.eye(k, dtype=bool), np.nan, C.astype(float))
+    cmap = colormaps["Reds"].with_extremes(bad="0.85")
+    ax.imshow(off, cmap=cmap, vmin=0, vmax=max(float(np.nanmax(off)) if k > 1 else 1.0, 1.0))
+    for i in range(k):
+        for j in range(k):
+            if C[i, j]:
+                dark = i != j and C[i, j] > 0.6 * np.nanmax(off)
+                ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=8, color="white" if dark else "black")
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set(xlabel="predicted digit", ylabel="true digit")
+    ax.tick_params(labelsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+
+
+def plot_filters(fig: Figure, W: np.ndarray, titles: list[str] | None = None) -> None:
+    """Filters (K, 1, F, F) (or (K, F, F)) in one row, each with its own colour scale centred at 0 (red +, blue -)."""
+    W = np.asarray(W, dtype=np.float64)
+    W = W[:, 0] if W.ndim == 4 else W
+    if W.ndim != 3:
+        raise ValueError(f"W: expected filters of shape (K, 1, F, F) or (K, F, F), got {np.shape(W)}")
+    for k, w in enumerate(W):
+        ax = fig.add_subplot(1, len(W), k + 1)
+        limit = float(np.abs(w).max()) or 1.0
+        ax.imshow(w, cmap=WEIGHT_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set_title(titles[k] if titles else f"filter {k + 1}", fontsize=9)
+        _bare(ax)
+
+
+def plot_feature_maps(fig: Figure, image: np.ndarray, maps: np.ndarray, *, titles: list[str] | None = None,
+                      cmap: str = "gray_r") -> None:
+    """An image (H, W) and the maps (K, H', W') filters made of it, in one row; each map on its own scale from 0
+    (white) to its largest value (after a ReLU: where the filter found its pattern)."""
+    image, maps = np.asarray(image, dtype=np.float64), np.asarray(maps, dtype=np.float64)
+    if image.ndim != 2 or maps.ndim != 3:
+        raise ValueError(f"image, maps: expected shapes (H, W) and (K, H', W'), got {image.shape} and {maps.shape}")
+    ax = fig.add_subplot(1, len(maps) + 1, 1)
+    ax.imshow(image, cmap="gray_r", vmin=0, vmax=float(image.max()) or 1.0, interpolation="nearest")
+    ax.set_title("the image", fontsize=9)
+    _bare(ax)
+    for k, m in enumerate(maps):
+        ax = fig.add_subplot(1, len(maps) + 1, k + 2)
+        ax.imshow(m, cmap=cmap, vmin=0, vmax=float(m.max()) or 1.0, interpolation="nearest")
+        ax.set_title(titles[k] if titles else f"map {k + 1}", fontsize=9)
+        _bare(ax)
+
+
+def plot_maxout(ax: Axes, x: np.ndarray, pieces: np.ndarray, labels: list[str], *, title: str | None = None,
+                legend: bool = True) -> None:
+    """A maxout unit of one input: its pieces (P, M) along ``x`` (M,), thin and dashed, and their max, thick; the
+    legend (if any) in the lower right corner."""
+    x, pieces = np.asarray(x), np.asarray(pieces)
+    for piece, label in zip(pieces, labels):
+        ax.plot(x, piece, ls="--", lw=1, label=label)
+    ax.plot(x, pieces.max(axis=0), color="black", lw=2.5, label="max: the unit's output")
+    ax.axhline(0, color="gray", lw=0.5)
+    ax.set(xlabel="x", ylabel="output")
+    if legend:
+        ax.legend(fontsize=8, loc="lower right")
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+class ConvolutionPanels:
+    """A filter sliding over an image (left) and the map it makes (right), built once on two axes and moved in place
+    by ``show``: the notebook's static figure and the dashboard draw the same picture.
+
+    Left: the input with its zero padding (orange cells), a dot at the centre of every position of the filter, the
+    filter's box at one of them (blue), and, when the stride does not fit, the next position running off the edge
+    (red, dashed). Right: the output map, (N + 2P - F)/S + 1 on a side, with the cell of the boxed position framed;
+    or, when the filter does not fit, why not.
+    """
+
+    def __init__(self, ax_in: Axes, ax_out: Axes) -> None:
+        self.ax_in, self.ax_out = ax_in, ax_out
+        cmap = colormaps["gray_r"].with_extremes(bad=PADDING_COLOR)
+        self.image = ax_in.imshow(np.zeros((1, 1)), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+        self.grid_in = ax_in.add_collection(LineCollection([], colors="0.75", linewidths=0.5), autolim=False)
+        self.border = ax_in.add_patch(Rectangle((0, 0), 1, 1, fill=False, ls="--", lw=1.2, edgecolor="black"))
+        self.centres = ax_in.scatter(np.zeros(0), np.zeros(0), s=10, color=FILTER_COLOR, zorder=3)
+        self.box = ax_in.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.5, edgecolor=FILTER_COLOR, zorder=4))
+        self.overhang = ax_in.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.5, ls="--", edgecolor=OVERHANG_COLOR,
+                                                  zorder=4, clip_on=False))
+        self.title_in = ax_in.set_title("", fontsize=9)
+        self.out_image = ax_out.imshow(np.zeros((1, 1)), cmap=WEIGHT_CMAP, vmin=-1, vmax=1, interpolation="nearest")
+        self.grid_out = ax_out.add_collection(LineCollection([], colors="0.75", linewidths=0.5), autolim=False)
+        self.cell = ax_out.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.5, edgecolor=FILTER_COLOR, zorder=4))
+        self.refusal = ax_out.text(0.5, 0.5, "", ha="center", va="center", fontsize=9, wrap=True,
+                                   transform=ax_out.transAxes, color=OVERHANG_COLOR)
+        self.title_out = ax_out.set_title("", fontsize=9)
+        for ax in (ax_in, ax_out):
+            _bare(ax)
+
+    @staticmethod
+    def _grid(rows: int, cols: int) -> list[np.ndarray]:
+        return ([np.array([[-0.5, r - 0.5], [cols - 0.5, r - 0.5]]) for r in range(rows + 1)]
+                + [np.array([[c - 0.5, -0.5], [c - 0.5, rows - 0.5]]) for c in range(cols + 1)])
+
+    def show(self, image: np.ndarray, kernel: np.ndarray, stride: int, padding: int, at: tuple[int, int] = (0, 0)
+             ) -> None:
+        """Slide the square ``kernel`` (F, F) over the square ``image`` (N, N) with this stride and padding; box the
+        position ``at`` (its row and column among the positions; clipped to the last one)."""
+        image, kernel = np.asarray(image, dtype=np.float64), np.asarray(kernel, dtype=np.float64)
+        n, f = len(image), len(kernel)
+        s = conv_setting(n, f, stride, padding)
+        starts, overhang = filter_starts(n, f, stride, padding)
+        side = s.padded
+        padded = np.full((side, side), np.nan)
+        padded[padding:padding + n, padding:padding + n] = image
+        self.image.set_data(padded)
+        self.image.set_extent((-0.5, side - 0.5, side - 0.5, -0.5))
+        self.grid_in.set_segments(self._grid(side, side) if side <= 40 else [])
+        self.border.set_bounds(padding - 0.5, padding - 0.5, n, n)
+        self.border.set_visible(padding > 0)
+        far = side if overhang is None else overhang + f
+        self.ax_in.set_xlim(-0.5, far - 0.5)
+        self.ax_in.set_ylim(far - 0.5, -0.5)
+        if len(starts):
+            i, j = (min(int(a), len(starts) - 1) for a in at)
+            c = starts + (f - 1) / 2
+            self.centres.set_offsets(np.array([(x, y) for y in c for x in c]))
+            self.centres.set_sizes([min(12.0, 2000.0 / far**2)])
+            self.box.set_bounds(starts[j] - 0.5, starts[i] - 0.5, f, f)
+        else:
+            i = j = 0
+            self.centres.set_offsets(np.zeros((0, 2)))
+        self.box.set_visible(len(starts) > 0)
+        self.overhang.set_visible(overhang is not None)
+        if overhang is not None:
+            self.overhang.set_bounds(overhang - 0.5, -0.5, f, f)
+        padded_text = f"padding {padding} (orange): {side} × {side}" if padding else "no padding"
+        self.title_in.set_text(f"input {n} × {n}, {padded_text}\n"
+                               f"filter {f} × {f}, stride {stride}: {len(starts)} position(s) across")
+        formula = f"({n} + 2×{padding} − {f})/{stride} + 1"
+        if s.fits:
+            out = filter_response(image, kernel, stride, padding)
+            limit = float(np.abs(out).max()) or 1.0
+            self.out_image.set_data(out)
+            self.out_image.set_clim(-limit, limit)
+            self.out_image.set_extent((-0.5, s.out - 0.5, s.out - 0.5, -0.5))
+            self.ax_out.set_xlim(-0.5, s.out - 0.5)
+            self.ax_out.set_ylim(s.out - 0.5, -0.5)
+            self.grid_out.set_segments(self._grid(s.out, s.out) if s.out <= 40 else [])
+            self.cell.set_bounds(j - 0.5, i - 0.5, 1, 1)
+            self.title_out.set_text(f"output: {formula} = {s.out}: {s.out} × {s.out}\n"
+                                    f"red +, blue −: the dot product at each position")
+            self.refusal.set_text("")
+        else:
+            self.title_out.set_text(f"output: {formula} = {s.size:.2f}" if s.f <= s.padded else "output: none")
+            self.refusal.set_text("does not fit:\n" + _wrap(s.reason, 34))
+        for artist in (self.out_image, self.grid_out, self.cell):
+            artist.set_visible(s.fits)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
