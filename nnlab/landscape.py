@@ -1,4 +1,4 @@
-"""The loss as a function of the parameters: lines, planes, sharpness, and many training runs.
+"""The loss as a function of the parameters: lines, planes, sharpness.
 
 A network's parameters, flattened into one vector ``theta`` of shape ``(P,)`` (the layout of
 ``Sequential.get_params_vector``), are a point in a P-dimensional space; the loss is a height
@@ -14,11 +14,9 @@ over that space. This module looks at that height:
 - ``rescale`` and ``permute_hidden``: two ways to change the parameters without changing the
   function the network computes (rescaling needs ReLU-like units, relabelling works for any);
 - the lecture's two-point network (``two_point_model``; its data is ``nnlab.data.two_point_data``);
-- ``cyclic_runs``: gradient descent from many starts with a learning rate that cycles (``nnlab.optim.cyclic_lr``),
-  where each run is at the end of every cycle;
 
 and the pictures of all of these are in ``nnlab.plots.landscape``. Many runs of gradient descent from random
-starts, trained side by side, are ``nnlab.runs`` (``multi_start``).
+starts, trained side by side, are ``nnlab.runs`` (``multi_start``, ``cyclic_runs``).
 
 Conventions follow the lecture: the point a fraction ``alpha`` of the way along the line is
 ``alpha * theta + (1 - alpha) * theta_prime``, so ``alpha = 1`` is ``theta`` and ``alpha = 0`` is
@@ -30,7 +28,6 @@ from __future__ import annotations
 import copy
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,7 +36,7 @@ from .layers import Activation, Dense, Layer, Sequential, check_mlp
 from .losses import KERNELS, get_loss, prepare_targets
 
 __all__ = [
-    "CyclicRuns", "Objective", "curvatures", "cyclic_runs", "hessian", "hessian_vector_product", "interpolate",
+    "Objective", "curvatures", "hessian", "hessian_vector_product", "interpolate",
     "loss_along_direction", "loss_along_line", "loss_on_plane", "permute_hidden", "plane_coordinates",
     "random_direction", "rescale", "sharpness", "two_point_model",
 ]
@@ -545,70 +542,3 @@ def two_point_model(w: Sequence[float] = (-1.0, 1.0), beta: Sequence[float] = (-
             raise ValueError(f"{name}: expected 2 weights, one per hidden unit, got shape {arr.shape}")
     return Sequential(Dense(1, 2, W=w_arr[None, :], bias=False), Activation("relu"),
                       Dense(2, 1, W=beta_arr[:, None], bias=False))
-
-
-# --- gradient descent with a learning rate that cycles ------------------------------------------------------------
-@dataclass
-class CyclicRuns:
-    """What ``cyclic_runs`` returns: where each run was at the end of every cycle.
-
-    Attributes
-    ----------
-    lrs : array, shape (T,)
-        The learning rate of every step (a staircase of the cycle).
-    thetas : array, shape (cycles + 1, R, P)
-        The starts, then each run's parameters at the end of every cycle (where the rate is back at its low end).
-    losses : array, shape (cycles + 1, R)
-        The loss there.
-    """
-
-    lrs: np.ndarray
-    thetas: np.ndarray
-    losses: np.ndarray
-
-
-def cyclic_runs(objective: Objective, starts: np.ndarray, *, base_lr: float, max_lr: float, step_size: int,
-                cycles: int, every: int = 10) -> CyclicRuns:
-    """Full-batch gradient descent from several starts with a cyclic learning rate, the runs side by side.
-
-    The rate follows ``nnlab.optim.cyclic_lr`` (Smith's triangle: ``base_lr`` up to ``max_lr`` in ``step_size``
-    steps and back), held for ``every`` steps at a time at its value in the middle of those steps: a staircase of
-    the triangle, so that ``nnlab.runs.train_many`` takes the steps of all runs together (``every`` steps per call).
-    ``nnlab.fit`` with ``nnlab.optim.CyclicLR`` changes the rate at every step; the tests check that both end in
-    the same minima.
-
-    Parameters
-    ----------
-    objective : Objective
-        A one-hidden-layer MLP with loss ``"mse"`` (as ``train_many`` takes), and the data.
-    starts : array, shape (R, P)
-    base_lr, max_lr : float
-    step_size : int
-        Steps from ``base_lr`` to ``max_lr``; ``2 step_size`` must be a multiple of ``every``.
-    cycles : int
-    every : int
-
-    Returns
-    -------
-    CyclicRuns
-    """
-    from .optim import cyclic_lr
-    from .runs import train_many  # nnlab.runs builds on this module: imported here, when it is needed
-
-    _check_objective(objective)
-    step_size, cycles = check_positive_int(step_size, "step_size"), check_positive_int(cycles, "cycles")
-    every = check_positive_int(every, "every")
-    if (2 * step_size) % every:
-        raise ValueError(f"every: expected a divisor of a cycle's {2 * step_size} steps, got {every}")
-    thetas = check_array(starts, "starts", ndim=2, dtype=np.float64)
-    rng = np.random.default_rng(0)  # full batch: train_many draws nothing from it
-    snapshots, losses, lrs = [thetas], [np.array([objective._value(t) for t in thetas])], []
-    for cycle in range(cycles):
-        for start in range(0, 2 * step_size, every):
-            lr = cyclic_lr(2 * step_size * cycle + start + every // 2, base_lr, max_lr, step_size)
-            lrs += [lr] * every
-            runs = train_many(objective, thetas, lr=lr, epochs=every, rng=rng, record_every=every)
-            thetas = runs.thetas
-        snapshots.append(thetas)
-        losses.append(runs.losses)
-    return CyclicRuns(np.array(lrs), np.stack(snapshots), np.stack(losses))

@@ -7,7 +7,8 @@ same shuffles as ``fit``: the tests check it against ``fit`` step for step.
 
 - ``random_starts``: parameter vectors of freshly initialised copies of an MLP;
 - ``train_many``: plain SGD from given starts, recording the paths; ``multi_start``: from random starts;
-- ``Runs``: the paths and where the runs ended (loss, gradient norm, sharpness).
+- ``Runs``: the paths and where the runs ended (loss, gradient norm, sharpness);
+- ``cyclic_runs``: gradient descent from many starts with a learning rate that cycles (``nnlab.optim.cyclic_lr``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from ._validate import check_array, check_positive, check_positive_int, check_rn
 from .activations import Nonlinearity
 from .landscape import Objective, _check_objective, _slices, sharpness
 from .layers import MLP, Activation, check_mlp
+from .optim import cyclic_lr
 
-__all__ = ["Runs", "multi_start", "random_starts", "stacked_dense_backward", "stacked_dense_forward", "train_many"]
+__all__ = ["CyclicRuns", "Runs", "cyclic_runs", "multi_start", "random_starts", "stacked_dense_backward",
+           "stacked_dense_forward", "train_many"]
 
 
 # --- the dense layer's math on stacks of networks ------------------------------------------------------
@@ -223,3 +226,67 @@ def multi_start(objective: Objective, n_starts: int, *, lr: float, epochs: int,
     starts = random_starts(objective.model, n_starts, rng=rng)
     return train_many(objective, starts, lr=lr, epochs=epochs, batch_size=batch_size, rng=rng,
                       record_every=record_every)
+
+
+# --- gradient descent with a learning rate that cycles ------------------------------------------------------------
+@dataclass
+class CyclicRuns:
+    """What ``cyclic_runs`` returns: where each run was at the end of every cycle.
+
+    Attributes
+    ----------
+    lrs : array, shape (T,)
+        The learning rate of every step (a staircase of the cycle).
+    thetas : array, shape (cycles + 1, R, P)
+        The starts, then each run's parameters at the end of every cycle (where the rate is back at its low end).
+    losses : array, shape (cycles + 1, R)
+        The loss there.
+    """
+
+    lrs: np.ndarray
+    thetas: np.ndarray
+    losses: np.ndarray
+
+
+def cyclic_runs(objective: Objective, starts: np.ndarray, *, base_lr: float, max_lr: float, step_size: int,
+                cycles: int, every: int = 10) -> CyclicRuns:
+    """Full-batch gradient descent from several starts with a cyclic learning rate, the runs side by side.
+
+    The rate follows ``nnlab.optim.cyclic_lr`` (Smith's triangle: ``base_lr`` up to ``max_lr`` in ``step_size``
+    steps and back), held for ``every`` steps at a time at its value in the middle of those steps: a staircase of
+    the triangle, so that ``train_many`` takes the steps of all runs together (``every`` steps per call).
+    ``nnlab.fit`` with ``nnlab.optim.CyclicLR`` changes the rate at every step; the tests check that both end in
+    the same minima.
+
+    Parameters
+    ----------
+    objective : Objective
+        A one-hidden-layer MLP with loss ``"mse"`` (as ``train_many`` takes), and the data.
+    starts : array, shape (R, P)
+    base_lr, max_lr : float
+    step_size : int
+        Steps from ``base_lr`` to ``max_lr``; ``2 step_size`` must be a multiple of ``every``.
+    cycles : int
+    every : int
+
+    Returns
+    -------
+    CyclicRuns
+    """
+    _check_objective(objective)
+    step_size, cycles = check_positive_int(step_size, "step_size"), check_positive_int(cycles, "cycles")
+    every = check_positive_int(every, "every")
+    if (2 * step_size) % every:
+        raise ValueError(f"every: expected a divisor of a cycle's {2 * step_size} steps, got {every}")
+    thetas = check_array(starts, "starts", ndim=2, dtype=np.float64)
+    rng = np.random.default_rng(0)  # full batch: train_many draws nothing from it
+    snapshots, losses, lrs = [thetas], [np.array([objective._value(t) for t in thetas])], []
+    for cycle in range(cycles):
+        for start in range(0, 2 * step_size, every):
+            lr = cyclic_lr(2 * step_size * cycle + start + every // 2, base_lr, max_lr, step_size)
+            lrs += [lr] * every
+            runs = train_many(objective, thetas, lr=lr, epochs=every, rng=rng, record_every=every)
+            thetas = runs.thetas
+        snapshots.append(thetas)
+        losses.append(runs.losses)
+    return CyclicRuns(np.array(lrs), np.stack(snapshots), np.stack(losses))

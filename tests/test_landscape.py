@@ -590,7 +590,7 @@ def test_cyclic_lr_wraps_an_optimiser_for_fit():
 @pytest.fixture(scope="module")
 def cyclic(regression_runs):
     regression, gd, _, _ = regression_runs
-    return ls.cyclic_runs(regression, gd.paths[:, 0], base_lr=0.05, max_lr=0.4, step_size=150, cycles=5)
+    return runs_.cyclic_runs(regression, gd.paths[:, 0], base_lr=0.05, max_lr=0.4, step_size=150, cycles=5)
 
 
 def test_a_cyclic_rate_ends_every_run_in_the_same_kind_of_minimum(regression_runs, cyclic):
@@ -635,4 +635,4 @@ def test_the_staircase_ends_where_a_rate_changed_at_every_step_ends(regression_r
 def test_cyclic_runs_refuses_a_piece_that_does_not_divide_the_cycle(regression_runs):
     regression, gd, _, _ = regression_runs
     with pytest.raises(ValueError, match="every: expected a divisor of a cycle's 300 steps, got 7"):
-        ls.cyclic_runs(regression, gd.paths[:2, 0], base_lr=0.05, max_lr=0.4, step_size=150, cycles=1, every=7)
+        runs_.cyclic_runs(regression, gd.paths[:2, 0], base_lr=0.05, max_lr=0.4, step_size=150, cycles=1, every=7)
