@@ -448,14 +448,14 @@ def test_pictures_draw():
 def test_composition_explorer_presets_and_redraw():
     from nnlab.widgets.regions import COMPOSITION_PRESETS, composition_explorer
     dash = composition_explorer()
-    book = dash.image.value
+    book = dash.png
     assert dash.values == COMPOSITION_PRESETS["book (3 x 3 = 9)"]
     dash.set_preset("four folds (4 x 4 = 16)")
     assert dash.values == COMPOSITION_PRESETS["four folds (4 x 4 = 16)"]
-    assert dash.image.value != book and dash.message.value == ""
-    before, draws = dash.image.value, dash.n_draws
+    assert dash.png != book and dash.message.value == ""
+    before, draws = dash.png, dash.n_draws
     dash.controls["p1"].value = 10.0   # a student drags one slider
-    assert dash.n_draws == draws + 1 and dash.image.value != before
+    assert dash.n_draws == draws + 1 and dash.png != before
     dash.set_values(p0=0.0, p1=0.0, p2=0.0, p3=0.0)   # network 1 constant: still a picture, no error
     assert dash.message.value == ""
 
@@ -515,7 +515,7 @@ def test_composition_explorer_updating_in_place_draws_what_a_new_dashboard_draws
     assert moved.message.value == ""
     moved.set_preset(to)
     fresh = composition_explorer(to)
-    assert moved.image.value == fresh.image.value
+    assert moved.png == fresh.png
 
 
 @pytest.mark.parametrize("values", [ODD_COMPOSITION, FLAT_COMPOSITION])
@@ -526,9 +526,9 @@ def test_composition_explorer_static_figure_draws_the_current_values(values):
     from nnlab.widgets.regions import composition_explorer
     dash = composition_explorer("four folds (4 x 4 = 16)")
     dash.set_values(**values)
-    fig = dash.static_figure()
+    fig = dash.static_figure().figure
     assert len(fig.axes) == 3 and fig.axes[2].get_title() == dash.figure.axes[2].get_title()
-    assert png_bytes(fig) == dash.image.value
+    assert png_bytes(fig) == dash.png
 
 
 def test_random_network_explorer_presets_and_redraw():
@@ -545,9 +545,9 @@ def test_random_network_explorer_presets_and_redraw():
     assert dash.figure.axes[0].get_title().endswith("\nat most 729 (an upper bound)")
     n = R.count_linear_regions(R.random_network([1] + [10] * 5 + [1], rng=np.random.default_rng(0)))
     assert title.startswith(f"1 input: {n} linear regions on the real line")
-    before = dash.image.value
+    before = dash.png
     dash.controls["seed"].value = 1
-    assert dash.image.value != before and dash.message.value == ""
+    assert dash.png != before and dash.message.value == ""
     dash.set_preset("shallow, 6 units")
     assert dash.values == {"depth": 1, "width": 6, "seed": 0}
     assert dash.figure.axes[0].get_title().startswith("1 input: 7 linear regions")
@@ -589,7 +589,7 @@ def test_random_network_explorer_updating_in_place_draws_what_a_new_dashboard_dr
     assert moved.message.value == ""
     moved.set_preset(to)
     fresh = random_network_explorer(to)
-    assert moved.image.value == fresh.image.value
+    assert moved.png == fresh.png
 
 
 def test_random_network_explorer_static_figure_draws_the_current_values():
@@ -597,9 +597,9 @@ def test_random_network_explorer_static_figure_draws_the_current_values():
     from nnlab.widgets.base import png_bytes
     dash = random_network_explorer("the book's K=5, D=10")
     dash.set_values(depth=3, width=5, seed=7)
-    fig = dash.static_figure()
+    fig = dash.static_figure().figure
     assert len(fig.axes) == 2 and fig.axes[0].get_title() == dash.figure.axes[0].get_title()
-    assert png_bytes(fig) == dash.image.value
+    assert png_bytes(fig) == dash.png
 
 
 # --- the checked exercises of notebook 03 ---------------------------------------------------------
