@@ -536,11 +536,11 @@ def _series_colors(fig: Figure) -> list[tuple[str, str]]:
                 continue
             name = plain(str(coll.get_label()))
             if isinstance(coll, LineCollection):
-                out += [(name, c) for c in {_hex(c, coll.get_alpha()) for c in coll.get_colors()} if c]
+                out += [(name, c) for c in {_hex(c) for c in coll.get_colors()} if c]  # alpha already in them
             elif isinstance(coll, PathCollection):
-                faces = [_hex(c, coll.get_alpha()) for c in coll.get_facecolors()]
+                faces = [_hex(c) for c in coll.get_facecolors()]  # a collection's colours carry its alpha
                 widths = coll.get_linewidths()
-                edges = ([_hex(c, coll.get_alpha()) for c in coll.get_edgecolors()]
+                edges = ([_hex(c) for c in coll.get_edgecolors()]
                          if len(widths) and float(np.max(widths)) > 0 else [])
                 edges = edges if len(edges) == len(faces) or not faces else edges * len(faces)
                 for k, face in enumerate(faces or edges):
@@ -597,7 +597,7 @@ def figure_png(fig: Figure) -> bytes:
 def image_html(png: bytes, alt: str, **attributes: str) -> str:
     """An ``<img>`` of a PNG, with its text alternative: the one form of a picture that carries its alt text into
     JupyterLab (trusted or not), the HTML export and the slides."""
-    extra = "".join(f' {k.replace("_", "-")}="{html.escape(str(v))}"' for k, v in attributes.items())
+    extra = "".join(f' {k.rstrip("_").replace("_", "-")}="{html.escape(str(v))}"' for k, v in attributes.items())
     return (f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
             f'alt="{html.escape(alt)}"{extra}>')
 
@@ -629,8 +629,9 @@ class Picture:
         self.report = figure_report(fig)
 
     def _repr_mimebundle_(self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None) -> tuple:
+        # at its own size: JupyterLab's HTML outputs keep 20 px of padding and would shrink a figure wider than 948 px
         data = {"text/plain": repr(self.figure), "image/png": base64.b64encode(self.png).decode("ascii"),
-                "text/html": image_html(self.png, self.alt)}
+                "text/html": image_html(self.png, self.alt, style="max-width: none")}
         return data, {"image/png": {"alt": self.alt}, "nnlab": self.report}
 
     def __repr__(self) -> str:

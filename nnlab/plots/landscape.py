@@ -339,7 +339,7 @@ def plot_sharpness(ax: Axes, groups: dict[str, tuple[np.ndarray, np.ndarray]], *
         loss, sharp = check_vector(loss, "losses"), check_vector(sharp, "sharpness")
         if loss.shape != sharp.shape:
             raise ValueError(f"groups[{name!r}]: expected losses and sharpness of the same shape")
-        ax.scatter(sharp, loss, s=45, alpha=0.75, color=PALETTE[k % len(PALETTE)], marker=MARKERS[k % len(MARKERS)],
+        ax.scatter(sharp, loss, s=45, color=PALETTE[k % len(PALETTE)], marker=MARKERS[k % len(MARKERS)],
                    edgecolors="white", label=name)
         described.append(f"{name}: {len(loss)} runs, sharpness from {fmt(sharp.min())} to {fmt(sharp.max())}, "
                          f"{ylabel} from {fmt(loss.min())} to {fmt(loss.max())}")

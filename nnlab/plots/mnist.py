@@ -220,7 +220,7 @@ def plot_hidden_space_3d(ax: Axes, space: HiddenSpace3D, y: np.ndarray, *, max_p
     H, labels = space.H[idx], y[idx]
     for cls in (0, 1):
         pts = H[labels == cls]
-        ax.scatter(pts[:, 0], pts[:, 1], pts[:, 2], s=3, alpha=0.35, c=CLASS_COLORS[cls], marker=CLASS_MARKERS[cls],
+        ax.scatter(pts[:, 0], pts[:, 1], pts[:, 2], s=2, c=CLASS_COLORS[cls], marker=CLASS_MARKERS[cls],
                    label=f"{CLASS_NAMES[cls]}s", depthshade=False)
     side = space.predict() == y
     names = ", ".join(f"h{k + 1}" for k in space.units)

@@ -402,7 +402,7 @@ def _step(control: widgets.Widget, direction: int) -> Any:
 def picture_html(png: bytes, alt: str, width: float) -> str:
     """A dashboard's picture: an ``<img>`` of ``width`` pixels with its text alternative (classes ``widget-image``,
     as ipywidgets' own image, and ``nnlab-picture``)."""
-    return image_html(png, alt, width=f"{width:.0f}", class_="widget-image nnlab-picture")
+    return image_html(png, alt, width=f"{width:.0f}", class_="widget-image nnlab-picture", style="max-width: none")
 
 
 def png_bytes(fig: Figure) -> bytes:
