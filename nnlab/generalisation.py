@@ -538,7 +538,8 @@ class DigitsResult:
 
     @property
     def fitted_epoch(self) -> int | None:
-        """The first epoch (1-based) after which every training digit was classified right; None if none was."""
+        """The first epoch (1-based) during which every training digit was classified right (as ``fit`` counts it:
+        by the epoch's forward pass, before its step); None if there was none."""
         return next((i + 1 for i, a in enumerate(self.history.accuracy) if a == 1.0), None)
 
     @property
