@@ -378,3 +378,45 @@ def test_validate_tells_a_blank_notebook_from_a_solved_one(graded):
     assert "Success! Your notebook passes all the tests." in graded.validate["solution"]
     assert "VALIDATION FAILED ON 3 CELL(S)!" in graded.validate["blank"]
     assert "AssertionError: no points yet: the verdict above says why" in graded.validate["blank"]
+
+
+# --- the wheel ------------------------------------------------------------------------------------------------
+
+@pytest.mark.locked  # built with the lock's setuptools, offline (no build isolation)
+@pytest.mark.cpu_independent
+def test_the_wheel_carries_the_mnist_file_and_a_fresh_venv_loads_it(tmp_path):
+    """``pip install .`` as a grading image does it: the wheel built from a copy of the repository, installed into
+    a fresh venv outside it whose only other packages are the locked environment's (numpy and the rest), and
+    ``nl.load_mnist38()`` run there, from the installed package's own data."""
+    import shutil
+    import sysconfig
+    import zipfile
+
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "nnlab", src / "nnlab", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet"]
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(tmp_path / "dist"),
+                    str(src)], check=True, capture_output=True, timeout=600)
+    (wheel,) = (tmp_path / "dist").glob("nnlab-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for name in ("mnist38.npz", "README.md", "build_mnist38.py"):
+        assert f"nnlab/datasets/{name}" in names, f"the wheel lacks nnlab/datasets/{name}"
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    # the locked packages, as a plain path: the locked venv's .pth files (its editable nnlab) are not run
+    (site / "locked.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)], check=True,
+                   capture_output=True, timeout=600)
+    code = ("import nnlab as nl; d = nl.load_mnist38(); "
+            "print(nl.__file__); print(nl.data.DATA_FILE); print(d.X_train.shape, d.y_test.sum())")
+    out = subprocess.run([str(python), "-c", code], cwd=tmp_path, check=True, capture_output=True, text=True,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, timeout=600)
+    package, data_file, shapes = out.stdout.splitlines()
+    assert Path(package).is_relative_to(site) and Path(data_file) == site / "nnlab" / "datasets" / "mnist38.npz"
+    assert shapes == "(11982, 784) 974"
