@@ -13,7 +13,7 @@ NBGRADER_SERVER := $(addprefix nbgrader.server_extensions.,formgrader assignment
 # jupyter refuses to run as root unless told; a student's laptop never needs this
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test venv lock test-min portability notebooks benchmark clean slides student html
+.PHONY: lab test venv lock test-min portability notebooks benchmark clean slides student course html
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -70,6 +70,9 @@ slides: $(STAMP)  ## offline reveal.js slides of every notebook in build/slides/
 
 student: $(STAMP)  ## student copies in build/student/ (nbgrader's ClearSolutions and ClearOutput)
 	$(BIN)/python tools/make_student.py
+
+course: $(STAMP)  ## an nbgrader course in build/course/ (OUT=... for an existing one): a locked, graded test cell per exercise, points from tools/course.toml
+	$(BIN)/python tools/make_course.py $(if $(OUT),--out $(OUT),)
 
 html: $(STAMP)  ## static HTML of every executed notebook in build/html/, widgets in their saved default view
 	$(BIN)/python tools/build_slides.py --to html

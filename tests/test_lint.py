@@ -10,7 +10,7 @@ import pytest
 pytestmark = [pytest.mark.locked, pytest.mark.cpu_independent]  # the rules are those of the locked ruff
 
 ROOT = Path(__file__).resolve().parents[1]
-PLACES = ["nnlab", "tests", "tools", "benchmarks", "data"]
+PLACES = ["nnlab", "tests", "tools", "benchmarks"]
 
 
 def _ruff() -> list[str]:

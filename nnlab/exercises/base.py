@@ -13,12 +13,18 @@ In the instructor's notebook the answer sits between ``### BEGIN SOLUTION`` and 
 (nbgrader's and otter-grader's markers); ``make student`` replaces it by a ``# YOUR CODE HERE`` line.
 A variable then keeps its ``None`` and a function keeps only its docstring; both get "not written yet".
 A function that raises ``NotImplementedError`` (nbgrader's own stub) does too.
+
+In a graded copy (``make course``) the test cell prints ``verdict.graded()`` while the student works: a wrong
+prediction or choice is named as wrong, with the slip it matches, but neither the answer nor the worked
+explanation is shown (they go to the feedback), so the points are not one wrong guess away. A function's
+verdict gives no answer away and is shown whole.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,7 +34,12 @@ from .._format import num
 from ..verdict import NOT_WRITTEN, RIGHT, WRONG, Verdict, attempt, diagnose, is_stub, largest_gap, not_written_text
 
 __all__ = ["NOT_WRITTEN", "RIGHT", "WRONG", "Verdict", "check_choice", "check_function", "check_number", "not_written",
-           "one_number"]
+           "one_number", "shows_number"]
+
+#: the last line of a wrong prediction's graded verdict: where the explanation is
+LATER = "The worked answer comes with your feedback."
+#: a graded verdict's line for a wrong prediction that matches no typical slip
+NO_SLIP = "It is none of the slips this check knows: go through your working again."
 
 def not_written(exercise: str, what: str) -> Verdict:
     """The verdict for an answer that is still the stub."""
@@ -66,11 +77,24 @@ def check_number(answer: object, expected: float, *, exercise: str, name: str, w
     if math.isclose(value, expected, rel_tol=rel, abs_tol=abs_tol):
         return Verdict(exercise, RIGHT, [f"{name} = {shown(value)}. {why}"])
     yours, answer_text = shown_apart(value, expected)
-    lines = [f"You wrote {yours}; the answer is {answer_text}."]
-    lines += [message for test, message in slips if test(value)]
-    if len(lines) == 1 and expected != 0:
+    named = [message for test, message in slips if test(value)]
+    lines = [f"You wrote {yours}; the answer is {answer_text}.", *named]
+    if not named and expected != 0:
         lines.append(_how_far(value, expected))
-    return Verdict(exercise, WRONG, [*lines, why])
+    graded = [f"You wrote {yours}; that is not the answer.",
+              *([m for m in named if not shows_number(m, expected)] or [NO_SLIP]), LATER]
+    return Verdict(exercise, WRONG, [*lines, why], graded_lines=graded)
+
+
+def shows_number(text: str, value: float) -> bool:
+    """Whether ``text`` writes ``value`` as a message would (whole, with thousands separators, or to 1 to 6
+    significant digits or decimals, within 1% of it), so that a graded verdict leaves that line out."""
+    v = float(value)
+    forms = {shown(v, d) for d in range(1, 7)} | {num(v, d) for d in range(7)} | {f"{v:.{d}e}" for d in range(3)}
+    if v.is_integer():
+        forms.add(f"{int(v):,}")
+    close = {f for f in forms if math.isclose(float(f.replace(",", "")), v, rel_tol=0.01, abs_tol=1e-12)}
+    return any(re.search(rf"(?<![\d.]){re.escape(f)}(?!\d|\.\d)", text) for f in close)
 
 
 def shown(v: float, digits: int = 6) -> str:
@@ -120,7 +144,8 @@ def check_choice(answer: object, expected: Any, *, exercise: str, name: str, why
         return Verdict(exercise, WRONG, [f"`{name}` is {answer!r}; choose one of {allowed}."])
     if answer == expected:
         return Verdict(exercise, RIGHT, [why])
-    return Verdict(exercise, WRONG, [options[answer], why])
+    return Verdict(exercise, WRONG, [options[answer], why],
+                   graded_lines=[f"You chose {answer!r}; that is not the answer.", LATER])
 
 
 # --- code ----------------------------------------------------------------------------------------------

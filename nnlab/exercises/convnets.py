@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import check_rng
 from ..conv import Conv2D, conv_output_size, conv_params
 from ..convnets import naive_softmax, one_hot
 from ..losses import softmax, softmax_cross_entropy
@@ -38,20 +39,28 @@ SOFTMAX_MISTAKES = [
 ]
 
 
-def _softmax_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+def _softmax_cases(rng: np.random.Generator | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One sample of three classes, five of ten (seeded), two with logits of +-1000; with ``rng`` (a grader's hidden
+    test) three batches of random size drawn from it, the last again with logits around 1000."""
+    if rng is not None:
+        cases = []
+        for scale in (1.0, 3.0, 1000.0):
+            n, k = (int(v) for v in check_rng(rng).integers(2, 12, size=2))
+            cases.append((scale * rng.standard_normal((n, k)) + (scale if scale > 100 else 0), rng.integers(0, k, n)))
+        return cases
     rng = np.random.default_rng(9)
     return [(np.array([[2.0, 1.0, 0.1]]), np.array([0])),
             (rng.standard_normal((5, 10)), np.array([3, 0, 9, 3, 7])),
             (np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]]), np.array([2, 1]))]
 
 
-def check_softmax_grad(student: object) -> Verdict:
+def check_softmax_grad(student: object, *, rng: np.random.Generator | None = None) -> Verdict:
     """Exercise 1: ``softmax_ce_grad(z, y)``, dL/dz = (softmax(z) - onehot(y)) / N for logits z (N, K), labels y (N,).
 
     The last test input has logits of 1000: a softmax computed as exp(z) / sum(exp(z)) overflows there (inf / inf is
-    NaN), and the verdict says so.
+    NaN), and the verdict says so. With ``rng`` (a grader's hidden test) the inputs are drawn from it.
     """
-    cases = _softmax_cases()
+    cases = _softmax_cases(rng)
     with np.errstate(over="ignore", invalid="ignore"):
         verdict = check_function(student, _softmax_grad, cases, exercise="Exercise 1 (the softmax gradient)",
                                  name="softmax_ce_grad", mistakes=SOFTMAX_MISTAKES)
@@ -133,17 +142,27 @@ FILTER_MISTAKES = [
 ]
 
 
-def _filter_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+def _filter_cases(rng: np.random.Generator | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A 5 x 5 image of 0 to 2.4 and a 3 x 3 filter, then two seeded random ones; with ``rng`` (a grader's hidden
+    test) three square images and filter sizes drawn from it."""
+    if rng is not None:
+        cases = []
+        for _ in range(3):
+            side = int(check_rng(rng).integers(4, 11))
+            f = int(rng.integers(2, side))
+            cases.append((rng.standard_normal((side, side)), rng.standard_normal((side - f + 1, side - f + 1))))
+        return cases
     rng = np.random.default_rng(4)
     return [(np.arange(25.0).reshape(5, 5) / 10, np.array([[1.0, 0, 0], [0, 0, 0], [0, 0, -1]])),
             (rng.standard_normal((7, 7)), rng.standard_normal((5, 5))),
             (rng.standard_normal((8, 8)), rng.standard_normal((4, 4)))]
 
 
-def check_filter_grad(student: object) -> Verdict:
+def check_filter_grad(student: object, *, rng: np.random.Generator | None = None) -> Verdict:
     """Exercise 4: ``filter_grad(x, dout)``, dL/dW of one F x F filter slid with stride 1 and no padding over one
-    image ``x`` (H, W), given the upstream gradient ``dout`` of its map (H - F + 1, W - F + 1)."""
-    verdict = check_function(student, _filter_grad, _filter_cases(), exercise="Exercise 4 (one filter's gradient)",
+    image ``x`` (H, W), given the upstream gradient ``dout`` of its map (H - F + 1, W - F + 1); with ``rng`` (a
+    grader's hidden test) on images and filter sizes drawn from it."""
+    verdict = check_function(student, _filter_grad, _filter_cases(rng), exercise="Exercise 4 (one filter's gradient)",
                              name="filter_grad", mistakes=FILTER_MISTAKES)
     if verdict.passed:
         verdict.lines.append("out[i, j] = sum_pq W[p, q] x[i + p, j + q], so dL/dW[p, q] = sum_ij dout[i, j] "

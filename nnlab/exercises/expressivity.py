@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._format import num
+from .._validate import check_rng
 from ..expressivity import (
     absolute,
     approximation_error,
@@ -148,15 +149,18 @@ IDENTITY_MISTAKES = [
 ]
 
 
-def check_identity_weights(student: object) -> Verdict:
-    """Exercise 4: ``identity_weights(width)`` returns ``(W_in, W_out)`` with relu(z W_in) W_out = z."""
+def check_identity_weights(student: object, *, rng: np.random.Generator | None = None) -> Verdict:
+    """Exercise 4: ``identity_weights(width)`` returns ``(W_in, W_out)`` with relu(z W_in) W_out = z, for widths
+    1, 3 and 4 on seeded rows z, or (``rng``, a grader's hidden test) for three widths and rows drawn from it."""
     exercise = "Exercise 4 (an identity layer)"
     if student is None or is_stub(student):
         return not_written(exercise, "`identity_weights` has no body yet.")
     if not callable(student):
         return Verdict(exercise, WRONG, [f"`identity_weights` is a {type(student).__name__}, not a function."])
-    rng = np.random.default_rng(8)
-    for width in (1, 3, 4):
+    widths = (1, 3, 4) if rng is None else tuple(sorted(int(w) for w in check_rng(rng).choice(
+        np.arange(2, 13), size=3, replace=False)))
+    rng = np.random.default_rng(8) if rng is None else rng
+    for width in widths:
         Z = np.vstack([np.full(width, 1.5), np.full(width, -0.7), rng.standard_normal((4, width))])  # both signs
         try:
             got = _passed_through(student(width), width, Z)
@@ -171,7 +175,8 @@ def check_identity_weights(student: object) -> Verdict:
                 lines.append(f"It looks like {mistake}.")
             return Verdict(exercise, WRONG, lines)
     same = all(np.array_equal(np.asarray(a), b) for a, b in zip(student(3), identity_layer_weights(3)))
-    return Verdict(exercise, RIGHT, [f"relu(z W_in) W_out = z for widths 1, 3 and 4: relu(z) - relu(-z) = z. "
+    shown = f"{', '.join(map(str, widths[:-1]))} and {widths[-1]}"
+    return Verdict(exercise, RIGHT, [f"relu(z W_in) W_out = z for widths {shown}: relu(z) - relu(-z) = z. "
                                      f"{'The same weights as' if same else 'An identity layer too, like'} "
                                      "nl.expressivity.identity_layer_weights, which nl.expressivity.deepen uses "
                                      "to add layers that change nothing."])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import check_rng
 from ..generalisation import LECTURE_SIZES, Sweep, weight_count
 from ..layers import Dense, Dropout, Sequential
 from ..losses import weight_penalty
@@ -42,16 +43,21 @@ def reference_penalty_grad(W: np.ndarray, lam: float) -> np.ndarray:
     return weight_penalty(model, lam, "l2")[1]["0.W"]
 
 
-def _penalty_cases() -> list[tuple[np.ndarray, float]]:
+def _penalty_cases(rng: np.random.Generator | None = None) -> list[tuple[np.ndarray, float]]:
     """Non-square matrices first: a transposed answer then has the wrong shape, which names it (on a square
-    matrix ``W.T`` has W's shape; the check's own ``mistakes`` name it there too)."""
+    matrix ``W.T`` has W's shape; the check's own ``mistakes`` name it there too). With ``rng`` (a grader's hidden
+    test): three matrices of random shapes and values of lam drawn from it."""
+    if rng is not None:
+        shapes = check_rng(rng).integers(1, 9, size=(3, 2))
+        return [(rng.standard_normal((m, n + (m == n))), float(rng.uniform(1e-3, 3.0))) for m, n in shapes]
     rng = np.random.default_rng(7)
     return [(rng.standard_normal((3, 4)), 0.01), (rng.standard_normal((5, 2)), 2.5),
             (np.array([[1.0, -2.0], [0.5, 0.0]]), 0.1)]
 
 
-def check_penalty_grad(student: object) -> Verdict:
-    """Exercise 2: ``penalty_grad(W, lam)``, the gradient of ``lam * sum(W ** 2)``, is ``2 lam W``."""
+def check_penalty_grad(student: object, *, rng: np.random.Generator | None = None) -> Verdict:
+    """Exercise 2: ``penalty_grad(W, lam)``, the gradient of ``lam * sum(W ** 2)``, is ``2 lam W`` (on fixed
+    matrices, or with ``rng``, a grader's hidden test, on matrices drawn from it)."""
     mistakes = [
         ("lam W: the derivative of w^2 is 2w, so the factor 2 stays", lambda W, lam: lam * W),
         ("lam sign(W): that is the L1 penalty's gradient", lambda W, lam: lam * np.sign(W)),
@@ -60,7 +66,7 @@ def check_penalty_grad(student: object) -> Verdict:
         ("2 lam W^T: the gradient has the shape of W itself, each entry 2 lam w_ij; no transpose",
          lambda W, lam: 2 * lam * W.T),
     ]
-    return check_function(student, reference_penalty_grad, _penalty_cases(),
+    return check_function(student, reference_penalty_grad, _penalty_cases(rng),
                           exercise="Exercise 2 (the weight-decay gradient)", name="penalty_grad", mistakes=mistakes)
 
 
@@ -73,17 +79,25 @@ def reference_dropout_backward(dout: np.ndarray, keep: np.ndarray, p: float) -> 
     return layer.backward(dout)
 
 
-def _dropout_cases() -> list[tuple[np.ndarray, np.ndarray, float]]:
-    rng = np.random.default_rng(11)
+def _dropout_cases(rng: np.random.Generator | None = None) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """Three shapes and dropout rates, seeded; with ``rng`` (a grader's hidden test) three drawn from it."""
+    if rng is None:
+        rng = np.random.default_rng(11)
+        return [(rng.standard_normal(shape), rng.random(shape) >= p, p)
+                for shape, p in (((4, 3), 0.5), ((6, 5), 0.2), ((3, 8), 0.75))]
     cases = []
-    for shape, p in (((4, 3), 0.5), ((6, 5), 0.2), ((3, 8), 0.75)):
-        cases.append((rng.standard_normal(shape), rng.random(shape) >= p, p))
+    for _ in range(3):
+        shape, p = tuple(int(k) for k in check_rng(rng).integers(2, 10, size=2)), float(rng.uniform(0.1, 0.9))
+        keep = rng.random(shape) >= p
+        keep.flat[0], keep.flat[-1] = True, False  # some entries kept and some dropped, whatever the draw
+        cases.append((rng.standard_normal(shape), keep, p))
     return cases
 
 
-def check_dropout_backward(student: object) -> Verdict:
+def check_dropout_backward(student: object, *, rng: np.random.Generator | None = None) -> Verdict:
     """Exercise 4: ``dropout_backward(dout, keep, p)``: the upstream gradient through the kept entries, scaled
-    by 1 / (1 - p) as in the forward pass; 0 where an entry was dropped."""
+    by 1 / (1 - p) as in the forward pass; 0 where an entry was dropped (on seeded inputs, or with ``rng``, a
+    grader's hidden test, on inputs drawn from it)."""
     mistakes = [
         ("the scaling is missing: the forward pass multiplied the kept values by 1 / (1 - p), so the gradient "
          "is multiplied by it too", lambda dout, keep, p: dout * keep),
@@ -94,7 +108,7 @@ def check_dropout_backward(student: object) -> Verdict:
          lambda dout, keep, p: dout * ~keep / (1 - p)),
         ("divided by p instead of 1 - p: the kept share is 1 - p", lambda dout, keep, p: dout * keep / p),
     ]
-    return check_function(student, reference_dropout_backward, _dropout_cases(),
+    return check_function(student, reference_dropout_backward, _dropout_cases(rng),
                           exercise="Exercise 4 (dropout's backward pass)", name="dropout_backward", mistakes=mistakes)
 
 

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .._format import num
+from .._validate import check_rng
 from ..activations import sigmoid_grad
 from ..gradients import DeepNet, probe, theory
 from ..init import weight_std
@@ -84,8 +85,14 @@ def _he_reference(n_in: int, n_out: int) -> float:
 HE_CASES = [(50, 8), (32, 32), (2, 32), (784, 100), (1, 1)]
 
 
-def check_he_std(student: object) -> Verdict:
-    """Exercise 3: ``he_std(n_in, n_out)``, the standard deviation He's initialisation draws weights with."""
+def check_he_std(student: object, *, rng: np.random.Generator | None = None) -> Verdict:
+    """Exercise 3: ``he_std(n_in, n_out)``, the standard deviation He's initialisation draws weights with, on the
+    layer sizes of ``HE_CASES``, or (``rng``, a grader's hidden test) on five drawn from it (fan-in and fan-out
+    different, so that each typical mistake shows)."""
+    cases = HE_CASES
+    if rng is not None:
+        sizes = check_rng(rng).integers(2, 1000, size=(5, 2))
+        cases = [(int(n_in), int(n_out + (n_out == n_in))) for n_in, n_out in sizes]
     mistakes = [
         ("the variance 2 / n_in; the standard deviation is its square root",
          lambda n_in, n_out: 2.0 / n_in),
@@ -96,7 +103,7 @@ def check_he_std(student: object) -> Verdict:
         ("sqrt(1 / n_in) (LeCun's rule): He's factor 2 makes up for ReLU zeroing half of the units",
          lambda n_in, n_out: math.sqrt(1.0 / n_in)),
     ]
-    verdict = check_function(student, _he_reference, HE_CASES, exercise="Exercise 3 (He's standard deviation)",
+    verdict = check_function(student, _he_reference, cases, exercise="Exercise 3 (He's standard deviation)",
                              name="he_std", mistakes=mistakes)
     if verdict:
         verdict.lines.append(f"It agrees with nl.init.weight_std('he_normal', n_in, n_out): "

@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from .._format import num
+from .._validate import check_rng
 from ..data import two_point_data
 from ..landscape import Objective, loss_along_line, rescale, sharpness, two_point_model
 from ..runs import Runs
@@ -68,8 +69,12 @@ def reference_rescale(theta: np.ndarray, c: float) -> np.ndarray:
     return rescale(two_point_model(), theta, c)
 
 
-def _rescale_cases() -> list[tuple[np.ndarray, float]]:
-    """The lecture's theta, then random parameter vectors (seeded), with c above and below 1."""
+def _rescale_cases(rng: np.random.Generator | None = None) -> list[tuple[np.ndarray, float]]:
+    """The lecture's theta, then random parameter vectors (seeded), with c above and below 1; with ``rng`` (a
+    grader's hidden test) three random vectors and values of c drawn from it, one c below 1."""
+    if rng is not None:
+        cs = [float(check_rng(rng).uniform(0.1, 0.9)), *rng.uniform(1.2, 8.0, size=2)]
+        return [(rng.standard_normal(4), float(c)) for c in cs]
     rng = np.random.default_rng(5)
     _, theta, _ = two_point_objective()
     return [(theta, 2.0), (rng.standard_normal(4), 0.5), (rng.standard_normal(4), 3.7)]
@@ -93,9 +98,10 @@ RESCALE_MISTAKES = [
 ]
 
 
-def check_rescale(student: object) -> Verdict:
-    """Exercise 2: ``my_rescale(theta, c)`` = (c w, beta / c) for theta = [w_1, w_2, beta_1, beta_2]."""
-    verdict = check_function(student, reference_rescale, _rescale_cases(), exercise="Exercise 2 (rescale)",
+def check_rescale(student: object, *, rng: np.random.Generator | None = None) -> Verdict:
+    """Exercise 2: ``my_rescale(theta, c)`` = (c w, beta / c) for theta = [w_1, w_2, beta_1, beta_2], on the
+    lecture's theta and two seeded random ones, or (``rng``, a grader's hidden test) on three drawn from it."""
+    verdict = check_function(student, reference_rescale, _rescale_cases(rng), exercise="Exercise 2 (rescale)",
                              name="my_rescale", mistakes=RESCALE_MISTAKES)
     if verdict:
         objective, theta, _ = two_point_objective()

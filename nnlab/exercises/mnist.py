@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import check_rng
 from ..data import CLASS_NAMES
 from ..layers import Sequential, check_mlp, hidden_activations
 from ..mnist import output_weights
@@ -35,10 +36,20 @@ def _error_mistakes(test_error: float) -> list:
 
 
 def check_error_rate(student: object, y_hat_test: np.ndarray, y_test: np.ndarray, y_hat_train: np.ndarray,
-                     y_train: np.ndarray) -> Verdict:
-    """Exercise 1: ``error_rate(y_hat, y)``, the fraction of predictions that differ from the labels."""
-    cases = [(np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0])),  # one of four wrong: 0.25
-             (np.asarray(y_hat_test), np.asarray(y_test)), (np.asarray(y_hat_train), np.asarray(y_train))]
+                     y_train: np.ndarray, *, rng: np.random.Generator | None = None) -> Verdict:
+    """Exercise 1: ``error_rate(y_hat, y)``, the fraction of predictions that differ from the labels: on a small
+    example and the network's test and training predictions, or (``rng``, a grader's hidden test) on three
+    random sets of predictions and labels drawn from it, each with some of them wrong."""
+    if rng is None:
+        cases = [(np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0])),  # one of four wrong: 0.25
+                 (np.asarray(y_hat_test), np.asarray(y_test)), (np.asarray(y_hat_train), np.asarray(y_train))]
+    else:
+        cases = []
+        for n in check_rng(rng).integers(5, 400, size=3):
+            y = rng.integers(0, 2, size=n)
+            flip = rng.random(n) < rng.uniform(0.05, 0.45)
+            flip[0] = True  # at least one wrong, so that the error and the accuracy differ from 0 and 1
+            cases.append((np.where(flip, 1 - y, y), y))
     mistakes = _error_mistakes(_error_rate(y_hat_test, y_test))
     return one_number(check_function(student, _error_rate, cases, exercise="Exercise 1 (the error rate)",
                                      name="error_rate", mistakes=mistakes))
@@ -59,19 +70,27 @@ HIDDEN_MISTAKES = [
 ]
 
 
-def check_hidden_layer(student: object, net: Sequential, X: np.ndarray) -> Verdict:
+def check_hidden_layer(student: object, net: Sequential, X: np.ndarray, *,
+                       rng: np.random.Generator | None = None) -> Verdict:
     """Exercise 2: ``hidden_layer(x, W, c)`` against ``relu(W^T x + c)``, with the network's own weights.
 
     The inputs: the first three images of ``X`` with the weights and biases of ``net``'s first layer,
-    and one made-up case whose pre-activations are of both signs. All in float64, so that the order in
-    which a product is summed does not matter.
+    and one made-up case whose pre-activations are of both signs; with ``rng`` (a grader's hidden test), three
+    images of ``X`` picked by it and a made-up case of random size drawn from it. All in float64, so that the
+    order in which a product is summed does not matter.
     """
     check_mlp(net)
     W = np.asarray(net.dense_layers[0].params["W"], dtype=np.float64)
     c = np.asarray(net.dense_layers[0].params["b"], dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
-    made_up = (np.linspace(0, 1, 6), np.arange(18.0).reshape(6, 3) / 10 - 0.8, np.array([0.5, -4.0, 1.0]))
-    cases = [(X[i], W, c) for i in range(min(3, len(X)))] + [made_up]
+    if rng is None:
+        made_up = (np.linspace(0, 1, 6), np.arange(18.0).reshape(6, 3) / 10 - 0.8, np.array([0.5, -4.0, 1.0]))
+        picked = range(min(3, len(X)))
+    else:
+        n, k = check_rng(rng).integers(4, 12), rng.integers(2, 7)
+        made_up = (rng.random(n), rng.standard_normal((n, k)), rng.standard_normal(k))
+        picked = rng.choice(len(X), size=min(3, len(X)), replace=False)
+    cases = [(X[i], W, c) for i in picked] + [made_up]
     verdict = check_function(student, _hidden_layer, cases, exercise="Exercise 2 (one image through the "
                              "hidden layer)", name="hidden_layer", mistakes=HIDDEN_MISTAKES)
     text = " ".join(verdict.lines)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
+from .._validate import check_rng
 from ..layers import Sequential
 from ..regions import (
     compose_networks,
@@ -83,9 +86,19 @@ PARAM_MISTAKES = [
 ]
 
 
-def check_count_params(student: object) -> Verdict:
-    """Exercise 2: the student's ``count_params(n_in, hidden, n_out)`` against ``nnlab.regions.count_params``."""
-    return one_number(check_function(student, count_params, PARAM_CASES, exercise="Exercise 2 (count the "
+def random_param_cases(rng: np.random.Generator, n: int = 5) -> list[tuple[int, list[int], int]]:
+    """``n`` networks drawn from ``rng``: 1 to 40 inputs, 1 to 5 hidden layers of 1 to 64 units, 1 to 10
+    outputs (a grader's hidden test: networks the notebook does not show)."""
+    check_rng(rng)
+    return [(int(rng.integers(1, 41)), [int(w) for w in rng.integers(1, 65, size=rng.integers(1, 6))],
+             int(rng.integers(1, 11))) for _ in range(n)]
+
+
+def check_count_params(student: object, *, rng: np.random.Generator | None = None) -> Verdict:
+    """Exercise 2: the student's ``count_params(n_in, hidden, n_out)`` against ``nnlab.regions.count_params``, on
+    the networks of ``PARAM_CASES`` or (``rng``, a grader's hidden test) on ``random_param_cases(rng)``."""
+    cases = PARAM_CASES if rng is None else random_param_cases(rng)
+    return one_number(check_function(student, count_params, cases, exercise="Exercise 2 (count the "
                                      "parameters)", name="count_params", mistakes=PARAM_MISTAKES))
 
 

