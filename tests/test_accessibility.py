@@ -426,6 +426,33 @@ def test_the_templates_carry_the_alt_text_and_keep_formulas_out_of_the_tab_order
         assert "setAttribute('inert'" in page and ".reveal .slide-number" in page
 
 
+
+# --- the conformance statement ------------------------------------------------------------------------------------
+def _labdriver():
+    import importlib.util
+
+    if "labdriver" in sys.modules:  # loaded by tests/browser/conftest.py
+        return sys.modules["labdriver"]
+    spec = importlib.util.spec_from_file_location("labdriver", ROOT / "tools" / "labdriver.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["labdriver"] = module  # its dataclasses look their module up by this name
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.cpu_independent
+def test_the_conformance_statement_lists_what_the_browser_tests_allow_and_the_readme_links_it():
+    """ACCESSIBILITY.md's table of known gaps names exactly the rules and upstream issues of
+    ``labdriver.ALLOWLIST``, and the README links the statement."""
+    statement = (ROOT / "ACCESSIBILITY.md").read_text()
+    for heading in ("## What is met", "## How it is tested", "## Known gaps", "## How to report a barrier"):
+        assert heading in statement, heading
+    rows = re.findall(r"^\| `([a-z-]+)` \|.*\((https://github\.com/[^)]+)\) \|$", statement, flags=re.M)
+    allowed = [(entry["rule"], entry["upstream"]) for entry in _labdriver().ALLOWLIST]
+    assert sorted(rows) == sorted(allowed)
+    assert "(ACCESSIBILITY.md)" in (ROOT / "README.md").read_text()
+
+
 if __name__ == "__main__":  # pragma: no cover - a report of the stored notebooks, for a person
     for path in NOTEBOOKS:
         for i, output in _pictures(path):
