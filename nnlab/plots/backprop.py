@@ -54,6 +54,13 @@ def _box(ax: Axes, xy: tuple[float, float], text: str, w: float = 0.8, h: float 
     ax.text(*xy, text, ha="center", va="center", fontsize=10, zorder=4)
 
 
+def _graph_key(ax: Axes, x: float) -> None:
+    """The two lines under the graph that say what the colours above and below the edges are."""
+    ax.text(x, -2.0, "forward values above the edges (vectors as columns)", color=_FORWARD_COLOR, fontsize=9)
+    ax.text(x, -2.5, "gradients of L below the edges (u = ∂L/∂q, the upstream gradient of a layer)",
+            color=_BACKWARD_COLOR, fontsize=9)
+
+
 def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
     """Draw the computational graph of a ``trace``: forward values above each edge (blue),
     backward gradients below it (orange); parameters enter the linear nodes from above, with their
@@ -108,11 +115,7 @@ def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
     ax.text(x0, -2.28, f"y = {_short(tr.y.ravel()[0])}", ha="center", va="top", fontsize=9)
 
     note(ax, describe_graph(tr), key="graph")
-    ax.text(xs["x"] - 0.5, -2.0, "forward values above the edges (vectors as columns)",
-            color=_FORWARD_COLOR, fontsize=9)
-    ax.text(xs["x"] - 0.5, -2.5,
-            "gradients of L below the edges (u = ∂L/∂q, the upstream gradient of a layer)",
-            color=_BACKWARD_COLOR, fontsize=9)
+    _graph_key(ax, xs["x"] - 0.5)
     ax.set_xlim(xs["x"] - 0.6, xs["L"] + 0.6)
     ax.set_ylim(-2.8, top + 1.5)
     ax.set_aspect("equal")

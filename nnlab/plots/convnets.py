@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .._format import count
-from ..convnets import as_images, conv_setting, filter_response, filter_starts
+from ..convnets import ConvSetting, as_images, conv_setting, filter_response, filter_starts
 from .base import BLUE, DECORATION, GREY, LINESTYLES, PALETTE, VERMILLION, fmt, note
 from .mnist import WEIGHT_CMAP, describe_weight_image, where_in_image
 
@@ -211,6 +211,18 @@ class ConvolutionPanels:
         padded_text = f"padding {padding} (orange): {side} × {side}" if padding else "no padding"
         self.title_in.set_text(f"input {n} × {n}, {padded_text}\n"
                                f"filter {f} × {f}, stride {stride}: {len(starts)} position(s) across")
+        self._show_output(image, kernel, s, (i, j))
+        where = f"boxed at position (row {i + 1}, column {j + 1})" if len(starts) else "nowhere"
+        note(self.ax_in, f"a {n} × {n} image of a ring{', ' + padded_text if padding else ''}; the filter's centre "
+                         f"at {len(starts)} × {len(starts)} positions (dots), {where}"
+                         + ("; the next position would run off the edge (dashed)" if overhang is not None else ""),
+             key="input")
+
+    def _show_output(self, image: np.ndarray, kernel: np.ndarray, s: ConvSetting, at: tuple[int, int]) -> None:
+        """The right panel for the setting ``s`` (``conv_setting``): the output map with the cell of the boxed
+        position ``at`` framed, or why there is none."""
+        n, f, stride, padding = len(image), len(kernel), s.stride, s.padding
+        i, j = at
         formula = f"({n} + 2×{padding} − {f})/{stride} + 1"
         if s.fits:
             out = filter_response(image, kernel, stride, padding)
@@ -225,22 +237,14 @@ class ConvolutionPanels:
             self.title_out.set_text(f"output: {formula} = {s.out}: {s.out} × {s.out}\n"
                                     f"red +, blue −: the dot product at each position")
             self.refusal.set_text("")
-        else:
-            self.title_out.set_text(f"output: {formula} = {s.size:.2f}" if s.f <= s.padded else "output: none")
-            self.refusal.set_text("does not fit:\n" + _wrap(s.reason, 34))
-        for artist in (self.out_image, self.grid_out, self.cell):
-            artist.set_visible(s.fits)
-        where = f"boxed at position (row {i + 1}, column {j + 1})" if len(starts) else "nowhere"
-        note(self.ax_in, f"a {n} × {n} image of a ring{', ' + padded_text if padding else ''}; the filter's centre "
-                         f"at {len(starts)} × {len(starts)} positions (dots), {where}"
-                         + ("; the next position would run off the edge (dashed)" if overhang is not None else ""),
-             key="input")
-        if s.fits:
             note(self.ax_out, f"the {s.out} × {s.out} output map, from {fmt(out.min())} to {fmt(out.max())}, the cell "
                               f"of the boxed position framed", key="output")
         else:
+            self.title_out.set_text(f"output: {formula} = {s.size:.2f}" if s.f <= s.padded else "output: none")
+            self.refusal.set_text("does not fit:\n" + _wrap(s.reason, 34))
             note(self.ax_out, "no output map: " + s.reason if s.reason else "no output map", key="output")
-
+        for artist in (self.out_image, self.grid_out, self.cell):
+            artist.set_visible(s.fits)
 
 def _wrap(text: str, width: int) -> str:
     import textwrap
