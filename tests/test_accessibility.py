@@ -366,6 +366,21 @@ def test_the_gradient_norms_are_described_with_the_probes_numbers():
     plt.close(fig)
 
 
+def test_the_xor_dashboards_alt_text_says_the_output_units_line():
+    """A move of the output unit's weights moves only its line in the hidden plane (the points stay, and may stay
+    on the same sides): the alt text says the line's equation, so it changes with the picture."""
+    from nnlab.plots.xor import line_equation
+
+    assert line_equation(1, -2, 0, 0.5) == "h₁ − 2 h₂ = 0.5"
+    assert line_equation(-1, 0.5, 2, 0) == "−h₁ + 0.5 h₂ + 2 = 0"
+    assert line_equation(0, 1, 0, 0) == "h₂ = 0" and line_equation(0, 0, 0, 0.5) == "0 = 0.5"
+    dash = nl.widgets.xor_explorer()
+    before = dash.alt
+    assert "the output unit's line h₁ − 2 h₂ = 0.5 puts" in before, before
+    dash.set_values(v1=dash.values["v1"] + 0.5)
+    assert dash.alt != before and "1.5 h₁ − 2 h₂ = 0.5" in dash.alt, dash.alt
+
+
 @pytest.mark.cpu_independent
 def test_other_descriptions_say_their_numbers():
     from nnlab.plots.convnets import describe_confusion

@@ -54,6 +54,10 @@ class ConvView:
                              f"{filters} = {s.per_filter} × {filters} = {s.params:,} parameters, whatever the input's "
                              "size")
         note(self.params.figure, self.params.get_text(), key="params")
+        # two filters can make maps of the same size and range (vertical and horizontal edges on the ring): the
+        # words say which one slides, as the menu does
+        note(self.params.figure, f"the filter: {kind}" if f > 1 else "the filter: 1 × 1, every kind the same",
+             key="filter")
 
 
 def _int_slider(value: int, lo: int, hi: int, description: str) -> widgets.IntSlider:

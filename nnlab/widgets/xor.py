@@ -22,7 +22,7 @@ from ..plots.base import (
     note,
     plot_points,
 )
-from ..plots.xor import describe_hidden_space, hidden_point_labels, hidden_space_lim
+from ..plots.xor import describe_hidden_space, hidden_point_labels, hidden_space_lim, line_equation
 from .base import Dashboard, slider
 
 #: the hand-set solution of the lecture: h1 = relu(x1 + x2), h2 = relu(x1 + x2 - 1), y = h1 - 2 h2
@@ -122,7 +122,7 @@ class XorView:
         self.ax_hidden.set(xlim=lim, ylim=lim)
         correct = int(np.sum(says_1 == y))
         self.title_hidden.set_text(f"hidden space: {correct} of 4 correct")
-        note(self.ax_hidden, describe_hidden_space(X, y, H, says_1), key="hidden")
+        note(self.ax_hidden, describe_hidden_space(X, y, H, says_1, line_equation(w1, w2, b, t)), key="hidden")
 
 
 def xor_explorer(preset: str | None = "hand-set") -> Dashboard:
