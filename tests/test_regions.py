@@ -700,3 +700,19 @@ def test_what_is_known_of_the_most_regions():
     assert nl.regions.known_max_regions(2, 2) == (None, 9)
     reached, bound = nl.regions.known_max_regions(20, 3, n_in=2)
     assert reached == nl.regions.max_regions_deep(20, 3, 2) < bound == nl.regions.max_regions_upper_bound([20] * 3, 2)
+
+
+def test_the_folding_dashboard_disables_the_sliders_of_a_unit_that_does_not_reach_the_output():
+    """At "no fold" φ₂ = φ₃ = 0: θ₂₀ ... θ₃₁ change no picture, so they are disabled and say why; moving φ₂
+    gives unit 2's sliders back, and they move the picture again."""
+    dash = nl.widgets.composition_explorer("no fold")
+    off = {name for name, c in dash.controls.items() if c.disabled}
+    assert off == {"t20", "t21", "t30", "t31"}
+    assert "φ₂ = 0" in dash.controls["t20"].tooltip and "move φ₂ first" in dash.controls["t21"].tooltip
+    dash.controls["p2"].value = 1.0
+    assert not dash.controls["t20"].disabled and dash.controls["t20"].tooltip is None and dash.controls["t30"].disabled
+    png = dash.png
+    dash.controls["t20"].value = 0.5
+    assert dash.png != png
+    dash.set_preset("book (3 x 3 = 9)")
+    assert not any(c.disabled for c in dash.controls.values())

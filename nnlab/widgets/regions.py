@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.axes import Axes
@@ -53,6 +55,22 @@ _COMPOSITION_LABELS = {
     "t10": "θ₁₀", "t11": "θ₁₁", "t20": "θ₂₀", "t21": "θ₂₁", "t30": "θ₃₀", "t31": "θ₃₁",
     "p0": "φ₀", "p1": "φ₁", "p2": "φ₂", "p3": "φ₃",
 }
+
+
+
+def unit_reaches_output(d: int) -> Callable[..., str | None]:
+    """The rule that unit ``d``'s sliders θ_d0 and θ_d1 apply (``Dashboard``'s ``applies``): not while its output
+    weight φ_d is 0, when they change nothing in any picture (the "no fold" preset)."""
+    phi = _COMPOSITION_LABELS[f"p{d}"]
+
+    def rule(**values: float) -> str | None:
+        if abs(values[f"p{d}"]) < 1e-9:
+            return (f"{phi} = 0: hidden unit {d} does not reach network 1's output, so its θ changes nothing; "
+                    f"move {phi} first")
+        return None
+
+    return rule
+
 
 INTERVAL = (-1.0, 1.0)
 #: network 1 has 3 units, so at most 3 joints: at most 4 linear pieces on ``INTERVAL``, and at most 4 folds
@@ -216,8 +234,9 @@ def composition_explorer(preset: str | None = "book (3 x 3 = 9)") -> Dashboard:
     for key, label in _COMPOSITION_LABELS.items():
         lo, hi = (-16.0, 16.0) if key.startswith("p") else (-3.0, 3.0)
         controls[key] = slider(BOOK[key], lo, hi, 0.1, label)
+    applies = {f"t{d}{k}": unit_reaches_output(d) for d in (1, 2, 3) for k in (0, 1)}
     return Dashboard(CompositionView, controls, figsize=(FIGURE_WIDTH, 4.2), presets=COMPOSITION_PRESETS,
-                     preset=preset, columns=5)
+                     preset=preset, columns=5, applies=applies)
 
 
 # --- random networks: depth against width -------------------------------------------------------
