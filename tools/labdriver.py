@@ -255,7 +255,9 @@ _NAMES = """(cell) => {
       || (el.closest('label') ? el.closest('label').textContent : '');
   const out = [];
   cell.querySelectorAll('.widget-slider, .widget-dropdown, .widget-checkbox').forEach((w) => {
-    const label = (w.querySelector('.widget-label') || w).textContent.replace(/\u200b/g, '').trim();
+    // a checkbox's text is in its own label beside the box (its .widget-label, the left column, is empty)
+    const label = (w.classList.contains('widget-checkbox') ? w : (w.querySelector('.widget-label') || w))
+      .textContent.replace(/\u200b/g, '').trim();
     const el = w.querySelector('.noUi-handle, select, input');
     const readout = w.querySelector('.widget-readout');
     const off = el.matches('.noUi-handle') ? !!w.querySelector('.noUi-target[disabled]') : el.disabled;
