@@ -253,8 +253,8 @@ class Dashboard:
                 self._holding = False
 
     def _on_change(self, change: dict) -> None:
-        if self._holding:
-            return
+        if self._holding or _rounding(change["old"], change["new"]):
+            return  # a browser's slider sends back its own rounding of a value it was sent (one it disables, too)
         name = next(k for k, c in self.controls.items() if c is change["owner"])
         self._last_move = (name, _direction(self.controls[name], change["old"], change["new"]))
         if (self.presets and self.preset_picker.value in self.presets
@@ -377,6 +377,12 @@ def _direction(control: widgets.Widget, old: Any, new: Any) -> int:
         return -1 if new < old else 1
     except TypeError:
         return 1
+
+
+def _rounding(old: Any, new: Any) -> bool:
+    """Whether ``new`` is ``old`` up to a browser's rounding (never a step of a slider, which moves by more)."""
+    numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in (old, new))
+    return numeric and old != new and math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def _step(control: widgets.Widget, direction: int) -> Any:

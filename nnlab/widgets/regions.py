@@ -45,8 +45,9 @@ COMPOSITION_PRESETS = {
     # 4 folds, each crossing all 3 joints of network 2: 4 x 4 = 16 = (3 + 1) ** 2, the maximum
     "four folds (4 x 4 = 16)": dict(t10=0.7, t11=1.0, t20=0.4, t21=1.0, t30=0.2, t31=-1.0,
                                     p0=-8.7, p1=16.0, p2=-12.0, p3=8.0),
-    # network 1 is the identity on [-1, 1]: no fold, the composition is network 2 itself
-    "no fold": dict(t10=1.0, t11=1.0, t20=0.0, t21=0.0, t30=0.0, t31=0.0, p0=-1.0, p1=1.0, p2=0.0, p3=0.0),
+    # network 1 is the identity on [-1, 1]: no fold, the composition is network 2 itself. Units 2 and 3 keep the
+    # book's joints but do not reach the output (φ₂ = φ₃ = 0): moving φ₂ or φ₃ brings their folds in
+    "no fold": dict(BOOK, p0=-1.0, p1=1.0, p2=0.0, p3=0.0),
     # the zigzag with half the height: the folds miss some joints of network 2
     "shallow folds": dict(BOOK, p0=-0.5, p1=2.0, p2=-3.0, p3=3.0),
 }
@@ -60,7 +61,7 @@ _COMPOSITION_LABELS = {
 
 def unit_reaches_output(d: int) -> Callable[..., str | None]:
     """The rule that unit ``d``'s sliders θ_d0 and θ_d1 apply (``Dashboard``'s ``applies``): not while its output
-    weight φ_d is 0, when they change nothing in any picture (the "no fold" preset)."""
+    weight φ_d is 0, when they change nothing in any picture (the "no fold" preset); φ_d itself stays free."""
     phi = _COMPOSITION_LABELS[f"p{d}"]
 
     def rule(**values: float) -> str | None:

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 #: controls that some move of the ones before them must disable (the test checks the rule is wired in the page)
 DISABLED_ON_THE_WAY = {
+    "03_composing_relu_networks.ipynb": {"slider θ₂₀", "slider θ₃₁"},  # "no fold": φ₂ = φ₃ = 0, their θ do nothing
     "04_mnist_3_vs_8.ipynb": {"dropdown show"},  # no layer-2 units: only the first layer to show
     "06_vanishing_gradients.ipynb": {"slider std (normal)"},  # Glorot or He: the std is theirs
     "08_expressivity.ipynb": {"slider seed", "slider depth K"},  # a hand-built network; not the sawtooth
