@@ -393,7 +393,8 @@ def test_the_wheel_carries_the_mnist_file_and_a_fresh_venv_loads_it(tmp_path):
     import zipfile
 
     src = tmp_path / "src"
-    shutil.copytree(ROOT / "nnlab", src / "nnlab", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("nnlab", "data"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet"]
