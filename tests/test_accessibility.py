@@ -474,3 +474,68 @@ if __name__ == "__main__":  # pragma: no cover - a report of the stored notebook
             print(json.dumps({"notebook": path.name, "cell": i, "alt": output["metadata"]["image/png"]["alt"]},
                              ensure_ascii=False))
     sys.exit(0)
+
+
+# --- what a text alternative says is the same on every CPU ---------------------------------------------------------
+@pytest.mark.cpu_independent
+def test_an_extreme_reached_in_several_places_names_them_all_and_one_at_an_end_is_not_repeated():
+    x = np.linspace(-1, 1, 21)
+    peaks = 0.08 - (np.abs(x) - 0.5) ** 2  # two equal peaks, at -0.5 and 0.5
+    peaks[15] += 1e-17  # round-off makes one of them the argmax: the words must not follow it
+    assert pb.extreme_runs(peaks, "highest") == [(5, 5), (15, 15)]
+    assert pb._describe_xy("error", x, peaks).endswith("highest 0.08 at x = -0.5 and 0.5")
+    settles = np.r_[5.7, 3.7, 3.59, np.full(27, 3.5777)] + np.r_[np.zeros(29), 1e-16]  # a value it settles at
+    assert pb.extreme_runs(settles, "lowest") is None  # reached at the last layer too: the end says it
+    assert nl.plots.gradients.describe_per_layer("theory", np.arange(1, 31), settles) == \
+        "theory: 5.7 at layer 1, 3.6 at layer 30"
+    dip = np.r_[1.0, 0.5, 0.2, 0.2 * (1 + 1e-5), 0.6, 0.9]  # a flat bottom of two layers
+    assert nl.plots.gradients.describe_per_layer("q", np.arange(1, 7), dip) == \
+        "q: 1 at layer 1, 0.9 at layer 6 (lowest 0.2 at layers 3 to 4)"
+    many = np.r_[1.0, np.tile([0.0, 1.0], 5)]
+    assert pb.extreme_words("lowest 0", pb.extreme_runs(many, "lowest"), str) == "lowest 0 at 5 places"
+    with pytest.raises(ValueError, match="kind"):
+        pb.extreme_runs(many, "largest")
+
+
+def test_a_text_alternative_reads_round_off_of_zero_as_zero_among_the_axes_numbers():
+    fig, ax = plt.subplots()
+    ax.scatter([1.0], [-1.3e-16])
+    ax.plot([0.0, 0.5, 1.0, 1.5, 2.0], [1.0, 0.5, -7e-17, 0.5, 1.0])
+    ax.set(xlim=(-0.6, 2.1), ylim=(-0.6, 1.6))
+    text = pb.describe_axes(ax)
+    assert "1 point: (1, 0)" in text and "lowest 0 at x = 1" in text and "e-1" not in text, text
+    plt.close(fig)
+
+
+def test_an_exploding_gradient_is_said_by_its_powers_of_ten_and_a_trained_loss_by_one_decimal():
+    exploding, level = (nl.gradients.probe(nl.gradients.DeepNet(30, 256, "tanh", init, 1.0),
+                                           rng=np.random.default_rng(0), dtype=np.float64)
+                        for init in ("normal", "glorot_normal"))
+    assert exploding.magnifies_round_off and not level.magnifies_round_off
+    assert exploding.dtype == np.float64
+    fig, ax = plt.subplots()
+    nl.plots.gradients.plot_grad_norms(ax, {"tanh, N(0, 1)": exploding, "tanh, Glorot": level})
+    text = " ".join(pb.notes(ax))
+    e = int(np.floor(np.log10(exploding.grad_norm[0])))
+    assert e >= 8 and f"tanh, N(0, 1): above 1e+{e:02d} at layer 1" in text, text
+    assert f"tanh, Glorot: {pb.fmt(level.grad_norm[0])} at layer 1" in text, text
+    plt.close(fig)
+    assert nl.plots.gradients.decade(3.2e15) == "above 1e+15" and nl.plots.gradients.decade(3e-5) == "below 1e-04"
+    trained = nl.plots.gradients.trained
+    assert [trained(v) for v in (0.741, 0.098, 0.096, 0.066, 0.049, 1.3e-5, 50.29)] == \
+        ["0.7", "0.1", "0.1", "0.1", "below 0.05", "below 0.05", "50.3"]
+
+
+@pytest.mark.cpu_independent
+def test_trained_hidden_units_are_said_by_their_shape_and_equal_minima_of_a_plane_both_named():
+    from nnlab.plots.expressivity import describe_hidden_units
+    from nnlab.plots.landscape import lowest_places
+
+    x = np.linspace(-1, 1, 5)
+    units = np.array([1.7 * np.tanh(2 * x), -2 * np.tanh(x) + 1, 0.75 + 0.01 * x])
+    assert describe_hidden_units(units).endswith("unit 1 rises, unit 2 falls, unit 3 nearly flat")
+    a = b = np.linspace(-0.5, 1.5, 21)
+    A, B = np.meshgrid(a, b)
+    Z = np.minimum(A**2 + B**2, (A - 1) ** 2 + B**2) + 0.1  # equal minima at (0, 0) and (1, 0)
+    assert lowest_places(a, b, Z) == [(0.0, 0.0), (1.0, 0.0)] or \
+        np.allclose(lowest_places(a, b, Z), [(0.0, 0.0), (1.0, 0.0)], atol=1e-12)

@@ -371,28 +371,77 @@ def _axis_words(ax: Axes) -> str:
     return "; ".join(words)
 
 
-def _describe_xy(name: str, x: np.ndarray, y: np.ndarray, *, log: bool = False) -> str:
+#: values within this fraction of a curve's extreme count as reaching it: where a curve is flat at its lowest (a
+#: value it settles at) or has two equal peaks (a symmetric function), which of them is the extreme is round-off,
+#: and differs between CPUs; a text alternative names all of them
+TIE = 1e-3
+
+
+def extreme_runs(y: np.ndarray, kind: str = "lowest") -> list[tuple[int, int]] | None:
+    """Where the values ``y`` (N,) reach their lowest (or highest), up to ``TIE`` of it: the runs of neighbouring
+    indices ``(first, last)``; None when a run includes the first or the last value (a text alternative says the
+    ends anyway), or when there is no finite value."""
+    y = np.asarray(y, dtype=float).ravel()
+    finite = np.isfinite(y)
+    if kind not in ("lowest", "highest"):
+        raise ValueError(f"kind: expected 'lowest' or 'highest', got {kind!r}")
+    if not finite.any():
+        return None
+    v = np.where(finite, y, np.nan)
+    best = float(np.nanmin(v) if kind == "lowest" else np.nanmax(v))
+    tol = TIE * abs(best) + 1e-9 * float(np.nanmax(np.abs(v)))
+    near = finite & (np.abs(np.where(finite, y, best) - best) <= tol)
+    idx = np.flatnonzero(near)
+    runs, start = [], idx[0]
+    for a, b in zip(idx[:-1], idx[1:]):
+        if b != a + 1:
+            runs.append((int(start), int(a)))
+            start = b
+    runs.append((int(start), int(idx[-1])))
+    if runs[0][0] == 0 or runs[-1][1] == len(y) - 1:
+        return None
+    return runs
+
+
+def extreme_words(head: str, runs: list[tuple[int, int]], place: Callable[[int], str],
+                  unit: tuple[str, str] = ("x =", "x =")) -> str:
+    """``extreme_runs`` in words after ``head``: "lowest 0.39 at layer 6", "highest 0.08 at x = -0.11 and 0.11",
+    "lowest 3.6 at layers 8 to 12", or "at 5 places" when it is reached in more than three. ``place(i)`` writes the
+    position of index i; ``unit`` is the word before one position and before several ("layer", "layers")."""
+    if len(runs) > 3:
+        return f"{head} at {len(runs)} places"
+    spots = [place(a) if a == b else f"{place(a)} to {place(b)}" for a, b in runs]
+    several = len(runs) > 1 or runs[0][0] != runs[0][1]
+    joined = spots[0] if len(spots) == 1 else ", ".join(spots[:-1]) + " and " + spots[-1]
+    return f"{head} at {unit[1] if several else unit[0]} {joined}"
+
+
+def _describe_xy(name: str, x: np.ndarray, y: np.ndarray, *, log: bool = False,
+                 scale: tuple[float, float] | None = None) -> str:
     """A line or a set of points in words: a few points as pairs; else where it starts and ends, and its lowest and
-    highest point between. On a log axis, values under a millionth of the largest read with one digit (round-off
-    shows in the second)."""
+    highest point between (all of them where it reaches it more than once: ``extreme_runs``). On a log axis, values
+    under a millionth of the largest read with one digit (round-off shows in the second). ``scale``: the sizes of
+    x and y the numbers are read among (by default the largest of each): a value under 1e-9 of it reads 0."""
     x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
     if len(y) == 0:
         return ""
     sx, sy = float(np.max(np.abs(x))) or 1.0, float(np.max(np.abs(y))) or 1.0
+    if scale is not None:
+        sx, sy = max(sx, scale[0]), max(sy, scale[1])
 
     def fy(v: float) -> str:
         return fmt(v, 1 if log and abs(v) < 1e-6 * sy else 2, scale=None if log else sy)
 
     if len(y) <= 4:
         return f"{name}: " + ", ".join(f"({fmt(a, scale=sx)}, {fy(b)})" for a, b in zip(x, y))
-    i, j = int(np.argmin(y)), int(np.argmax(y))
     text = f"{name}: from {fy(y[0])} at x = {fmt(x[0], scale=sx)} to {fy(y[-1])} at x = {fmt(x[-1], scale=sx)}"
-    if 0 < i < len(y) - 1:
-        text += f", lowest {fy(y[i])} at x = {fmt(x[i], scale=sx)}"
-    if 0 < j < len(y) - 1:
-        text += f", highest {fy(y[j])} at x = {fmt(x[j], scale=sx)}"
+    for kind in ("lowest", "highest"):
+        runs = extreme_runs(y, kind)
+        if runs:
+            value = fy(np.min(y) if kind == "lowest" else np.max(y))
+            text += ", " + extreme_words(f"{kind} {value}", runs, lambda i: fmt(x[i], scale=sx))
     return text
 
 
@@ -413,6 +462,9 @@ def describe_axes(ax: Axes, *, skip: set | None = None, axes: bool = True) -> st
     parts: list[str] = []
     skip = skip or set()
     log = ax.get_yscale() == "log"
+    # what a number is read among, on a linear axis (where round-off of a zero reads 0): its limits
+    view = tuple(float(np.max(np.abs(lim))) if scale == "linear" else 0.0
+                 for lim, scale in ((ax.get_xlim(), ax.get_xscale()), (ax.get_ylim(), ax.get_yscale())))
     labelled = [a for a in [*ax.lines, *ax.collections, *ax.patches] if not str(a.get_label()).startswith("_")]
     lines = [ln for ln in ax.lines if ln.get_visible() and len(np.atleast_1d(ln.get_xdata())) > 1
              and id(ln) not in skip]
@@ -420,7 +472,7 @@ def describe_axes(ax: Axes, *, skip: set | None = None, axes: bool = True) -> st
         label = str(line.get_label())
         name = "a line" if label.startswith("_") else plain(label)
         straight = _straight(ax, line)
-        parts.append(f"{name}: {straight}" if straight else _describe_xy(name, *line.get_data(), log=log))
+        parts.append(f"{name}: {straight}" if straight else _describe_xy(name, *line.get_data(), log=log, scale=view))
     for coll in [c for c in ax.collections if id(c) not in skip]:
         if isinstance(coll, PathCollection) and coll.get_visible() and len(coll.get_offsets()):
             label = str(coll.get_label())
@@ -429,9 +481,9 @@ def describe_axes(ax: Axes, *, skip: set | None = None, axes: bool = True) -> st
             xy = np.asarray(coll.get_offsets(), dtype=float)
             what = f"{len(xy)} point{'s' if len(xy) != 1 else ''}" + ("" if label.startswith("_") else
                                                                      f" “{plain(label)}”")
-            parts.append(_describe_xy(what, xy[:, 0], xy[:, 1], log=log) if len(xy) <= 4 else
-                         f"{what}, x from {fmt(xy[:, 0].min())} to {fmt(xy[:, 0].max())}, "
-                         f"y from {fmt(xy[:, 1].min())} to {fmt(xy[:, 1].max())}")
+            parts.append(_describe_xy(what, xy[:, 0], xy[:, 1], log=log, scale=view) if len(xy) <= 4 else
+                         f"{what}, x from {fmt(xy[:, 0].min(), scale=view[0])} to {fmt(xy[:, 0].max(), scale=view[0])}"
+                         f", y from {fmt(xy[:, 1].min(), scale=view[1])} to {fmt(xy[:, 1].max(), scale=view[1])}")
     if not axes:
         return "; ".join(p for p in parts if p)
     for container in ax.containers:

@@ -14,7 +14,7 @@ from matplotlib.patches import Rectangle
 
 from .._format import count
 from ..convnets import ConvSetting, as_images, conv_setting, filter_response, filter_starts
-from .base import BLUE, DECORATION, GREY, LINESTYLES, PALETTE, VERMILLION, fmt, note
+from .base import BLUE, DECORATION, GREY, LINESTYLES, PALETTE, VERMILLION, extreme_runs, extreme_words, fmt, note
 from .mnist import WEIGHT_CMAP, describe_weight_image, where_in_image
 
 #: the colour of the zero padding around an input (its edge is also a dashed frame), and of the filter's box and
@@ -133,8 +133,10 @@ def plot_maxout(ax: Axes, x: np.ndarray, pieces: np.ndarray, labels: list[str], 
         ax.legend(fontsize=9, loc="lower right")
     said = "; ".join(f"{label} from {fmt(p[0])} at x = {fmt(x[0])} to {fmt(p[-1])} at x = {fmt(x[-1])}"
                      for p, label in zip(pieces, labels))
-    note(ax, f"{said}; their max (thick): {fmt(top[0])} at x = {fmt(x[0])}, lowest {fmt(top.min())} at x = "
-             f"{fmt(x[int(np.argmin(top))])}, {fmt(top[-1])} at x = {fmt(x[-1])}", key="maxout")
+    runs = extreme_runs(top, "lowest")
+    lowest = (", " + extreme_words(f"lowest {fmt(top.min())}", runs, lambda i: fmt(x[i]))) if runs else ""
+    note(ax, f"{said}; their max (thick): {fmt(top[0])} at x = {fmt(x[0])}{lowest}, {fmt(top[-1])} at x = "
+             f"{fmt(x[-1])}", key="maxout")
     if title:
         ax.set_title(title, fontsize=9)
 

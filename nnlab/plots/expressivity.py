@@ -118,11 +118,22 @@ def plot_hidden_units(ax: Axes, model: Sequential, x: np.ndarray) -> None:
         raise ValueError(f"model: expected a 1-D-1 network, got {model!r}")
     x = check_vector(x, "x")
     H = hidden_activations(model, x[:, None])
-    said = []
-    for j, contribution in enumerate((H * model.weights[1][:, 0]).T):
+    contributions = (H * model.weights[1][:, 0]).T
+    for j, contribution in enumerate(contributions):
         ax.plot(x, contribution, ls=UNIT_STYLES[j % 4], lw=1.2, color=PALETTE[(j + 2) % 7], label=f"unit {j + 1}")
-        said.append(f"unit {j + 1} from {fmt(contribution[0])} to {fmt(contribution[-1])}")
-    note(ax, "what each hidden unit adds: " + ", ".join(said), key="units")
+    note(ax, describe_hidden_units(contributions), key="units")
+
+
+def describe_hidden_units(contributions: np.ndarray) -> str:
+    """What each hidden unit adds (J, M), in words: whether it rises, falls or stays nearly flat from the first x to
+    the last (a change under 5% of the largest unit's). Words, not numbers: a trained network's weights differ
+    between CPUs in their second digit (round-off, magnified over thousands of steps), its shape does not."""
+    contributions = np.asarray(contributions, dtype=float)
+    change = contributions[:, -1] - contributions[:, 0]
+    largest = float(np.max(np.abs(change))) if change.size else 0.0
+    words = ["nearly flat" if abs(c) <= 0.05 * largest else "rises" if c > 0 else "falls" for c in change]
+    return ("what each hidden unit adds (dashed; their sum and the output bias make the network): "
+            + ", ".join(f"unit {j + 1} {w}" for j, w in enumerate(words)))
 
 
 def plot_error_vs_units(ax: Axes, units: Sequence[int], errors: Mapping[str, np.ndarray], *,

@@ -13,23 +13,49 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..gradients import SATURATION, ProbeResult
 from ..optim import History
-from .base import BLACK, BLUE, GREEN, GREY, LINESTYLES, PALETTE, WARNING, fmt, note
+from .base import BLACK, BLUE, GREEN, GREY, LINESTYLES, PALETTE, WARNING, extreme_runs, extreme_words, fmt, note
 
 #: the second cue of the lines of a plot with markers: one marker each
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
-def describe_per_layer(name: str, layers: np.ndarray, values: np.ndarray) -> str:
-    """A value per layer in words: at the first and the last layer, and the lowest and highest in between."""
+def describe_per_layer(name: str, layers: np.ndarray, values: np.ndarray, *, magnitude: bool = False) -> str:
+    """A value per layer in words: at the first and the last layer, and the lowest and highest in between (every
+    layer that reaches it, ``extreme_runs``). With ``magnitude``, values are said as powers of ten ("above 1e+15"):
+    for a network that magnifies round-off (an exploding gradient), whose digits differ between CPUs."""
     layers, values = np.asarray(layers), np.asarray(values, dtype=float)
     finite = np.isfinite(values)
     if not finite.any():
         return f"{name}: no finite value"
-    text = f"{name}: {fmt(values[0])} at layer {layers[0]}, {fmt(values[-1])} at layer {layers[-1]}"
-    lo, hi = int(np.nanargmin(values)), int(np.nanargmax(values))
-    extremes = [f"lowest {fmt(values[lo])} at layer {layers[lo]}" for _ in [0] if 0 < lo < len(values) - 1]
-    extremes += [f"highest {fmt(values[hi])} at layer {layers[hi]}" for _ in [0] if 0 < hi < len(values) - 1]
+    say = decade if magnitude else fmt
+    text = f"{name}: {say(values[0])} at layer {layers[0]}, {say(values[-1])} at layer {layers[-1]}"
+    if magnitude:
+        return text
+    extremes = []
+    for kind in ("lowest", "highest"):
+        runs = extreme_runs(values, kind)
+        if runs:
+            value = fmt(np.nanmin(values) if kind == "lowest" else np.nanmax(values))
+            extremes.append(extreme_words(f"{kind} {value}", runs, lambda i: str(layers[i]), ("layer", "layers")))
     return text + (f" ({', '.join(extremes)})" if extremes else "")
+
+
+def trained(loss: float) -> str:
+    """A loss after training, as the notebooks print it: one decimal, or "below 0.05". Training magnifies the
+    round-off of every step, and the loss it ends at differs between CPUs in its second digit (0.096 on one, 0.098
+    on another), and by orders of magnitude once it is near 0."""
+    loss = float(loss)
+    return f"{loss:.1f}" if not np.isfinite(loss) or loss >= 0.05 else "below 0.05"
+
+
+def decade(v: float) -> str:
+    """A positive number by its power of ten: "above 1e+15" for 3e+15, "below 1e-04" for 3e-05 (under 1), as a
+    figure on a log scale shows it."""
+    v = float(v)
+    if not np.isfinite(v) or v <= 0:
+        return fmt(v)
+    e = int(np.floor(np.log10(v)))
+    return f"above 1e{e:+03d}" if e >= 0 else f"below 1e{e + 1:+03d}"
 
 
 def positive(values: np.ndarray) -> np.ndarray:
@@ -70,7 +96,8 @@ def plot_grad_norms(ax: Axes, results: Mapping[str, ProbeResult], *, title: str 
     for k, (label, result) in enumerate(results.items()):
         ax.plot(result.layers, positive(result.grad_norm), marker=MARKERS[k % len(MARKERS)], ms=3.5, label=label,
                 color=PALETTE[k % len(PALETTE)], ls=LINESTYLES[k % len(LINESTYLES)])
-        described.append(describe_per_layer(label, result.layers, positive(result.grad_norm)))
+        described.append(describe_per_layer(label, result.layers, positive(result.grad_norm),
+                                            magnitude=result.magnifies_round_off))
     if results:
         note(ax, "the norm of the weight gradient per hidden layer (layer 1 next to the input), log scale; "
                  + "; ".join(described), key="norms")
@@ -128,8 +155,8 @@ def plot_losses(fig: Figure, records: Mapping[str, History], *, columns: int = 3
             note(ax, f"the loss became infinite or not a number in epoch {rec.diverged_epoch}", key="loss")
         else:
             status = f"accuracy {rec.accuracy[-1]:.0%}" if rec.accuracy else f"loss {rec.loss[-1]:.3f}"
-            note(ax, f"training loss over {len(rec.loss)} epochs, from {rec.loss[0]:.3f} to {rec.loss[-1]:.3f}",
-                 key="loss")
+            note(ax, f"training loss over {len(rec.loss)} epochs, from {trained(rec.loss[0])} to "
+                     f"{trained(rec.loss[-1])}", key="loss")
         ax.set_title(f"{label}\n{status}", fontsize=9)
         ax.set(xlabel="epoch", ylim=ylim, xlim=(0, max(len(r.loss) for r in records.values()) + 1))
         ax.grid(True, alpha=0.3)
@@ -185,15 +212,18 @@ def plot_clipping(fig: Figure, records: Mapping[str, History], clip_norm: float,
         if rec.diverged_epoch is not None:
             losses_said.append(f"{label}: diverged in epoch {rec.diverged_epoch}")
         else:
-            losses_said.append(f"{label}: from {fmt(rec.loss[0])} to {fmt(rec.loss[-1])} over {len(rec.loss)} epochs"
-                               if rec.loss else f"{label}: no epoch")
+            losses_said.append(f"{label}: from {trained(rec.loss[0])} to {trained(rec.loss[-1])} over "
+                               f"{len(rec.loss)} epochs" if rec.loss else f"{label}: no epoch")
         finite = grads[np.isfinite(grads)]
         if (grads > top).any():
             grads_said.append(f"{label}: {len(grads)} steps, from {fmt(grads[0])}, off the scale from step "
                               f"{int(np.argmax(grads > top)) + 1}")
         else:
-            grads_said.append(f"{label}: {len(grads)} steps, from {fmt(finite.min())} to {fmt(finite.max())}"
-                              if finite.size else f"{label}: no finite gradient norm")
+            under = np.flatnonzero(grads <= clip_norm)
+            reaches = (f"first at or under the clip level at step {under[0] + 1}" if under.size
+                       else "never at or under the clip level")
+            grads_said.append(f"{label}: {len(grads)} steps, {fmt(grads[0])} at the first, highest "
+                              f"{fmt(finite.max())}, {reaches}" if finite.size else f"{label}: no finite gradient norm")
         if (grads > top).any():
             ax_g.annotate(f"off the scale: {np.nanmax(grads[np.isfinite(grads)]):.0e}, then overflow"
                           if np.isfinite(grads).any() and np.nanmax(grads[np.isfinite(grads)]) > top

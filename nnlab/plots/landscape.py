@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
 from .._validate import check_positive, check_vector
-from .base import BLUE, GREY, PALETTE, VERMILLION, fmt, note
+from .base import BLUE, GREY, PALETTE, TIE, VERMILLION, extreme_runs, extreme_words, fmt, note
 
 #: colours of training paths: bright enough to read on the dark and the light end of viridis (each drawn with a
 #: black outline, which gives it its contrast)
@@ -28,11 +28,12 @@ def describe_line(alphas: np.ndarray, losses: np.ndarray, mark: float | None, la
     """The loss along a line in words: its ends, its highest point between them, and the marked point against the
     chord."""
     ends = np.interp([0.0, 1.0], alphas, losses)
-    inside = (alphas >= 0) & (alphas <= 1)
-    k = int(np.argmax(np.where(inside, losses, -np.inf)))
+    inside = np.where((alphas >= 0) & (alphas <= 1), losses, np.nan)
+    top = fmt(np.nanmax(inside), 3)
+    runs = extreme_runs(inside, "highest") or [(int(np.nanargmax(inside)),) * 2]  # at an end of the alphas
+    where = extreme_words(f"highest between them {top}", runs, lambda i: fmt(alphas[i]), ("α =", "α ="))
     text = (f"the loss along the line from {labels[0]} (α = 0, loss {fmt(ends[0], 3)}) to {labels[1]} (α = 1, loss "
-            f"{fmt(ends[1], 3)}), highest between them {fmt(losses[k], 3)} at α = {fmt(alphas[k])}; the chord joins "
-            "the two ends")
+            f"{fmt(ends[1], 3)}), {where}; the chord joins the two ends")
     if mark is not None:
         value = float(np.interp(mark, alphas, losses))
         text += f"; marked α = {mark:.2f}: loss {value:.3f}"
@@ -194,14 +195,41 @@ def plot_plane(ax: Axes, a: np.ndarray, b: np.ndarray, Z: np.ndarray, *, levels:
 def describe_plane(a: np.ndarray, b: np.ndarray, Z: np.ndarray, points: dict[str, Sequence[float]],
                    labels: tuple[str, str]) -> str:
     """A slice of the loss in words: its range, where it is lowest, and the loss at every marked point."""
-    i, j = np.unravel_index(int(np.argmin(Z)), Z.shape)
     sa, sb = float(np.max(np.abs(a))), float(np.max(np.abs(b)))
+    lowest = " and ".join(f"({fmt(pa, scale=sa)}, {fmt(pb, scale=sb)})" for pa, pb in lowest_places(a, b, Z))
     marked = "; ".join(f"{name} at ({fmt(pa, scale=sa)}, {fmt(pb, scale=sb)}): loss {fmt(_at(a, b, Z, pa, pb), 3)}"
                        for name, (pa, pb) in points.items())
     return (f"the loss over the plane, {labels[0]} from {fmt(a[0])} to {fmt(a[-1])}, {labels[1]} from {fmt(b[0])} "
             f"to {fmt(b[-1])}, as filled contours (dark blue low, yellow high): from {fmt(Z.min(), 3)} to "
-            f"{fmt(Z.max(), 3)}, lowest at ({fmt(a[j], scale=sa)}, {fmt(b[i], scale=sb)})"
+            f"{fmt(Z.max(), 3)}, lowest at {lowest}"
             + (f"; marked: {marked}" if marked else ""))
+
+
+def lowest_places(a: np.ndarray, b: np.ndarray, Z: np.ndarray) -> list[tuple[float, float]]:
+    """Where a slice ``Z`` (len(b), len(a)) is lowest: one ``(a, b)`` for each patch of neighbouring grid points within
+    ``TIE`` of its minimum (the middle of the patch), up to three. Two equal minima (a network and the same one with
+    its hidden units swapped) are both named: which of them is lower by round-off differs between CPUs."""
+    Z = np.asarray(Z, dtype=float)
+    low = float(np.nanmin(Z))
+    near = np.abs(Z - low) <= TIE * abs(low) + 1e-9 * float(np.nanmax(np.abs(Z)))
+    seen, places = np.zeros_like(near), []
+    for start in zip(*np.nonzero(near)):
+        if seen[start]:
+            continue
+        patch, todo = [], [start]
+        seen[start] = True
+        while todo:
+            i, j = todo.pop()
+            patch.append((i, j))
+            for di in (-1, 0, 1):
+                for dj in (-1, 0, 1):
+                    n = (i + di, j + dj)
+                    if 0 <= n[0] < Z.shape[0] and 0 <= n[1] < Z.shape[1] and near[n] and not seen[n]:
+                        seen[n] = True
+                        todo.append(n)
+        rows, cols = np.array(patch).T
+        places.append((float(np.mean(np.asarray(a)[cols])), float(np.mean(np.asarray(b)[rows]))))
+    return places[:3]
 
 
 def _at(a: np.ndarray, b: np.ndarray, Z: np.ndarray, pa: float, pb: float) -> float:
@@ -263,14 +291,15 @@ def plot_paths(ax: Axes, coords: np.ndarray, *, colors: Sequence[str] | None = N
     runs = "; ".join(f"{labels[r] if labels is not None else f'run {r + 1}'} from ({fmt(path[0, 0], scale=size)}, "
                      f"{fmt(path[0, 1], scale=size)}) to ({fmt(path[-1, 0], scale=size)}, "
                      f"{fmt(path[-1, 1], scale=size)})" for r, path in enumerate(coords))
-    note(ax, f"{len(coords)} training paths, each from a circle (its start) to a cross (its end): {runs}",
-         key="paths")
     for r, path in enumerate(coords):
         color = colors[r] if colors is not None else PATH_COLORS[r % len(PATH_COLORS)]
         ax.plot(path[:, 0], path[:, 1], color=color, lw=2, label=None if labels is None else labels[r],
                 path_effects=outline, zorder=4)
         ax.scatter(*path[0], color=color, marker="o", s=50, edgecolors="black", zorder=5)
         ax.scatter(*path[-1], color=color, marker="X", s=90, edgecolors="black", zorder=5)
+    # noted after drawing, so that the lines and points count as said (not described a second time)
+    note(ax, f"{len(coords)} training paths, each from a circle (its start) to a cross (its end): {runs}",
+         key="paths")
 
 
 def plot_final_losses(ax: Axes, losses: dict[str, np.ndarray] | np.ndarray, *, bins: int | np.ndarray = 40,

@@ -186,7 +186,7 @@ class GradientsView:
             grads = "the weight gradient is exactly 0 at every layer"
         else:
             grads = describe_per_layer("the norm of the weight gradient, log scale", layers,
-                                       positive(result.grad_norm))
+                                       positive(result.grad_norm), magnitude=result.magnifies_round_off)
         note(self.ax_g, grads, key="norms")
         th = result.theory
         note(self.ax_s, "; ".join([describe_per_layer("std of q (measured, circles)", layers, result.preact_std),
