@@ -488,13 +488,17 @@ def test_an_extreme_reached_in_several_places_names_them_all_and_one_at_an_end_i
     assert pb.extreme_runs(settles, "lowest") is None  # reached at the last layer too: the end says it
     assert nl.plots.gradients.describe_per_layer("theory", np.arange(1, 31), settles) == \
         "theory: 5.7 at layer 1, 3.6 at layer 30"
-    dip = np.r_[1.0, 0.5, 0.2, 0.2 * (1 + 1e-5), 0.6, 0.9]  # a flat bottom of two layers
+    dip = np.r_[1.0, 0.5, 0.2, 0.2 * (1 + 1e-8), 0.6, 0.9]  # a flat bottom of two layers
     assert nl.plots.gradients.describe_per_layer("q", np.arange(1, 7), dip) == \
         "q: 1 at layer 1, 0.9 at layer 6 (lowest 0.2 at layers 3 to 4)"
-    many = np.r_[1.0, np.tile([0.0, 1.0], 5)]
-    assert pb.extreme_words("lowest 0", pb.extreme_runs(many, "lowest"), str) == "lowest 0 at 5 places"
+    five, seven = np.r_[1.0, np.tile([0.0, 1.0], 5)], np.r_[1.0, np.tile([0.0, 1.0], 7)]
+    assert pb.extreme_words("lowest 0", pb.extreme_runs(five, "lowest"), str) == "lowest 0 at x = 1, 3, 5, 7 and 9"
+    assert pb.extreme_words("lowest 0", pb.extreme_runs(seven, "lowest"), str) == \
+        "lowest 0 at 7 places, from x = 1 to 13"
+    smooth = np.r_[0.0, 0.9992, 1.0, 0.9992, 0.0]  # a smooth peak on a grid is one place, not a plateau
+    assert pb.extreme_runs(smooth, "highest") == [(2, 2)]
     with pytest.raises(ValueError, match="kind"):
-        pb.extreme_runs(many, "largest")
+        pb.extreme_runs(five, "largest")
 
 
 def test_a_text_alternative_reads_round_off_of_zero_as_zero_among_the_axes_numbers():
@@ -517,13 +521,17 @@ def test_an_exploding_gradient_is_said_by_its_powers_of_ten_and_a_trained_loss_b
     nl.plots.gradients.plot_grad_norms(ax, {"tanh, N(0, 1)": exploding, "tanh, Glorot": level})
     text = " ".join(pb.notes(ax))
     e = int(np.floor(np.log10(exploding.grad_norm[0])))
-    assert e >= 8 and f"tanh, N(0, 1): above 1e+{e:02d} at layer 1" in text, text
+    assert e >= 8 and f"tanh, N(0, 1): between {pb.fmt(10.0 ** e)} and {pb.fmt(10.0 ** (e + 1))} at layer 1" in text
     assert f"tanh, Glorot: {pb.fmt(level.grad_norm[0])} at layer 1" in text, text
     plt.close(fig)
-    assert nl.plots.gradients.decade(3.2e15) == "above 1e+15" and nl.plots.gradients.decade(3e-5) == "below 1e-04"
+    assert nl.plots.gradients.decade(3.2e15) == "between 1e+15 and 1e+16"
+    assert nl.plots.gradients.decade(114.1) == "between 100 and 1,000"
     trained = nl.plots.gradients.trained
     assert [trained(v) for v in (0.741, 0.098, 0.096, 0.066, 0.049, 1.3e-5, 50.29)] == \
         ["0.7", "0.1", "0.1", "0.1", "below 0.05", "below 0.05", "50.3"]
+    on_log = nl.plots.gradients.trained_log
+    assert [on_log(v) for v in (0.652, 0.049, 4.1e-4, 1.3e-5, 8.8e-7)] == \
+        ["0.7", "below 0.1", "below 0.001", "below 1e-04", "below 1e-04"]
 
 
 @pytest.mark.cpu_independent

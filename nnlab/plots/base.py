@@ -373,8 +373,9 @@ def _axis_words(ax: Axes) -> str:
 
 #: values within this fraction of a curve's extreme count as reaching it: where a curve is flat at its lowest (a
 #: value it settles at) or has two equal peaks (a symmetric function), which of them is the extreme is round-off,
-#: and differs between CPUs; a text alternative names all of them
-TIE = 1e-3
+#: and differs between CPUs; a text alternative names all of them. Far wider than round-off (1e-16 to 1e-12 here),
+#: far narrower than neighbouring points of a smooth peak on a grid (1e-4 and more)
+TIE = 1e-6
 
 
 def extreme_runs(y: np.ndarray, kind: str = "lowest") -> list[tuple[int, int]] | None:
@@ -406,12 +407,13 @@ def extreme_runs(y: np.ndarray, kind: str = "lowest") -> list[tuple[int, int]] |
 def extreme_words(head: str, runs: list[tuple[int, int]], place: Callable[[int], str],
                   unit: tuple[str, str] = ("x =", "x =")) -> str:
     """``extreme_runs`` in words after ``head``: "lowest 0.39 at layer 6", "highest 0.08 at x = -0.11 and 0.11",
-    "lowest 3.6 at layers 8 to 12", or "at 5 places" when it is reached in more than three. ``place(i)`` writes the
-    position of index i; ``unit`` is the word before one position and before several ("layer", "layers")."""
-    if len(runs) > 3:
-        return f"{head} at {len(runs)} places"
-    spots = [place(a) if a == b else f"{place(a)} to {place(b)}" for a, b in runs]
+    "lowest 3.6 at layers 8 to 12"; beyond five places, how many and from where to where ("at 16 places, from x =
+    0.031 to 0.97"). ``place(i)`` writes the position of index i; ``unit`` is the word before one position and
+    before several ("layer", "layers")."""
     several = len(runs) > 1 or runs[0][0] != runs[0][1]
+    if len(runs) > 5:
+        return f"{head} at {len(runs)} places, from {unit[1]} {place(runs[0][0])} to {place(runs[-1][1])}"
+    spots = [place(a) if a == b else f"{place(a)} to {place(b)}" for a, b in runs]
     joined = spots[0] if len(spots) == 1 else ", ".join(spots[:-1]) + " and " + spots[-1]
     return f"{head} at {unit[1] if several else unit[0]} {joined}"
 
@@ -434,14 +436,19 @@ def _describe_xy(name: str, x: np.ndarray, y: np.ndarray, *, log: bool = False,
     def fy(v: float) -> str:
         return fmt(v, 1 if log and abs(v) < 1e-6 * sy else 2, scale=None if log else sy)
 
+    whole = bool(np.all(x == np.round(x)) and sx < 1e6)  # steps, epochs: said exactly
+
+    def fx(v: float) -> str:
+        return f"{int(v):,}" if whole else fmt(v, scale=sx)
+
     if len(y) <= 4:
-        return f"{name}: " + ", ".join(f"({fmt(a, scale=sx)}, {fy(b)})" for a, b in zip(x, y))
-    text = f"{name}: from {fy(y[0])} at x = {fmt(x[0], scale=sx)} to {fy(y[-1])} at x = {fmt(x[-1], scale=sx)}"
+        return f"{name}: " + ", ".join(f"({fx(a)}, {fy(b)})" for a, b in zip(x, y))
+    text = f"{name}: from {fy(y[0])} at x = {fx(x[0])} to {fy(y[-1])} at x = {fx(x[-1])}"
     for kind in ("lowest", "highest"):
         runs = extreme_runs(y, kind)
         if runs:
             value = fy(np.min(y) if kind == "lowest" else np.max(y))
-            text += ", " + extreme_words(f"{kind} {value}", runs, lambda i: fmt(x[i], scale=sx))
+            text += ", " + extreme_words(f"{kind} {value}", runs, lambda i: fx(x[i]))
     return text
 
 

@@ -15,7 +15,7 @@ from matplotlib.ticker import NullFormatter
 from .._format import count
 from .._validate import check_vector
 from ..layers import MLP, Sequential, hidden_activations
-from .base import BLUE, GREEN, PALETTE, VERMILLION, fmt, note
+from .base import BLUE, GREEN, PALETTE, TIE, VERMILLION, extreme_runs, extreme_words, fmt, note
 
 #: the two colours a network's linear pieces alternate between, so that every piece is visible
 PIECE_COLORS = (VERMILLION, BLUE)
@@ -102,13 +102,18 @@ class ErrorPanel:
     def show(self, x: np.ndarray, gap: np.ndarray, title: str = "") -> None:
         x, gap = check_vector(x, "x"), check_vector(gap, "gap")
         self.curve.set_data(x, gap)
-        i = int(np.argmax(gap))
+        top = float(gap.max())
+        i = int(np.flatnonzero(gap >= top - TIE * abs(top))[0])  # the first of equal peaks, on every CPU the same
         self.peak.set_offsets([[x[i], gap[i]]])
         self.ax.set_xlim(x[0], x[-1])
         self.ax.set_ylim(-0.04 * max(gap[i], 1e-3), 1.15 * max(gap[i], 1e-3))
         self.title.set_text(title)
-        note(self.ax, f"|target − network| along x, largest {fmt(gap[i], 3)} at x = {fmt(x[i])} (the dot)",
-             key="error")
+        runs = extreme_runs(gap, "highest")
+        if runs and (len(runs) > 1 or runs[0][0] != runs[0][1]):
+            where = extreme_words(f"largest {fmt(top, 3)}", runs, lambda k: fmt(x[k])) + " (the dot on the first)"
+        else:
+            where = f"largest {fmt(top, 3)} at x = {fmt(x[i])} (the dot)"
+        note(self.ax, f"|target − network| along x, {where}", key="error")
 
 
 def plot_hidden_units(ax: Axes, model: Sequential, x: np.ndarray) -> None:
@@ -132,7 +137,8 @@ def describe_hidden_units(contributions: np.ndarray) -> str:
     change = contributions[:, -1] - contributions[:, 0]
     largest = float(np.max(np.abs(change))) if change.size else 0.0
     words = ["nearly flat" if abs(c) <= 0.05 * largest else "rises" if c > 0 else "falls" for c in change]
-    return ("what each hidden unit adds (dashed; their sum and the output bias make the network): "
+    return ("what each hidden unit adds (thin lines, each in its own style; their sum and the output bias make the "
+            "network): "
             + ", ".join(f"unit {j + 1} {w}" for j, w in enumerate(words)))
 
 

@@ -21,7 +21,7 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 def describe_per_layer(name: str, layers: np.ndarray, values: np.ndarray, *, magnitude: bool = False) -> str:
     """A value per layer in words: at the first and the last layer, and the lowest and highest in between (every
-    layer that reaches it, ``extreme_runs``). With ``magnitude``, values are said as powers of ten ("above 1e+15"):
+    layer that reaches it, ``extreme_runs``). With ``magnitude``, values are said by their powers of ten (``decade``):
     for a network that magnifies round-off (an exploding gradient), whose digits differ between CPUs."""
     layers, values = np.asarray(layers), np.asarray(values, dtype=float)
     finite = np.isfinite(values)
@@ -49,13 +49,23 @@ def trained(loss: float) -> str:
 
 
 def decade(v: float) -> str:
-    """A positive number by its power of ten: "above 1e+15" for 3e+15, "below 1e-04" for 3e-05 (under 1), as a
-    figure on a log scale shows it."""
+    """A positive number by its power of ten, as a log axis shows it: "between 1e+15 and 1e+16" for 3e+15,
+    "between 100 and 1,000" for 114."""
     v = float(v)
     if not np.isfinite(v) or v <= 0:
         return fmt(v)
     e = int(np.floor(np.log10(v)))
-    return f"above 1e{e:+03d}" if e >= 0 else f"below 1e{e + 1:+03d}"
+    return f"between {fmt(10.0 ** e)} and {fmt(10.0 ** (e + 1))}"
+
+
+def trained_log(loss: float) -> str:
+    """A loss after training on a log axis: ``trained``'s one decimal down to 0.05, below it the power of ten it is
+    under ("below 0.001"), down to 1e-4 ("below 1e-04"): the digits of a loss near 0 differ between CPUs, the decade
+    down to there does not."""
+    loss = float(loss)
+    if not np.isfinite(loss) or loss >= 0.05:
+        return trained(loss)
+    return f"below {fmt(10.0 ** max(-4, int(np.floor(np.log10(loss))) + 1))}" if loss > 0 else "0"
 
 
 def positive(values: np.ndarray) -> np.ndarray:
@@ -212,7 +222,7 @@ def plot_clipping(fig: Figure, records: Mapping[str, History], clip_norm: float,
         if rec.diverged_epoch is not None:
             losses_said.append(f"{label}: diverged in epoch {rec.diverged_epoch}")
         else:
-            losses_said.append(f"{label}: from {trained(rec.loss[0])} to {trained(rec.loss[-1])} over "
+            losses_said.append(f"{label}: from {trained_log(rec.loss[0])} to {trained_log(rec.loss[-1])} over "
                                f"{len(rec.loss)} epochs" if rec.loss else f"{label}: no epoch")
         finite = grads[np.isfinite(grads)]
         if (grads > top).any():
@@ -220,10 +230,13 @@ def plot_clipping(fig: Figure, records: Mapping[str, History], clip_norm: float,
                               f"{int(np.argmax(grads > top)) + 1}")
         else:
             under = np.flatnonzero(grads <= clip_norm)
-            reaches = (f"first at or under the clip level at step {under[0] + 1}" if under.size
+            # when it first dips to the clip level: what the notebook prints too (the steps after it are clipped
+            # or not by the chaos of training, which differs between CPUs)
+            reaches = ("it starts at or under the clip level" if grads[0] <= clip_norm
+                       else f"first dips to the clip level at step {under[0] + 1}" if under.size
                        else "never at or under the clip level")
             grads_said.append(f"{label}: {len(grads)} steps, {fmt(grads[0])} at the first, highest "
-                              f"{fmt(finite.max())}, {reaches}" if finite.size else f"{label}: no finite gradient norm")
+                              f"{fmt(finite.max())}; {reaches}" if finite.size else f"{label}: no finite gradient norm")
         if (grads > top).any():
             ax_g.annotate(f"off the scale: {np.nanmax(grads[np.isfinite(grads)]):.0e}, then overflow"
                           if np.isfinite(grads).any() and np.nanmax(grads[np.isfinite(grads)]) > top
