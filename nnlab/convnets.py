@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._format import Table
 from ._validate import check_array, check_choice, check_positive_int
 from .conv import Conv2D, Flatten, MaxPool2D, Unflatten, conv_params, output_size_fraction, why_not_fit
 from .layers import MLP, Activation, Dense, Sequential
@@ -321,6 +322,15 @@ class Comparison:
         return f"{100 * acc:.2f}% ({round(acc * self.n_test)})"
 
     __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        """The same table as a real one (``nnlab._format.Table``): a seed per row, a network per column."""
+        lines = repr(self).splitlines()
+        names = list(self.accuracy)
+        header = ["seed", *(f"{name} ({self.params[name]:,} parameters)" for name in names)]
+        rows = [[seed, *(self._cell(name, i) for name in names)] for i, seed in enumerate(self.seeds)]
+        notes = [line.strip() for line in lines[2 + len(self.seeds):]]
+        return Table(repr(self), header, rows, lines[0], notes)._repr_html_()
 
 
 def compare_over_seeds(data: Digits, seeds, *, epochs: int = EPOCHS) -> Comparison:

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from ._format import Table
 from ._validate import check_bool, check_nonnegative, check_positive, check_positive_int, check_rng
 from .activations import value_and_grad
 from .landscape import Objective, sharpness
@@ -453,18 +454,22 @@ class Sweep:
         """On how many seeds setting ``a`` has a lower ``on`` loss than setting ``b`` (a paired comparison)."""
         return int(np.sum(self.row(a, on) < self.row(b, on)))
 
-    def table(self, digits: int = 2, *, ranges: bool = True) -> str:
+    def table(self, digits: int = 2, *, ranges: bool = True) -> Table:
         """One line per setting: the mean and the range over the seeds of each loss (``ranges=False``: the mean
-        and the median, for runs whose best and worst seed depend on the last bits of the arithmetic)."""
+        and the median, for runs whose best and worst seed depend on the last bits of the arithmetic). The text,
+        which displays as a real table (``nnlab._format.Table``)."""
         width = max(10, *(len(str(v)) for v in self.values))
         spread = "(min-max)" if ranges else "(median)"
         lines = [f"{self.name:>{width}}   train {spread:<14} validation {spread:<11} test {spread}"]
+        rows = []
         for k, value in enumerate(self.values):
             cells = [(f"{a[k].mean():.{digits}f} ({a[k].min():.{digits}f}-{a[k].max():.{digits}f})" if ranges
                       else f"{a[k].mean():.{digits}f} ({np.median(a[k]):.{digits}f})")
                      if np.isfinite(a[k]).all() else "(trained on)" for a in (self.train, self.val, self.test)]
             lines.append(f"{value!s:>{width}}   {cells[0]:<20} {cells[1]:<22} {cells[2]}")
-        return "\n".join(lines)
+            rows.append([value, *cells])
+        header = [self.name, *(f"{name} {spread}" for name in ("train", "validation", "test"))]
+        return Table("\n".join(lines), header, rows)
 
     def __repr__(self) -> str:
         return f"Sweep({self.name}: {len(self.values)} settings x {len(self.seeds)} seeds)"

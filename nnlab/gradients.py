@@ -275,6 +275,8 @@ class ProbeResult:
         range; the arrays hold NaN from there on.
     dphi : dict of int to array
         ``phi'(q)`` of every value of the layers asked for with ``keep_dphi``, flattened.
+    dtype : numpy dtype
+        The precision the passes computed in (the probe's).
     """
 
     net: DeepNet
@@ -290,6 +292,7 @@ class ProbeResult:
     theory: Theory
     overflow_layer: int | None = None
     dphi: dict[int, np.ndarray] = field(default_factory=dict)
+    dtype: type = np.float32
 
     @property
     def layers(self) -> np.ndarray:
@@ -302,6 +305,13 @@ class ProbeResult:
         hidden layer over the last; ``theory.signal_ratio`` predicts it."""
         first, last = float(self.dh_norm[0]), float(self.dh_norm[-1])
         return first / last if last > 0 and math.isfinite(last) else math.nan
+
+    @property
+    def magnifies_round_off(self) -> bool:
+        """Whether the backward pass magnifies rounding errors until they show in a gradient's second digit: the
+        chain multiplies them as it multiplies u (``theory.signal_ratio``), and a growth by 1e-6 over the precision's
+        own (1e-7 in float32, 2e-16 in float64) changes the last layers' gradients between CPUs."""
+        return bool(self.theory.signal_ratio * np.finfo(self.dtype).eps > 1e-6)
 
     @property
     def grad_ratio(self) -> float:
@@ -469,7 +479,7 @@ class GradientProbe:
         grad, dh, output_grad, loss = ((nan, nan.copy(), math.nan, math.nan) if fwd.overflow is not None
                                        else _probe_backward(net, fwd, y, layers))
         return ProbeResult(net, batch, fwd.preact_std, fwd.act_std, fwd.saturated, fwd.dead, grad, dh, output_grad,
-                           loss, theory(net), fwd.overflow, fwd.dphi_kept)
+                           loss, theory(net), fwd.overflow, fwd.dphi_kept, self.dtype)
 
 
 @dataclass

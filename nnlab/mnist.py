@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._format import Table
 from ._validate import check_positive_int, check_rng
 from .data import CLASS_NAMES, N_PIXELS, SIDE
 from .layers import MLP, Sequential, check_mlp, dead_units, hidden_activations
@@ -129,20 +130,33 @@ class SeedRuns:
         return "-".join(map(str, self.sizes))
 
     def __repr__(self) -> str:
+        return str(self.table())
+
+    __str__ = __repr__
+
+    def table(self) -> Table:
+        """The runs, one line per seed, and the spread of the test error: the printed text, which displays as a
+        real table (``nnlab._format.Table``)."""
         hidden = self.dead.shape[1] > 0
-        lines = [f"{self.name}, trained from seeds {', '.join(map(str, self.seeds))}:",
-                 "  seed   training error    test error" + ("    dead units per layer" if hidden else "")]
+        header = ["seed", "training error", "test error"] + (["dead units per layer"] if hidden else [])
+        caption = f"{self.name}, trained from seeds {', '.join(map(str, self.seeds))}:"
+        lines = [caption, "  seed   training error    test error" + ("    dead units per layer" if hidden else "")]
+        rows = []
         for i, seed in enumerate(self.seeds):
             train = f"{100 * self.train_errors[i]:5.2f}% ({round(self.train_errors[i] * self.n_train):3d})"
             test = f"{100 * self.test_errors[i]:5.2f}% ({round(self.test_errors[i] * self.n_test):2d})"
             dead = f"    {self.dead[i].tolist()}" if hidden else ""
             lines.append(f"  {seed:4d}   {train}     {test}{dead}")
+            rows.append([seed, train, test] + ([self.dead[i].tolist()] if hidden else []))
         lo, hi = int(np.argmin(self.test_errors)), int(np.argmax(self.test_errors))
-        lines.append(f"  test error: mean {100 * self.test_errors.mean():.2f}%, from {100 * self.test_errors[lo]:.2f}% "
-                     f"(seed {self.seeds[lo]}) to {100 * self.test_errors[hi]:.2f}% (seed {self.seeds[hi]})")
-        return "\n".join(lines)
+        note = (f"test error: mean {100 * self.test_errors.mean():.2f}%, from {100 * self.test_errors[lo]:.2f}% "
+                f"(seed {self.seeds[lo]}) to {100 * self.test_errors[hi]:.2f}% (seed {self.seeds[hi]})")
+        lines.append("  " + note)
+        return Table("\n".join(lines), header, [[" ".join(str(c).split()) for c in r] for r in rows], caption,
+                     [note])
 
-    __str__ = __repr__
+    def _repr_html_(self) -> str:
+        return self.table()._repr_html_()
 
 
 def seed_runs(sizes: list[int], seeds, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,

@@ -371,10 +371,10 @@ def test_the_explorer_updated_in_place_draws_what_a_new_one_draws(via, odd, to):
     axes = list(moved.figure.axes)
     moved.set_values(**odd)
     assert moved.message.value == ""
-    static = moved.static_figure()
-    assert png_bytes(static) == moved.image.value
+    static = moved.static_figure().figure
+    assert png_bytes(static) == moved.png
     moved.set_preset(to)
-    assert moved.image.value == nl.widgets.conv_explorer(preset=to).image.value
+    assert moved.png == nl.widgets.conv_explorer(preset=to).png
     assert moved.figure.axes == axes
 
 

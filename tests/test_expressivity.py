@@ -328,12 +328,12 @@ def test_the_explorer_updated_in_place_draws_what_a_new_one_draws(via, odd, to):
     axes = list(moved.figure.axes)
     moved.set_values(**odd)
     assert moved.message.value == ""
-    static = moved.static_figure()
-    assert png_bytes(static) == moved.image.value
+    static = moved.static_figure().figure
+    assert png_bytes(static) == moved.png
     plt.close(static)
     moved.set_preset(to)
     fresh = nl.widgets.expressivity_explorer(preset=to)
-    assert moved.image.value == fresh.image.value
+    assert moved.png == fresh.png
     assert moved.figure.axes == axes
 
 

@@ -327,13 +327,13 @@ def test_updating_in_place_draws_what_a_new_dashboard_draws(via, to):
     moved = generalisation_explorer(preset=via)
     moved.set_values(width=2, noise=0.0, n_train=8)
     moved.set_preset(to)
-    assert moved.image.value == generalisation_explorer(preset=to).image.value
+    assert moved.png == generalisation_explorer(preset=to).png
 
 
 def test_static_figure_and_bad_preset():
     from nnlab.widgets.generalisation import generalisation_explorer
 
-    fig = generalisation_explorer(preset="dropout").static_figure()
+    fig = generalisation_explorer(preset="dropout").static_figure().figure
     assert len(fig.axes) == 2 and "p = 0.2" in fig.axes[0].get_title()
     with pytest.raises(ValueError, match="preset: expected one of"):
         generalisation_explorer(preset="nope")

@@ -420,25 +420,25 @@ class TestDashboard:
         dash = nl.widgets.gradients_explorer(preset="sigmoid-deep")
         assert dash.values == GRADIENTS_PRESETS["sigmoid-deep"] and dash.n_draws == 1
         assert dash.result.grad_ratio < 1e-4
-        assert dash.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+        assert dash.png[:8] == b"\x89PNG\r\n\x1a\n"
         from PIL import Image
 
-        picture = Image.open(io.BytesIO(dash.image.value))
+        picture = Image.open(io.BytesIO(dash.png))
         assert picture.size == (960, 440) and picture.mode == "RGB"  # 9.6 x 4.4 inches at 100 dpi, opaque
 
     def test_every_preset_sets_the_controls_and_draws(self):
         dash = gradients_explorer(preset=None)
         for name, values in GRADIENTS_PRESETS.items():
-            before = dash.image.value
+            before = dash.png
             dash.set_preset(name)
             assert dash.values == values and dash.message.value == ""
-            assert dash.image.value != before
+            assert dash.png != before
 
     def test_a_control_redraws_in_place(self):
         dash = gradients_explorer(preset="relu-he")
-        first, draws = dash.image.value, dash.n_draws
+        first, draws = dash.png, dash.n_draws
         dash.controls["depth"].value = 12
-        assert dash.n_draws == draws + 1 and dash.image.value != first
+        assert dash.n_draws == draws + 1 and dash.png != first
         assert dash.result.net.depth == 12 and len(dash.result.grad_norm) == 12
         dash.controls["batch_norm"].value = True
         assert dash.result.net.batch_norm
@@ -496,11 +496,11 @@ class TestDashboard:
         assert moved.result.overflow_layer is not None
         moved.set_preset(to)
         fresh = gradients_explorer(preset=to)
-        assert moved.image.value == fresh.image.value
+        assert moved.png == fresh.png
 
     def test_static_figure_and_bad_preset(self):
         dash = gradients_explorer(preset="exploding")
-        fig = dash.static_figure()
+        fig = dash.static_figure().figure
         assert len(fig.axes) == 3 and "first / last = " in fig.axes[0].get_title()
         with pytest.raises(ValueError, match="preset: expected one of"):
             gradients_explorer(preset="nope")

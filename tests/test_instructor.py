@@ -238,13 +238,13 @@ def test_custom_in_the_preset_menu_goes_back_to_the_students_own_setting(name):
     slider = next(c for c in dashboard.controls.values() if isinstance(c, (widgets.IntSlider, widgets.FloatSlider))
                   and not c.disabled)
     slider.value = slider.min if slider.value != slider.min else slider.max
-    own, picture = dashboard.values, dashboard.image.value
+    own, picture = dashboard.values, dashboard.png
     assert dashboard.preset_picker.value == "(custom)"
     dashboard.preset_picker.value = opened
-    assert dashboard.image.value != picture
+    assert dashboard.png != picture
     draws = dashboard.n_draws
     dashboard.preset_picker.value = "(custom)"
-    assert dashboard.values == own and dashboard.image.value == picture and dashboard.n_draws == draws + 1
+    assert dashboard.values == own and dashboard.png == picture and dashboard.n_draws == draws + 1
 
 
 def test_a_control_that_does_not_apply_is_disabled_and_says_why():

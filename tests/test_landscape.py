@@ -267,15 +267,15 @@ def test_the_explorer_data_checks_the_lecture():
 def test_a_preset_sets_the_controls_and_a_redraw_changes_the_image():
     dash = nl.widgets.nonconvexity_explorer()
     assert dash.values == {"alpha": 0.5, "c": 1.0}
-    first, draws = bytes(dash.image.value), dash.n_draws
+    first, draws = bytes(dash.png), dash.n_draws
     assert first.startswith(b"\x89PNG")
     dash.set_preset("rescaled")
     assert dash.values == wl.NONCONVEXITY_PRESETS["rescaled"] == {"alpha": 1.0, "c": 10.0}
-    assert dash.n_draws == draws + 1 and bytes(dash.image.value) != first
+    assert dash.n_draws == draws + 1 and bytes(dash.png) != first
     dash.controls["alpha"].value = 0.25
     assert dash.n_draws == draws + 2
     assert dash.message.value == ""
-    plt.close(dash.static_figure())
+    plt.close(dash.static_figure().figure)
     with pytest.raises(ValueError, match="preset"):
         dash.set_preset("nowhere")
 
@@ -317,7 +317,7 @@ def test_the_explorer_updated_in_place_draws_what_a_new_one_draws(via, odd, to):
     assert moved.message.value == ""
     moved.set_preset(to)
     fresh = nl.widgets.nonconvexity_explorer(preset=to)
-    assert moved.image.value == fresh.image.value
+    assert moved.png == fresh.png
     assert moved.figure.axes == axes  # the same axes, moved
 
 
@@ -327,8 +327,8 @@ def test_the_explorer_at_a_setting_no_preset_has_draws_what_a_fresh_view_draws(o
 
     moved = nl.widgets.nonconvexity_explorer(preset="rescaled")
     moved.set_values(**ODD[odd])
-    static = moved.static_figure()  # a fresh view on a new figure, at the current values
-    assert png_bytes(static) == moved.image.value
+    static = moved.static_figure().figure  # a fresh view on a new figure, at the current values
+    assert png_bytes(static) == moved.png
     line_title, _, valley_title = (ax.get_title() for ax in static.axes)
     d = wl.nonconvexity_data(**ODD[odd])
     assert line_title.startswith(f"L = {d['loss']:.3f}, chord {d['chord']:.3f}")

@@ -313,7 +313,7 @@ def test_explorer_caches_models_and_never_shows_a_traceback(data):
     from nnlab.widgets.mnist import MNIST_PRESETS as PRESETS
 
     explorer = mnist_explorer(data=data, prefetch=False)
-    assert list(explorer.models) == [(4, 0)] and explorer.image.value
+    assert list(explorer.models) == [(4, 0)] and explorer.png
     _, train_err, test_err = explorer.models[(4, 0)]
     assert train_err < 0.05 and test_err < 0.05
     draws = explorer.n_draws
@@ -426,7 +426,7 @@ def test_explorer_updating_in_place_draws_what_a_new_explorer_draws(data, shared
     fresh = shared_networks(data, preset=to)
     assert moved.message.value == fresh.message.value == ""
     assert len(moved.figure.axes) == 3
-    assert moved.image.value == fresh.image.value
+    assert moved.png == fresh.png
 
 
 @pytest.mark.parametrize("to", [dict(units=7, second=2, layer=2, digit=3), dict(units=12, second=2, layer=1,
@@ -438,7 +438,7 @@ def test_explorer_updating_in_place_to_a_custom_setting(data, shared_networks, t
         moved.set_values(**detour)
     moved.set_values(**to)
     assert moved.message.value == ""
-    assert moved.image.value == _fresh_view_png(moved)
+    assert moved.png == _fresh_view_png(moved)
 
 
 def test_explorer_static_figure_draws_the_current_values(data, shared_networks):
@@ -446,7 +446,7 @@ def test_explorer_static_figure_draws_the_current_values(data, shared_networks):
 
     explorer = shared_networks(data, preset="16 units")
     explorer.set_values(units=4, second=3, layer=2, digit=21)
-    fig = explorer.static_figure()
+    fig = explorer.static_figure().figure
     ax_digit, ax_bars, ax_units = fig.axes
     assert ax_digit.get_title().startswith("test digit #21: an 8")
     assert ax_bars.get_title() == "layer-2 activations"
@@ -454,7 +454,7 @@ def test_explorer_static_figure_draws_the_current_values(data, shared_networks):
     titles = [t.get_text() for t in ax_units.texts if t.get_visible()]
     assert len(titles) == 3 and titles[0].startswith("unit 1: a = ") and "β = " in titles[0]
     assert fig._suptitle.get_text().startswith("784-4-3-1 ReLU network")
-    assert png_bytes(fig) == explorer.image.value
+    assert png_bytes(fig) == explorer.png
 
 
 # --- the lecture's scikit-learn calls, run to convergence (the numbers the notebook quotes; ~10 s) -----

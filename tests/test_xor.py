@@ -87,10 +87,10 @@ class TestExplorer:
     def test_opens_at_the_preset_and_redraws_in_place(self):
         explorer = nl.widgets.xor_explorer(preset="near-miss")
         assert explorer.values["b2"] == -0.4 and explorer.n_draws == 1
-        first = explorer.image.value
+        first = explorer.png
         assert first[:8] == b"\x89PNG\r\n\x1a\n"
         explorer.controls["b2"].value = -1.0  # the slider repairs the near miss
-        assert explorer.n_draws == 2 and explorer.image.value != first
+        assert explorer.n_draws == 2 and explorer.png != first
         assert explorer.values == HAND_SET
 
     def test_presets_set_every_control_with_one_redraw(self):
@@ -106,19 +106,19 @@ class TestExplorer:
 
     def test_a_failing_draw_shows_a_message_not_a_traceback(self):
         explorer = nl.widgets.xor_explorer()
-        before = explorer.image.value
+        before = explorer.png
         explorer.view.update = lambda **values: (_ for _ in ()).throw(ValueError("bad weights"))
         explorer.controls["c"].value = 0.5
         assert "Cannot draw this setting: bad weights" in explorer.message.value
-        assert explorer.image.value == before
+        assert explorer.png == before
 
     def test_static_figure_draws_the_current_view(self):
         explorer = nl.widgets.xor_explorer()
-        fig = explorer.static_figure()
+        fig = explorer.static_figure().figure
         assert len(fig.axes) == 2
         assert fig.axes[1].get_title() == "hidden space: 4 of 4 correct"
         explorer.set_values(v2=0.0)
-        assert explorer.static_figure().axes[1].get_title() == "hidden space: 3 of 4 correct"  # (1, 1) -> 2
+        assert explorer.static_figure().figure.axes[1].get_title() == "hidden space: 3 of 4 correct"  # (1, 1) -> 2
 
 
 #: settings no preset has: hidden values up to 9 (wider axes), a constant output (nothing shaded, no
@@ -161,15 +161,15 @@ class TestInPlace:
         moved.set_values(**ODD[odd])
         moved.set_preset(to)
         fresh = nl.widgets.xor_explorer(preset=to)
-        assert moved.image.value == fresh.image.value
+        assert moved.png == fresh.png
 
     @pytest.mark.parametrize("odd", sorted(ODD))
     def test_a_setting_no_preset_has_draws_what_a_fresh_view_draws(self, odd):
         moved = nl.widgets.xor_explorer(preset="near-miss")
         moved.set_values(**ODD["wide" if odd != "wide" else "four"])
         moved.set_values(**ODD[odd])
-        static = moved.static_figure()  # a fresh view on a new figure, at the current values
-        assert png_bytes(static) == moved.image.value
+        static = moved.static_figure().figure  # a fresh view on a new figure, at the current values
+        assert png_bytes(static) == moved.png
 
 
 def test_preset_menu_follows_the_controls():

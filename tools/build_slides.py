@@ -13,7 +13,12 @@ opened as a file or served over http, and can be copied to a USB stick as a whol
   the template ``tools/slides/templates/nnlab_reveal`` sizes the deck for a projector.
 * ``--to html``: ``FOLDER/NN_topic.html`` for every executed notebook, default ``build/html``, with the
   widget state the notebook saved, so every dashboard shows its default view (without a kernel the
-  sliders move but the picture does not follow them).
+  sliders move but the picture does not follow them); the template ``tools/slides/templates/nnlab_lab``.
+
+Both templates meet WCAG 2.1 AA where nbconvert's do not (``nnlab_lab/access.html.j2``, ACCESSIBILITY.md): every
+picture keeps its text alternative, prompts and code are drawn in colours of 4.5:1, formulas leave the Tab order,
+and a deck's hidden slides are inert. ``axe_script()`` is axe-core, installed with the rest, which the browser
+tests run on every page.
 """
 
 from __future__ import annotations
@@ -50,8 +55,12 @@ VENDOR_FILES = [
       "dist/embed.js.LICENSE.txt"], "html-manager"),
 ]
 
-# relative URLs, so a deck works from any folder, as a file or over http
+# relative URLs, so a deck works from any folder, as a file or over http; nnlab's templates (WCAG 2.1 AA: the
+# pictures' alt texts, contrast, formulas out of the Tab order, hidden slides inert; ACCESSIBILITY.md)
 COMMON_ARGS = [
+    f"--TemplateExporter.extra_template_basedirs={SLIDES_SRC / 'templates'}",
+    # so that both templates import nnlab_lab/access.html.j2 by that name
+    f"--TemplateExporter.extra_template_paths={SLIDES_SRC / 'templates'}",
     "--HTMLExporter.require_js_url=vendor/requirejs/require.js",
     "--HTMLExporter.jquery_url=vendor/jquery/dist/jquery.min.js",
     "--HTMLExporter.mathjax_url=vendor/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
@@ -60,7 +69,6 @@ COMMON_ARGS = [
 ]
 SLIDES_ARGS = [
     "--to=slides",
-    f"--TemplateExporter.extra_template_basedirs={SLIDES_SRC / 'templates'}",
     "--template=nnlab_reveal",
     "--SlidesExporter.reveal_url_prefix=vendor/reveal.js",
     # 'white' ships its font with reveal.js; 'simple', nbconvert's default, fetches Google fonts
@@ -71,7 +79,7 @@ SLIDES_ARGS = [
     "--SlidesExporter.reveal_width=1280",
     "--SlidesExporter.reveal_height=720",
 ]
-HTML_ARGS = ["--to=html", "--template=lab"]
+HTML_ARGS = ["--to=html", "--template=nnlab_lab"]
 
 
 def notebooks() -> list[Path]:
@@ -120,6 +128,11 @@ def install_vendor() -> Path:
                    cwd=NPM_DIR, check=True)
     STAMP.write_text(_lock_hash())
     return NPM_DIR / "node_modules"
+
+
+def axe_script() -> Path:
+    """axe-core's ``axe.min.js`` (installed with the rest by ``install_vendor``), for the browser tests' checks."""
+    return install_vendor() / "axe-core" / "axe.min.js"
 
 
 def copy_vendor(node_modules: Path, out: Path) -> None:

@@ -4,8 +4,10 @@ A ``LabServer`` is a JupyterLab server of its own on 127.0.0.1 (a free port, a t
 workspace folders), on a folder the caller gives it; it and its kernels are stopped by ``stop()``.
 Chromium is Debian's (/usr/bin/chromium, or NNLAB_CHROMIUM), driven with Playwright for Python; nothing is
 downloaded. The rest are the steps both the tests and ``benchmarks/browser_latency.py`` take: open a notebook
-and run it, find the controls of a dashboard, move one, and time the move from the key press to the new picture
-painted.
+and run it, find the controls of a dashboard, move one with the keyboard, and time the move from the key press to
+the new picture painted; and the accessibility checks of the browser tests: axe-core (``run_axe``, with the
+``ALLOWLIST`` of what JupyterLab's or nbconvert's own parts still fail) and what each control says to a screen
+reader (``control_names``).
 """
 
 from __future__ import annotations
@@ -174,6 +176,7 @@ IMAGES = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-h
   .map(img => ({cell: [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')]
                   .indexOf(img.closest('.jp-Cell')),
                 widget: img.classList.contains('widget-image'), complete: img.complete,
+                alt: img.getAttribute('alt') || '',
                 natural: img.naturalWidth, shown: img.getBoundingClientRect().width,
                 area: img.closest('.jp-OutputArea-output').clientWidth}))"""
 
@@ -217,92 +220,169 @@ class Control:
 _CONTROLS = """(cell) => {
   const title = (w) => [w, ...w.querySelectorAll('label, span, select, input, .noUi-handle')]
       .map(e => e.getAttribute('title')).find(t => t && t !== 'null') || '';
-  const out = [];
-  cell.querySelectorAll('.widget-slider').forEach((w, i) => {
-    const target = w.querySelector('.noUi-target'), handle = w.querySelector('.noUi-handle');
-    out.push({kind: 'slider', index: i, label: w.querySelector('.widget-label').textContent.trim(),
-              disabled: target.hasAttribute('disabled'), tooltip: title(w), options: [],
-              value: handle.getAttribute('aria-valuenow')});
-  });
-  cell.querySelectorAll('.widget-dropdown').forEach((w, i) => {
-    const select = w.querySelector('select');
-    out.push({kind: 'dropdown', index: i, label: w.querySelector('.widget-label').textContent.trim(),
-              disabled: select.disabled, tooltip: title(w), options: [...select.options].map(o => o.value),
-              value: select.value});
-  });
-  cell.querySelectorAll('.widget-checkbox').forEach((w, i) => {
-    const input = w.querySelector('input');
-    out.push({kind: 'checkbox', index: i, label: w.textContent.replace(/\u200b/g, '').trim(), disabled: input.disabled,
-              tooltip: title(w), options: [], value: String(input.checked)});
+  const out = [], count = {slider: 0, dropdown: 0, checkbox: 0};
+  cell.querySelectorAll('.widget-slider, .widget-dropdown, .widget-checkbox').forEach((w) => {
+    if (w.classList.contains('widget-slider')) {
+      const target = w.querySelector('.noUi-target'), handle = w.querySelector('.noUi-handle');
+      out.push({kind: 'slider', index: count.slider++, label: w.querySelector('.widget-label').textContent.trim(),
+                disabled: target.hasAttribute('disabled'), tooltip: title(w), options: [],
+                value: handle.getAttribute('aria-valuenow')});
+    } else if (w.classList.contains('widget-dropdown')) {
+      const select = w.querySelector('select');
+      out.push({kind: 'dropdown', index: count.dropdown++, label: w.querySelector('.widget-label').textContent.trim(),
+                disabled: select.disabled, tooltip: title(w), options: [...select.options].map(o => o.value),
+                value: select.value});
+    } else {
+      const input = w.querySelector('input');
+      out.push({kind: 'checkbox', index: count.checkbox++, label: w.textContent.replace(/\u200b/g, '').trim(),
+                disabled: input.disabled, tooltip: title(w), options: [], value: String(input.checked)});
+    }
   });
   return out;
 }"""
 
 
 def controls(cell: Any) -> list[Control]:
-    """The sliders, dropdowns and checkboxes of a dashboard cell, in that order, as they are now."""
+    """The sliders, dropdowns and checkboxes of a dashboard cell, in the page's order, as they are now."""
     return [Control(**c) for c in cell.evaluate(_CONTROLS)]
 
 
-def move(page: Any, cell: Any, control: Control) -> str:
-    """Move ``control`` once, as a student would: an arrow key on a slider (left at its maximum), the next
-    choice of a dropdown (the next preset: "(custom)" names where the values are, it is not a place to go), a
-    click on a checkbox. Returns what was done."""
+#: what a screen reader is told about each control of a dashboard: its role's element, accessible name, the value
+#: it announces, the value on screen (a slider's readout), whether it is disabled, in the Tab order, and whether
+#: JupyterLab's shortcuts are kept out of it
+_NAMES = """(cell) => {
+  const name = (el) => el.getAttribute('aria-label') || (el.labels && el.labels[0] ? el.labels[0].textContent : '')
+      || (el.closest('label') ? el.closest('label').textContent : '');
+  const out = [];
+  cell.querySelectorAll('.widget-slider, .widget-dropdown, .widget-checkbox').forEach((w) => {
+    // a checkbox's text is in its own label beside the box (its .widget-label, the left column, is empty)
+    const label = (w.classList.contains('widget-checkbox') ? w : (w.querySelector('.widget-label') || w))
+      .textContent.replace(/\u200b/g, '').trim();
+    const el = w.querySelector('.noUi-handle, select, input');
+    const readout = w.querySelector('.widget-readout');
+    const off = el.matches('.noUi-handle') ? !!w.querySelector('.noUi-target[disabled]') : el.disabled;
+    out.push({label, role: el.getAttribute('role') || el.tagName.toLowerCase(),
+              name: name(el).replace(/\u200b/g, '').trim(),
+              announced: el.getAttribute('aria-valuetext') || el.value || '',
+              shown: readout ? readout.textContent.trim() : '',
+              disabled: off, saysDisabled: el.disabled || el.getAttribute('aria-disabled') === 'true',
+              tabbable: el.tabIndex >= 0 && !el.disabled,
+              readoutName: readout ? (readout.getAttribute('aria-label') || '') : null,
+              readoutTabbable: readout ? readout.isContentEditable : null,
+              shortcutsKept: !!el.closest('[data-lm-suppress-shortcuts]')});
+  });
+  return out;
+}"""
+
+
+def control_names(cell: Any) -> list[dict]:
+    """What a screen reader is told about every control of a dashboard cell (see ``_NAMES``)."""
+    return cell.evaluate(_NAMES)
+
+
+def picture(cell: Any) -> dict:
+    """The ``src`` and ``alt`` of a dashboard cell's picture."""
+    return cell.evaluate("""(cell) => { const img = cell.querySelector('img.nnlab-picture, img.widget-image');
+      return img ? {src: img.getAttribute('src'), alt: img.getAttribute('alt')} : {src: null, alt: null}; }""")
+
+
+def focus_target(cell: Any, control: Control) -> Any:
+    """The element of a control that takes the keyboard's focus (a slider's handle, a menu, a checkbox)."""
+    selector = {"slider": ".widget-slider", "dropdown": ".widget-dropdown", "checkbox": ".widget-checkbox"}
+    inner = {"slider": ".noUi-handle", "dropdown": "select", "checkbox": "input"}
+    return cell.locator(selector[control.kind]).nth(control.index).locator(inner[control.kind])
+
+
+def tab_to(page: Any, cell: Any, control: Control, limit: int = 6) -> int:
+    """Press Tab until ``control`` has the focus, as a keyboard user would walk to it from the control before it;
+    the number of presses (ValueError if it takes more than ``limit`` or the focus leaves the dashboard)."""
+    target = focus_target(cell, control).element_handle()
+    for presses in range(limit + 1):
+        if page.evaluate("(el) => document.activeElement === el", target):
+            return presses
+        page.keyboard.press("Tab")
+        if not page.evaluate("(c) => c.contains(document.activeElement)", cell.element_handle()):
+            raise ValueError(f"Tab left the dashboard before reaching {control.name}")
+    raise ValueError(f"{control.name} not reached in {limit} presses of Tab")
+
+
+def move(page: Any, cell: Any, control: Control, *, focus: bool = True) -> str:
+    """Move ``control`` once with the keyboard, as a student would: an arrow key on a slider (left at its maximum),
+    ArrowDown on a menu (ArrowUp at its last choice, or where ArrowDown would land on "(custom)", which names where
+    the values are and is not a place to go), the space bar on a checkbox. ``focus``: give the control the focus
+    first (False: the caller has walked to it with Tab). Returns the key pressed."""
+    if control.kind not in ("slider", "dropdown", "checkbox"):
+        raise ValueError(f"control.kind: expected slider, dropdown or checkbox, got {control.kind!r}")
+    target = focus_target(cell, control)
+    if focus:
+        target.scroll_into_view_if_needed()
+        target.focus()
     if control.kind == "slider":
-        handle = cell.locator(".widget-slider").nth(control.index).locator(".noUi-handle")
-        now, top = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+        now, top = (float(target.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
         key = "ArrowLeft" if now >= top else "ArrowRight"
-        handle.scroll_into_view_if_needed()
-        handle.focus()
-        page.keyboard.press(key)
-        return key
-    if control.kind == "dropdown":
-        choices = [o for o in control.options if o != "(custom)"]
-        here = choices.index(control.value) if control.value in choices else -1
-        choice = choices[(here + 1) % len(choices)]
-        cell.locator(".widget-dropdown").nth(control.index).locator("select").select_option(choice)
-        return choice
-    if control.kind == "checkbox":
-        cell.locator(".widget-checkbox").nth(control.index).locator("input").click()
-        return "click"
-    raise ValueError(f"control.kind: expected slider, dropdown or checkbox, got {control.kind!r}")
+    elif control.kind == "dropdown":
+        here = control.options.index(control.value) if control.value in control.options else 0
+        down_ok = here + 1 < len(control.options) and control.options[here + 1] != "(custom)"
+        key = "ArrowDown" if down_ok else "ArrowUp"
+    else:
+        key = "Space"
+    page.keyboard.press(key)
+    return key
 
 
 # --- timing a move: from the student's input to the new picture on screen ------------------------------------------
-# a MutationObserver on the dashboard image's src; the time is taken when the new image is decoded and one
-# animation frame later (the frame it is painted in). The start is the first keydown, change or click event
-# inside the cell after arming (capture phase: before any widget handles it).
-ARM = """([cell, image]) => {
-  const state = window.__nnlabMove = {start: null, painted: [], observer: null};
+# a MutationObserver on the dashboard's picture (an <img> in an HTML widget, replaced with its alt text at every
+# redraw); the time is taken when the new image is decoded and one animation frame later (the frame it is painted
+# in). The start is the first keydown, change or click event inside the cell after arming (capture phase: before
+# any widget handles it).
+ARM = """([cell]) => {
+  const find = () => cell.querySelector('img.nnlab-picture, img.widget-image');
+  const first = find();
+  const state = window.__nnlabMove = {start: null, painted: [], alts: [], observer: null,
+                                      last: first ? first.getAttribute('src') : null};
   const mark = () => { if (state.start === null) state.start = performance.now(); };
   for (const type of ['keydown', 'change', 'click', 'input']) {
     cell.addEventListener(type, mark, {capture: true, once: true});
   }
   state.observer = new MutationObserver(() => {
-    const src = image.src;
+    const img = find();
+    if (!img || img.getAttribute('src') === state.last) return;
+    state.last = img.getAttribute('src');
+    state.alts.push(img.getAttribute('alt'));
     const copy = new Image();
-    copy.src = src;
+    copy.src = state.last;
     copy.decode().catch(() => null).then(() => requestAnimationFrame(() =>
       state.painted.push(performance.now())));
   });
-  state.observer.observe(image, {attributes: true, attributeFilter: ['src']});
+  state.observer.observe(cell, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
 }"""
 
 MOVE_RESULT = """() => {
   const s = window.__nnlabMove;
   if (s.observer) s.observer.disconnect();
-  return {start: s.start, painted: s.painted};
+  return {start: s.start, painted: s.painted, alts: s.alts};
 }"""
 
 
-def timed_move(page: Any, cell: Any, control: Control, timeout: float = PATIENCE,
-               settle: float = 0.6) -> tuple[float | None, int]:
-    """Move ``control`` once; return the milliseconds from the input event to the new picture painted (None if
-    the picture did not change within ``timeout`` s), and how many pictures arrived in all, counted until
-    ``settle`` s after the first (one move must draw once: a second picture would be an echo redraw)."""
-    image = cell.locator("img.widget-image").first
-    page.evaluate(ARM, [cell.element_handle(), image.element_handle()])
-    move(page, cell, control)
+@dataclass
+class Move:
+    """One move of a control: the key pressed, the milliseconds from it to the new picture painted (None if the
+    picture did not change), how many pictures arrived, and the alt text before and after."""
+    key: str
+    ms: float | None
+    pictures: int
+    alt_before: str | None
+    alt_after: str | None
+
+
+def keyboard_move(page: Any, cell: Any, control: Control, *, focus: bool = True, timeout: float = PATIENCE,
+                  settle: float = 0.6) -> Move:
+    """Move ``control`` once with the keyboard (``move``) and watch the picture: the time to the new picture
+    painted, how many pictures arrived until ``settle`` s after the first (one move must draw once: a second
+    picture would be an echo redraw), and its alt text before and after."""
+    before = picture(cell)["alt"]
+    page.evaluate(ARM, [cell.element_handle()])
+    key = move(page, cell, control, focus=focus)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if page.evaluate("() => window.__nnlabMove.painted.length") > 0:
@@ -310,7 +390,75 @@ def timed_move(page: Any, cell: Any, control: Control, timeout: float = PATIENCE
         page.wait_for_timeout(20)
     else:
         page.evaluate(MOVE_RESULT)
-        return None, 0
+        return Move(key, None, 0, before, before)
     page.wait_for_timeout(settle * 1000)
     result = page.evaluate(MOVE_RESULT)
-    return result["painted"][0] - result["start"], len(result["painted"])
+    return Move(key, result["painted"][0] - result["start"], len(result["painted"]), before, result["alts"][-1])
+
+
+def timed_move(page: Any, cell: Any, control: Control, timeout: float = PATIENCE,
+               settle: float = 0.6) -> tuple[float | None, int]:
+    """``keyboard_move``'s milliseconds and number of pictures (for benchmarks/browser_latency.py)."""
+    done = keyboard_move(page, cell, control, timeout=timeout, settle=settle)
+    return done.ms, done.pictures
+
+
+# --- axe-core: WCAG 2.0 and 2.1, levels A and AA --------------------------------------------------------------------
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+#: the violations axe finds in JupyterLab's and nbconvert's own parts (never in a notebook's content: its markdown,
+#: its outputs, its dashboards), each with the element it is found on and the upstream issue; kept as short as the
+#: templates and the dashboards' script allow (ACCESSIBILITY.md lists them for a reader)
+ALLOWLIST = [
+    {"rule": "aria-allowed-attr", "selector": "jp-button[aria-pressed]",
+     "why": "JupyterLab's toolbar buttons say aria-pressed on a role that has no pressed state",
+     "upstream": "https://github.com/jupyterlab/jupyterlab/issues/16891"},
+    {"rule": "aria-input-field-name", "selector": ".cm-content",
+     "why": "JupyterLab's code editors (CodeMirror 6) have no accessible name",
+     "upstream": "https://github.com/jupyterlab/jupyterlab/issues/10347"},
+    {"rule": "aria-required-children", "selector": ".jp-WindowedPanel-viewport[role=feed]",
+     "why": "the notebook is a role=feed whose cells are not articles",
+     "upstream": "https://github.com/jupyterlab/jupyterlab/issues/14765"},
+    {"rule": "button-name", "selector": ".jp-collapseHeadingButton",
+     "why": "the button that collapses a heading's section has no accessible name",
+     "upstream": "https://github.com/jupyterlab/jupyterlab/issues/16890"},
+]
+
+#: where a notebook's own content is: its rendered markdown and its outputs (dashboards included)
+CONTENT = ".jp-RenderedMarkdown, .jp-OutputArea-output, .jp-MarkdownOutput, .jp-Cell-outputWrapper"
+
+_AXE_RUN = """async ([context, tags, content]) => {
+  const root = context ? document.querySelector(context) : document;
+  const result = await axe.run(root, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
+                                      elementRef: true});
+  const out = [];
+  for (const v of result.violations) {
+    for (const node of v.nodes) {
+      const el = node.element;
+      out.push({rule: v.id, impact: v.impact, help: v.help, target: node.target.join(' '),
+                html: node.html.slice(0, 300), summary: node.failureSummary,
+                content: !!(el && el.closest && el.closest(content)),
+                matches: el && el.matches ? el : null});
+    }
+  }
+  return out.map(({matches, ...rest}) => rest);
+}"""
+
+
+def run_axe(page: Any, axe_source: str, context: str | None = None) -> list[dict]:
+    """axe-core's violations of WCAG 2.0 and 2.1 A and AA on the page (or inside the element ``context``), one row
+    per element: the rule, the element's selector and HTML, what fails, whether it is in a notebook's content."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=axe_source)
+    return page.evaluate(_AXE_RUN, [context, WCAG_TAGS, CONTENT])
+
+
+def allowed(page: Any, violation: dict) -> dict | None:
+    """The ``ALLOWLIST`` entry that covers a violation outside the content (its rule, on an element matching the
+    entry's selector), or None."""
+    for entry in ALLOWLIST:
+        if entry["rule"] == violation["rule"] and page.evaluate(
+                "([t, s]) => { const e = document.querySelector(t); return !!(e && e.closest(s)); }",
+                [violation["target"], entry["selector"]]):
+            return entry
+    return None

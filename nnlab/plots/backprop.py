@@ -9,10 +9,12 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from .._format import num
 from ..backprop import BackpropTrace, FlowPattern, format_array
+from .base import BLUE, note
 
-_FORWARD_COLOR = "#1a7f37"
-_BACKWARD_COLOR = "#cf222e"
-
+#: forward values in the palette's blue, gradients in a dark orange: text colours of 5:1 and more against white, apart
+#: under every colour-vision deficiency (and apart by place: values above an edge, gradients below it)
+_FORWARD_COLOR = BLUE
+_BACKWARD_COLOR = "#A84800"
 
 
 def _short(a: np.ndarray, decimals: int = 6) -> str:
@@ -52,10 +54,17 @@ def _box(ax: Axes, xy: tuple[float, float], text: str, w: float = 0.8, h: float 
     ax.text(*xy, text, ha="center", va="center", fontsize=10, zorder=4)
 
 
+def _graph_key(ax: Axes, x: float) -> None:
+    """The two lines under the graph that say what the colours above and below the edges are."""
+    ax.text(x, -2.0, "forward values above the edges (vectors as columns)", color=_FORWARD_COLOR, fontsize=9)
+    ax.text(x, -2.5, "gradients of L below the edges (u = ∂L/∂q, the upstream gradient of a layer)",
+            color=_BACKWARD_COLOR, fontsize=9)
+
+
 def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
-    """Draw the computational graph of a ``trace``: forward values above each edge (green),
-    backward gradients below it (red); parameters enter the linear nodes from above, with their
-    values (black) and gradients (red) beside the arrow.
+    """Draw the computational graph of a ``trace``: forward values above each edge (blue),
+    backward gradients below it (orange); parameters enter the linear nodes from above, with their
+    values (black) and gradients (orange) beside the arrow.
 
     Parameters
     ----------
@@ -105,15 +114,40 @@ def plot_graph(ax: Axes, tr: BackpropTrace) -> None:
     _arrow(ax, (x0, -2.2), (x0, -0.62), shrink=0)
     ax.text(x0, -2.28, f"y = {_short(tr.y.ravel()[0])}", ha="center", va="top", fontsize=9)
 
-    ax.text(xs["x"] - 0.5, -2.0, "forward values above the edges (vectors as columns)",
-            color=_FORWARD_COLOR, fontsize=9)
-    ax.text(xs["x"] - 0.5, -2.5,
-            "gradients of L below the edges (u = ∂L/∂q, the upstream gradient of a layer)",
-            color=_BACKWARD_COLOR, fontsize=9)
+    note(ax, describe_graph(tr), key="graph")
+    _graph_key(ax, xs["x"] - 0.5)
     ax.set_xlim(xs["x"] - 0.6, xs["L"] + 0.6)
     ax.set_ylim(-2.8, top + 1.5)
     ax.set_aspect("equal")
     ax.axis("off")
+
+
+def _vec(a: np.ndarray) -> str:
+    """A number, a vector as [1, 0.3], a matrix row by row as [[1, 0.3], [0, 2]] (4 decimals)."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 2 and a.shape[0] > 1 and a.shape[1] > 1:
+        return "[" + ", ".join(_vec(row) for row in a) + "]"
+    values = [num(v) for v in np.ravel(a)]
+    return values[0] if len(values) == 1 else "[" + ", ".join(values) + "]"
+
+
+def describe_graph(tr: BackpropTrace) -> str:
+    """The computational graph of ``plot_graph`` in words: the chain of nodes, the forward values along it, the
+    gradients of L along it, and every parameter with its gradient (4 decimals)."""
+    D = len(tr.weights) - 1
+    chain = " → ".join(["x", *[f"W{_sub(d)}ᵀ·+b{_sub(d)} → {tr.activation}" for d in range(1, D + 1)],
+                        "βᵀ·+a", "(y − z)²", "L"])
+    forward = [f"x = {_vec(tr['x'])}"] + [f"q{_sub(d)} = {_vec(tr[f'q{d}'])}, h{_sub(d)} = {_vec(tr[f'h{d}'])}"
+                                          for d in range(1, D + 1)] + [f"z = {_vec(tr['z'])}", f"L = {_vec(tr['L'])}"]
+    backward = [f"∂L/∂z = {_vec(tr['dz'])}"] + [f"∂L/∂h{_sub(d)} = {_vec(tr[f'dh{d}'])}, u{_sub(d)} = "
+                                                 f"{_vec(tr[f'u{d}'])}" for d in range(D, 0, -1)]
+    params = [f"W{_sub(d)} = {_vec(tr.weights[d - 1])} (gradient {_vec(tr[f'dW{d}'])}), b{_sub(d)} = "
+              f"{_vec(tr.biases[d - 1])} (gradient {_vec(tr[f'db{d}'])})" for d in range(1, D + 1)]
+    params.append(f"β = {_vec(tr.weights[D])} (gradient {_vec(tr['dbeta'])}), a = {_vec(tr.biases[D])} "
+                  f"(gradient {_vec(tr['da'])})")
+    return (f"the computational graph {chain}, with y = {_vec(tr.y)}. Forward values, above the edges: "
+            f"{'; '.join(forward)}. Gradients of L, below the edges, from the loss back: {'; '.join(backward)}. "
+            f"Parameters entering from above, with their gradients: {'; '.join(params)}")
 
 
 def _graph_edge(ax: Axes, x0: float, x1: float, name: str, value: np.ndarray, grad_name: str,
@@ -139,7 +173,7 @@ def _graph_param(ax: Axes, x0: float, top: float, names: tuple[str, str], values
 
 
 def plot_flow_pattern(ax: Axes, pattern: FlowPattern) -> None:
-    """Draw one gate with its forward values (green, above) and gradients (red, below) on the edges.
+    """Draw one gate with its forward values (blue, above) and gradients (orange, below) on the edges.
 
     Parameters
     ----------
@@ -173,6 +207,11 @@ def plot_flow_pattern(ax: Axes, pattern: FlowPattern) -> None:
     for name, y0, v, g in zip(pattern.output_names, ys_out, pattern.outputs, pattern.upstream):
         labelled((0.5, 0.3 * np.sign(y0)), (1.6, y0), name, v, g, outer=(1.6, y0), ha="left")
     ax.set_title(f"{pattern.gate} gate\n{pattern.rule} the gradient", fontsize=10)
+    ins = ", ".join(f"{n} = {num(v)} (gradient {num(g)})" for n, v, g in
+                    zip(pattern.input_names, pattern.inputs, pattern.downstream))
+    outs = ", ".join(f"{n} = {num(v)} (gradient {num(g)})" for n, v, g in
+                     zip(pattern.output_names, pattern.outputs, pattern.upstream))
+    note(ax, f"inputs {ins}; outputs {outs}", key="pattern")
     ax.set_xlim(-3.1, 3.1)
     ax.set_ylim(-1.5, 1.5)
     ax.set_aspect("equal")

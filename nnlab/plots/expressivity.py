@@ -12,12 +12,27 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.ticker import NullFormatter
 
+from .._format import count
 from .._validate import check_vector
 from ..layers import MLP, Sequential, hidden_activations
+from .base import BLUE, GREEN, PALETTE, TIE, VERMILLION, extreme_runs, extreme_words, fmt, note
 
 #: the two colours a network's linear pieces alternate between, so that every piece is visible
-PIECE_COLORS = ("#d62728", "#1f77b4")
-TARGET_COLOR = "0.55"
+PIECE_COLORS = (VERMILLION, BLUE)
+#: the target: a thick grey band (3.2:1 against white) under the network
+TARGET_COLOR = "#909090"
+#: the line styles of the hidden units' contributions (the network itself is solid)
+UNIT_STYLES = ("--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
+
+
+def describe_pieces(edges: np.ndarray, values: np.ndarray, x: np.ndarray, f: np.ndarray) -> str:
+    """A network drawn from its pieces, against its target, in words: the number of pieces, its joints (up to 10)
+    and how far it is from the target at most."""
+    joints = np.asarray(edges)[1:-1]
+    where = (f", joints at x = {', '.join(fmt(j) for j in joints)}" if 0 < len(joints) <= 10 else "")
+    gap = np.abs(np.interp(x, edges, values) - f)
+    return (f"the target (thick grey) and the network (thin, one colour per piece): {count(len(edges) - 1, 'piece')}"
+            f"{where}; at most {fmt(gap.max())} apart")
 
 
 def units_axis(ax: Axes, ticks: Sequence[int] = (1, 2, 4, 8, 16, 32, 64)) -> None:
@@ -38,7 +53,7 @@ class FitPanel:
 
     def __init__(self, ax: Axes, *, network_label: str = "network (one colour per piece)") -> None:
         self.ax = ax
-        self.target, = ax.plot([], [], color=TARGET_COLOR, lw=4, alpha=0.6, label="target", zorder=1)
+        self.target, = ax.plot([], [], color=TARGET_COLOR, lw=4, label="target", zorder=1)
         self.pieces = LineCollection([], lw=1.8, zorder=2, label=network_label)
         ax.add_collection(self.pieces)
         self.joints = ax.scatter([], [], s=14, color="black", zorder=3, label="joints (where a piece ends)")
@@ -55,6 +70,7 @@ class FitPanel:
         self.target.set_data(x, f)
         self.pieces.set_segments(_segments(edges, values))
         self.pieces.set_colors([PIECE_COLORS[i % 2] for i in range(len(edges) - 1)])
+        note(self.ax, describe_pieces(edges, values, x, f), key="fit")
         self.joints.set_offsets(np.column_stack([edges[1:-1], values[1:-1]]))
         lo, hi = float(min(f.min(), values.min())), float(max(f.max(), values.max()))
         pad = 0.12 * max(hi - lo, 1e-3)
@@ -68,7 +84,7 @@ def plot_fit(ax: Axes, x: np.ndarray, f: np.ndarray, edges: np.ndarray, values: 
     """A target and a network drawn from its pieces (``nnlab.expressivity.network_polyline``)."""
     FitPanel(ax).show(x, f, edges, values, title)
     if legend:
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=9, loc="best")
 
 
 class ErrorPanel:
@@ -76,21 +92,28 @@ class ErrorPanel:
 
     def __init__(self, ax: Axes) -> None:
         self.ax = ax
-        self.curve, = ax.plot([], [], color="C2", lw=1.2)
+        self.curve, = ax.plot([], [], color=GREEN, lw=1.2)
         self.peak = ax.scatter([], [], s=30, color="black", zorder=3)
         self.title = ax.set_title("", fontsize=9)
         ax.set(xlabel="x", ylabel="|target − network|")
         ax.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
-        ax.yaxis.get_offset_text().set_fontsize(8)
+        ax.yaxis.get_offset_text().set_fontsize(9)
 
     def show(self, x: np.ndarray, gap: np.ndarray, title: str = "") -> None:
         x, gap = check_vector(x, "x"), check_vector(gap, "gap")
         self.curve.set_data(x, gap)
-        i = int(np.argmax(gap))
+        top = float(gap.max())
+        i = int(np.flatnonzero(gap >= top - TIE * abs(top))[0])  # the first of equal peaks, on every CPU the same
         self.peak.set_offsets([[x[i], gap[i]]])
         self.ax.set_xlim(x[0], x[-1])
         self.ax.set_ylim(-0.04 * max(gap[i], 1e-3), 1.15 * max(gap[i], 1e-3))
         self.title.set_text(title)
+        runs = extreme_runs(gap, "highest")
+        if runs and (len(runs) > 1 or runs[0][0] != runs[0][1]):
+            where = extreme_words(f"largest {fmt(top, 3)}", runs, lambda k: fmt(x[k])) + " (the dot on the first)"
+        else:
+            where = f"largest {fmt(top, 3)} at x = {fmt(x[i])} (the dot)"
+        note(self.ax, f"|target − network| along x, {where}", key="error")
 
 
 def plot_hidden_units(ax: Axes, model: Sequential, x: np.ndarray) -> None:
@@ -100,8 +123,23 @@ def plot_hidden_units(ax: Axes, model: Sequential, x: np.ndarray) -> None:
         raise ValueError(f"model: expected a 1-D-1 network, got {model!r}")
     x = check_vector(x, "x")
     H = hidden_activations(model, x[:, None])
-    for j, contribution in enumerate((H * model.weights[1][:, 0]).T):
-        ax.plot(x, contribution, "--", lw=1, color=f"C{j + 2}", label=f"unit {j + 1}")
+    contributions = (H * model.weights[1][:, 0]).T
+    for j, contribution in enumerate(contributions):
+        ax.plot(x, contribution, ls=UNIT_STYLES[j % 4], lw=1.2, color=PALETTE[(j + 2) % 7], label=f"unit {j + 1}")
+    note(ax, describe_hidden_units(contributions), key="units")
+
+
+def describe_hidden_units(contributions: np.ndarray) -> str:
+    """What each hidden unit adds (J, M), in words: whether it rises, falls or stays nearly flat from the first x to
+    the last (a change under 5% of the largest unit's). Words, not numbers: a trained network's weights differ
+    between CPUs in their second digit (round-off, magnified over thousands of steps), its shape does not."""
+    contributions = np.asarray(contributions, dtype=float)
+    change = contributions[:, -1] - contributions[:, 0]
+    largest = float(np.max(np.abs(change))) if change.size else 0.0
+    words = ["nearly flat" if abs(c) <= 0.05 * largest else "rises" if c > 0 else "falls" for c in change]
+    return ("what each hidden unit adds (thin lines, each in its own style; their sum and the output bias make the "
+            "network): "
+            + ", ".join(f"unit {j + 1} {w}" for j, w in enumerate(words)))
 
 
 def plot_error_vs_units(ax: Axes, units: Sequence[int], errors: Mapping[str, np.ndarray], *,
@@ -121,10 +159,11 @@ def plot_error_vs_units(ax: Axes, units: Sequence[int], errors: Mapping[str, np.
         Draw a dotted line of this slope through the first curve's last point.
     """
     D = check_vector(units, "units")
-    for (label, e), style in zip(errors.items(), ("o-", "s--", "^-", "v--")):
+    for k, ((label, e), style) in enumerate(zip(errors.items(), ("o-", "s--", "^-", "v--"))):
         e = check_vector(e, f"errors[{label!r}]")
         keep = e > 0
-        ax.plot(D[keep], e[keep], style, ms=4, lw=1.5, label=label)
+        ax.plot(D[keep], e[keep], style, ms=4, lw=1.5, label=label, color=PALETTE[k])
+        note(ax, f"{label}: {fmt(e[0])} at D = {D[0]:g}, {fmt(e[-1])} at D = {D[-1]:g}", key=f"curve {label}")
     if reference is not None and errors:
         e = check_vector(next(iter(errors.values())), "errors")
         ax.plot(D, e[-1] * (D / D[-1]) ** reference, ":", color="black", lw=1, label=f"slope {reference:g}")
@@ -134,8 +173,11 @@ def plot_error_vs_units(ax: Axes, units: Sequence[int], errors: Mapping[str, np.
         if T.ndim != 2 or T.shape[0] != len(Mt):
             raise ValueError(f"trained: expected shape ({len(Mt)}, seeds), got {T.shape}")
         for j in range(T.shape[1]):
-            ax.scatter(Mt * (1 + 0.06 * (j - (T.shape[1] - 1) / 2)), T[:, j], s=22, color="C3", alpha=0.8,
-                       zorder=3, label="trained (one dot per seed)" if j == 0 else None)
+            ax.scatter(Mt * (1 + 0.06 * (j - (T.shape[1] - 1) / 2)), T[:, j], s=24, color=VERMILLION, marker="D",
+                       edgecolors="white", linewidths=0.5, zorder=3,
+                       label="trained (one diamond per seed)" if j == 0 else None)
+        spread = "; ".join(f"D = {m:g}: from {fmt(row.min())} to {fmt(row.max())}" for m, row in zip(Mt, T))
+        note(ax, f"trained networks, {T.shape[1]} seeds each (diamonds): {spread}", key="trained")
     ax.set(yscale="log", xlabel="hidden units D", ylabel="error")
     units_axis(ax, [int(m) for m in D])
 
@@ -145,10 +187,13 @@ def plot_pieces_vs_units(ax: Axes, depths: Sequence[int], units: Sequence[int]) 
     a one-hidden-layer network with D units can have (D + 1)."""
     K = check_vector(depths, "depths")
     D = check_vector(units, "units")
-    ax.plot(D, D + 1, "-", color="C0", lw=2, label="one hidden layer: at most D + 1 pieces")
-    ax.plot(2 * K, 2.0**K, "o-", color="C3", lw=2, label="sawtooth, K layers of 2: 2^K pieces")
+    ax.plot(D, D + 1, "-", color=BLUE, lw=2, label="one hidden layer: at most D + 1 pieces")
+    ax.plot(2 * K, 2.0**K, "o--", color=VERMILLION, lw=2, label="sawtooth, K layers of 2: 2^K pieces")
     for k in K:
-        ax.annotate(f"K={k:g}", (2 * k, 2.0**k), textcoords="offset points", xytext=(-26, 2), fontsize=8)
+        ax.annotate(f"K={k:g}", (2 * k, 2.0**k), textcoords="offset points", xytext=(-28, 2), fontsize=9)
+    note(ax, f"linear pieces against hidden units, log scale: one hidden layer of D units has at most D + 1 pieces "
+             f"(a line from 2 at D = {D[0]:g} to {D[-1] + 1:g} at D = {D[-1]:g}); the sawtooth of K layers of 2 units "
+             f"has 2^K: " + ", ".join(f"{2.0**k:g} pieces from {2 * k:g} units" for k in K), key="pieces")
     ax.set(yscale="log", xlabel="hidden units (all layers)", ylabel="linear pieces on [0, 1]",
            ylim=(1, 2 * max(D.max() + 1, 2.0 ** K.max())))
     units_axis(ax, [t for t in (1, 2, 4, 8, 16, 32, 64, 128) if t <= D.max()])

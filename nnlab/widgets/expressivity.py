@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from .. import expressivity as ex
 from ..layers import MLP
-from ..plots.base import FIGURE_WIDTH, fixed_labels, legend_below
+from ..plots.base import BLACK, BLUE, FIGURE_WIDTH, VERMILLION, fixed_labels, fmt, legend_below, note
 from ..plots.expressivity import ErrorPanel, FitPanel, units_axis
 from ..regions import count_linear_regions
 from .base import BackgroundCache, Dashboard
@@ -109,11 +109,10 @@ class ExpressivityView:
 
         ax = self.ax_curve
         D = np.array(CURVE_UNITS, dtype=float)
-        self.curve_max, = ax.plot(D, np.ones_like(D), "o-", ms=3, color="C0", label="hand-built: max error")
-        self.curve_mean, = ax.plot(D, np.ones_like(D), "s--", ms=3, color="C0", alpha=0.6,
-                                   label="hand-built: mean error")
-        self.slope, = ax.plot(D, 1.0 / D**2, ":", color="black", lw=1, label="slope −2 (D⁻²)")
-        self.here = ax.scatter([1], [1], s=70, color="C3", zorder=4, label="this network: max error")
+        self.curve_max, = ax.plot(D, np.ones_like(D), "o-", ms=3.5, color=BLUE, label="hand-built: max error")
+        self.curve_mean, = ax.plot(D, np.ones_like(D), "s--", ms=3.5, color=BLUE, label="hand-built: mean error")
+        self.slope, = ax.plot(D, 1.0 / D**2, ":", color=BLACK, lw=1, label="slope −2 (D⁻²)")
+        self.here = ax.scatter([1], [1], s=70, color=VERMILLION, marker="D", zorder=4, label="this network: max error")
         ax.set(yscale="log", xlim=(0.8, 80), ylim=(1e-4, 3), xlabel="hidden units D", ylabel="error")
         units_axis(ax)
         self.curve_title = ax.set_title("", fontsize=9)
@@ -122,10 +121,10 @@ class ExpressivityView:
         ax = self.ax_pieces
         K = np.arange(1, MAX_DEPTH + 1)
         Ms = np.arange(1, MAX_UNITS + 1)
-        shallow, = ax.plot(Ms, Ms + 1, "-", color="C0", lw=2, label="1 hidden layer: ≤ D + 1 pieces")
-        deep, = ax.plot(2 * K, 2.0**K, "o-", color="C3", lw=1.5, ms=4, label="sawtooth: 2K units, 2^K pieces")
-        self.here_deep = ax.scatter([2], [2], s=80, color="C3", marker="*", zorder=4, label="this sawtooth")
-        self.here_shallow = ax.scatter([1], [1], s=60, color="C0", zorder=4, label="this shallow network")
+        shallow, = ax.plot(Ms, Ms + 1, "-", color=BLUE, lw=2, label="1 hidden layer: ≤ D + 1 pieces")
+        deep, = ax.plot(2 * K, 2.0**K, "o--", color=VERMILLION, lw=1.5, ms=4, label="sawtooth: 2K units, 2^K pieces")
+        self.here_deep = ax.scatter([2], [2], s=110, color=VERMILLION, marker="*", zorder=4, label="this sawtooth")
+        self.here_shallow = ax.scatter([1], [1], s=60, color=BLUE, marker="s", zorder=4, label="this shallow network")
         ax.set(yscale="log", xlim=(0.8, 80), ylim=(0.8, 100), xlabel="hidden units (all layers)",
                ylabel="linear pieces on [0, 1]")
         units_axis(ax)
@@ -136,12 +135,12 @@ class ExpressivityView:
                            (self.ax_pieces, self.pieces_legend)):
             legend_below(legend, ax)
         for ax in (ax_fit, ax_gap, self.ax_curve, self.ax_pieces):
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=9)
             ax.xaxis.label.set_fontsize(9)
             ax.yaxis.label.set_fontsize(9)
             fixed_labels(ax, below=-0.11, left=-0.2)
         w, h = fig.get_size_inches()
-        fig.subplots_adjust(left=0.7 / w, right=1 - 0.1 / w, bottom=1.35 / h, top=1 - 0.5 / h, wspace=0.42)
+        fig.subplots_adjust(left=0.7 / w, right=1 - 0.1 / w, bottom=1.55 / h, top=1 - 0.5 / h, wspace=0.42)
         self.ax_pieces.set_position(self.ax_curve.get_position())
 
     def update(self, target: str, units: int, network: str, seed: int, depth: int) -> None:
@@ -163,6 +162,10 @@ class ExpressivityView:
             self.here_shallow.set_offsets([[units, d["pieces"]]])
             self.pieces_title.set_text(f"{2**depth} pieces: {2 * depth} units deep,\n"
                                        f"{2**depth} in one layer to draw it")
+            note(self.ax_pieces, f"linear pieces against hidden units, log scale: one hidden layer of D units has at "
+                                 f"most D + 1 pieces, the sawtooth of K layers of 2 units 2^K; marked: this sawtooth, "
+                                 f"{d['deep_pieces']} pieces from {2 * depth} units (star), and this shallow network, "
+                                 f"{d['pieces']} pieces from {units} units (square)", key="pieces")
         else:
             curve = construction_curve(target)
             floor = 1.5e-4  # an exact fit (error 0) sits on the bottom edge of the log axis
@@ -171,6 +174,10 @@ class ExpressivityView:
             self.here.set_offsets([[units, max(e.max, floor)]])
             exact = " (exact)" if e.max < 1e-12 else ""
             self.curve_title.set_text(f"max error against D\nthis network: {e.max:.3g}{exact}")
+            note(self.ax_curve, f"the hand-built network's max error against D, log scales: {fmt(curve[0, 0])} at "
+                                f"D = 1, {fmt(curve[-1, 0])} at D = {CURVE_UNITS[-1]} (mean error dashed, below it; a "
+                                f"dotted line of slope −2); this network (diamond): {fmt(e.max, 3)} at D = {units}",
+                 key="curve")
 
 
 class ExpressivityExplorer(Dashboard):

@@ -14,8 +14,16 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..generalisation import EPOCHS, Result, Split, make_split, train, true_function
-from ..plots.base import FIGURE_WIDTH, fixed_labels, legend_below
-from ..plots.generalisation import FIT_COLOR, TRAIN_COLOR, VAL_COLOR, X_GRID
+from ..plots.base import FIGURE_WIDTH, GREY, fixed_labels, legend_below, note
+from ..plots.generalisation import (
+    FIT_COLOR,
+    SET_STYLES,
+    TRAIN_COLOR,
+    VAL_COLOR,
+    X_GRID,
+    describe_curves,
+    describe_fit,
+)
 from .base import BackgroundCache, Dashboard, slider
 
 #: the choices of the sliders: widths, and the lecture's lambda (strings: a slider of fixed choices)
@@ -66,16 +74,17 @@ class GeneralisationView:
                                      zorder=3, label="validation")
         (self.fit_line,) = ax.plot(X_GRID[:, 0], np.zeros(len(X_GRID)), color=FIT_COLOR, lw=2, label="network")
         ax.set(xlabel="x", ylabel="y", xlim=(-1.05, 1.05), ylim=(-2.0, 2.0))
-        legend_below(ax.legend(fontsize=8, ncol=4, columnspacing=1.0, handletextpad=0.4), ax, drop=0.16)
+        legend_below(ax.legend(ncol=4, columnspacing=1.0, handletextpad=0.4), ax, drop=0.16)
         self.fit_title = ax.set_title("", fontsize=9)
 
         ax = self.ax_loss
-        (self.train_curve,) = ax.plot([], [], color=TRAIN_COLOR, lw=1.5, label="training")
-        (self.val_curve,) = ax.plot([], [], color=VAL_COLOR, lw=1.5, label="validation")
+        (self.train_curve,) = ax.plot([], [], color=TRAIN_COLOR, ls=SET_STYLES["train"][1], lw=1.5, label="training")
+        (self.val_curve,) = ax.plot([], [], color=VAL_COLOR, ls=SET_STYLES["val"][1], lw=1.5, label="validation")
         (self.best_dot,) = ax.plot([], [], "o", color="black", ms=6, zorder=4, label="best validation")
-        self.stop_line = ax.axvline(0, color="gray", ls=":", lw=1.2, label="early stop")
+        self.stop_line = ax.axvline(0, color=GREY, ls=":", lw=1.2, label="early stop")
         ax.set(yscale="log", xlabel="epoch", ylabel="MSE", xlim=(0, EPOCHS), ylim=self.YLIM)
-        legend_below(ax.legend(fontsize=8, ncol=4, columnspacing=1.0, handletextpad=0.4), ax, drop=0.16)
+        # four entries at 9 points: short handles and gaps keep them inside the 960-pixel figure
+        legend_below(ax.legend(ncol=4, columnspacing=0.7, handletextpad=0.3, handlelength=1.6), ax, drop=0.16)
         self.loss_title = ax.set_title("", fontsize=9)
         fixed_labels(self.ax_fit, below=-0.09, left=-0.1)
         fixed_labels(self.ax_loss, below=-0.09, left=-0.12)
@@ -89,7 +98,12 @@ class GeneralisationView:
         h = result.history
         self.train_points.set_offsets(np.column_stack([split.X_train[:, 0], split.y_train]))
         self.val_points.set_offsets(np.column_stack([split.X_val[:, 0], split.y_val]))
-        self.fit_line.set_ydata(result.model.forward(X_GRID)[:, 0])
+        y_hat = result.model.forward(X_GRID)[:, 0]
+        self.fit_line.set_ydata(y_hat)
+        note(self.ax_fit, f"{len(split.y_train)} training points (filled) and {len(split.y_val)} validation points "
+                          "(open), noisy samples of sin(πx) (dashed); "
+                          + describe_fit("the network (solid)", X_GRID[:, 0], y_hat), key="fit")
+        note(self.ax_loss, describe_curves(h), key="curves")
         self.fit_title.set_text(f"1-{width}-{width}-1, λ = {lam}, p = {p:.1f}: test MSE {result.test:.2f}"
                                 f" (noise alone {noise ** 2:.2f})")
         epochs = np.arange(1, h.epochs + 1)

@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 
 from .._validate import check_positive, check_positive_int
 from ..gradients import SATURATION, DeepNet, GradientProbe, ProbeResult, probe_flops
-from ..plots.base import FIGURE_WIDTH, fixed_labels, legend_below
-from ..plots.gradients import log_limits, plot_grad_norms, positive
+from ..plots.base import BLACK, BLUE, FIGURE_WIDTH, GREEN, ORANGE, VERMILLION, WARNING, fixed_labels, legend_below, note
+from ..plots.gradients import describe_per_layer, log_limits, plot_grad_norms, positive
 from .base import Dashboard
 
 #: the most arithmetic (floating-point operations in matrix products) one redraw of the dashboard may
@@ -58,7 +58,7 @@ GRADIENTS_PRESETS: dict[str, dict] = {
 _ACTIVATION_LABELS = [("sigmoid", "sigmoid"), ("tanh", "tanh"), ("ReLU", "relu"),
                       ("leaky ReLU", "leaky_relu"), ("ELU", "elu")]
 _INIT_LABELS = [("normal (scale)", "normal"), ("Glorot", "glorot_normal"), ("He", "he_normal")]
-_GRAD_COLOR, _Q_COLOR, _H_COLOR = "#d62728", "#1f77b4", "#2ca02c"
+_GRAD_COLOR, _Q_COLOR, _H_COLOR = VERMILLION, BLUE, GREEN
 
 
 # --- the view --------------------------------------------------------------------------------------
@@ -103,32 +103,32 @@ class GradientsView:
         self.q_line, = self.ax_s.plot(*nothing, "o", ms=3, color=_Q_COLOR, label="std of $q_d$ (measured)")
         self.q_theory, = self.ax_s.plot(*nothing, "--", color=_Q_COLOR, label="theory")
         self.h_line, = self.ax_s.plot(*nothing, "s", ms=3, color=_H_COLOR, label="std of $h_d$ (measured)")
-        self.h_theory, = self.ax_s.plot(*nothing, "--", color=_H_COLOR, label="theory")
+        self.h_theory, = self.ax_s.plot(*nothing, ":", color=_H_COLOR, label="theory")
         self.ax_s.set(xlabel="hidden layer d", title="spread of $q_d$ and of $h_d$")
         # the legends below the axes, where no data can be: at any setting a curve may run anywhere inside
-        legend_below(self.ax_s.legend(fontsize=8, ncol=2), self.ax_s)
-        self.sat_line, = self.ax_f.plot(*nothing, color="#ff7f0e",
+        legend_below(self.ax_s.legend(ncol=2), self.ax_s)
+        self.sat_line, = self.ax_f.plot(*nothing, color=ORANGE,
                                         label=f"saturated: $\\varphi'(q) < {SATURATION:.2f}$ max")
-        self.dead_line, = self.ax_f.plot(*nothing, color="black", label="dead: off for the whole batch")
+        self.dead_line, = self.ax_f.plot(*nothing, "--", color=BLACK, label="dead: off for the whole batch")
         self.ax_f.set(xlabel="hidden layer d", ylim=(-0.03, 1.03), title="fraction saturated / dead")
         self.ax_f.grid(True, alpha=0.3)
-        legend_below(self.ax_f.legend(fontsize=8), self.ax_f)
+        legend_below(self.ax_f.legend(), self.ax_f)
         self.ax_s.set_yscale("log")
         self.ax_s.grid(True, which="major", alpha=0.3)
         self.overflow_text = self.ax_g.text(0.5, 0.5, "", transform=self.ax_g.transAxes, ha="center",
-                                            va="center", color="#b00", fontsize=11)
+                                            va="center", color=WARNING, fontsize=11)
         # the overflow marks are empty, not hidden, when there is no overflow: the legend's automatic
         # placement avoids every line and text of the axes, visible or not
-        self.overflow_line, = self.ax_s.plot([], [], color="#b00", ls=":", transform=self.ax_s.get_xaxis_transform())
+        self.overflow_line, = self.ax_s.plot([], [], color=WARNING, ls=":", transform=self.ax_s.get_xaxis_transform())
         self.overflow_label = self.ax_s.text(1, 0.02, "", transform=self.ax_s.get_xaxis_transform(),
-                                             color="#b00", fontsize=9, ha="right")
+                                             color=WARNING, fontsize=9, ha="right")
         self.title = fig.suptitle("", fontsize=11)
         for ax in (self.ax_g, self.ax_s, self.ax_f):
             # fixed places for the titles and axis labels: placing them by the extents of the tick
             # labels, as matplotlib does by default, costs about a third of a redraw
             fixed_labels(ax, below=-0.11, left=-0.24)
             ax.set_title(ax.get_title(), fontsize=9, y=1.0)
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=9)
             ax.xaxis.label.set_fontsize(9)
             ax.yaxis.label.set_fontsize(9)
         # fixed margins, in inches: a layout engine would cost one more rendering pass per redraw
@@ -175,6 +175,26 @@ class GradientsView:
                           (self.ax_s, [self.q_line, self.q_theory, self.h_line, self.h_theory])):
             log_limits(ax, lines)
         self.title.set_text(f"{result.net}  ·  batch of {result.batch}{note}")
+        self._note(result)
+
+    def _note(self, result: ProbeResult) -> None:
+        """What each panel shows, in words and numbers (the picture's text alternative)."""
+        layers = result.layers
+        if result.overflow_layer is not None:
+            grads = f"no gradient: the activations overflow the float range at layer {result.overflow_layer}"
+        elif not np.any(result.grad_norm):
+            grads = "the weight gradient is exactly 0 at every layer"
+        else:
+            grads = describe_per_layer("the norm of the weight gradient, log scale", layers,
+                                       positive(result.grad_norm), magnitude=result.magnifies_round_off)
+        note(self.ax_g, grads, key="norms")
+        th = result.theory
+        note(self.ax_s, "; ".join([describe_per_layer("std of q (measured, circles)", layers, result.preact_std),
+                                   describe_per_layer("theory", layers, np.sqrt(th.preact_var)),
+                                   describe_per_layer("std of h (measured, squares)", layers, result.act_std),
+                                   describe_per_layer("theory", layers, np.sqrt(th.act_var))]), key="spread")
+        note(self.ax_f, "; ".join([describe_per_layer("fraction saturated", layers, result.saturated),
+                                   describe_per_layer("fraction dead (dashed)", layers, result.dead)]), key="fractions")
 
 
 # --- the dashboard ----------------------------------------------------------------------------------

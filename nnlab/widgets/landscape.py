@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from .. import landscape as ls
 from ..data import two_point_data
-from ..plots.base import FIGURE_WIDTH, fixed_labels, legend_below
+from ..plots.base import BLUE, FIGURE_WIDTH, GREY, VERMILLION, fixed_labels, fmt, legend_below, note
 from ..plots.landscape import LossAlongLine
 from .base import Dashboard, slider
 
@@ -98,19 +98,20 @@ class NonconvexityView:
         self.line_title = self.ax_line.set_title("", fontsize=9, y=1.0)
 
         X, y = two_point_data()
+        self.observations = ", ".join(f"({fmt(a)}, {fmt(b)})" for a, b in zip(X[:, 0], y))
         x = np.array([-1.5, 1.5])
         ax = self.ax_net
-        ax.axhline(0, color="gray", lw=0.5)
-        identity, = ax.plot(x, x, color="gray", ls="--", lw=1, label="θ and θ′ (both: ŷ = x)")
-        self.network, = ax.plot([], [], color="C3", lw=2, label="the network at α")
+        ax.axhline(0, color=GREY, lw=0.5)
+        identity, = ax.plot(x, x, color=GREY, ls="--", lw=1, label="θ and θ′ (both: ŷ = x)")
+        self.network, = ax.plot([], [], color=VERMILLION, lw=2, label="the network at α")
         observed = ax.scatter(X[:, 0], y, s=60, color="black", zorder=3, label="the two observations")
         ax.set(xlabel="x", ylabel="ŷ", xlim=(-1.65, 1.65), ylim=(-1.6, 1.6))
         ax.set_title("what the point computes\n", fontsize=9, y=1.0)  # two lines, as its neighbours
         self.net_legend = ax.legend(handles=[identity, self.network, observed])
 
         ax = self.ax_valley
-        self.valley_1, = ax.plot([], [], color="gray", ls="--", lw=1, label="c = 1 (sharpness 2)")
-        self.valley_c, = ax.plot([], [], color="C0", lw=2, label="c")
+        self.valley_1, = ax.plot([], [], color=GREY, ls="--", lw=1, label="c = 1 (sharpness 2)")
+        self.valley_c, = ax.plot([], [], color=BLUE, lw=2, label="c")
         ax.set(xlabel="step t along the sharpest direction", ylabel="loss",
                xlim=(-1.1 * T_RANGE, 1.1 * T_RANGE), ylim=(-0.05, 1.5))
         self.valley_title = ax.set_title("", fontsize=9, y=1.0)
@@ -121,7 +122,7 @@ class NonconvexityView:
                            (self.ax_valley, self.valley_legend)):
             legend_below(legend, ax, drop=0.19)
             fixed_labels(ax, below=-0.1, left=-0.22)
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=9)
             ax.xaxis.label.set_fontsize(9)
             ax.yaxis.label.set_fontsize(9)
         # fixed margins in inches, rather than tight_layout, which renders the figure once more per redraw
@@ -140,6 +141,15 @@ class NonconvexityView:
         self.valley_c.set_data(d["t"], d["slice_c"])
         self.valley_legend.texts[1].set_text(f"c = {c:g}")
         self.valley_title.set_text(f"the valley at (c w, β / c):\nsharpness {d['sharpness']:.2f}")
+        f, x = d["f"], d["x"]
+        note(self.ax_net, f"the two observations (x, y) = {self.observations}, and the network at α = {alpha:.2f}: "
+                          f"ŷ from {fmt(f[0])} at x = {fmt(x[0])} to {fmt(f[-1])} at x = {fmt(x[-1])}, through "
+                          f"{fmt(np.interp(0.0, x, f))} at x = 0 (θ and θ′ both compute ŷ = x)", key="network")
+        t, valley = d["t"], d["slice_c"]
+        note(self.ax_valley, f"the loss along the sharpest direction, step t from {fmt(t[0])} to {fmt(t[-1])}: at "
+                             f"c = {c:g} from {fmt(valley[0], 3)} down to {fmt(valley.min(), 3)} and up to "
+                             f"{fmt(valley[-1], 3)}, sharpness {d['sharpness']:.2f}; at c = 1 (dashed) sharpness 2",
+             key="valley")
 
 
 def nonconvexity_explorer(preset: str | None = "midpoint") -> Dashboard:

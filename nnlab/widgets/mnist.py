@@ -26,11 +26,13 @@ from ..data import CLASS_NAMES, MNIST38, N_PIXELS, SIDE, load_mnist38
 from ..layers import MLP, hidden_activations
 from ..losses import accuracy
 from ..optim import Adam, fit
-from ..plots.base import FIGURE_WIDTH, fixed_labels
+from ..plots.base import FIGURE_WIDTH, fixed_labels, note
 from ..plots.mnist import (
     ACTIVE_COLOR,
     OFF_COLOR,
     WEIGHT_CMAP,
+    describe_activations,
+    describe_unit_mosaic,
     mosaic_frame_style,
     mosaic_frame_xy,
     mosaic_title_size,
@@ -217,6 +219,7 @@ class MnistView:
         article = "an" if truth == "8" else "a"
         self.ax_digit.title.set_text(f"test digit #{digit}: {article} {truth}\n"
                                      f"P(8) = {p8:.3f}, says {verdict} ({mark})")
+        note(self.ax_digit, f"the handwritten {truth}, dark ink on white", key="digit")
         self._show_activations(a, layer)
 
         # up to 6 in a row "unit 1: a = 0.00"; in two rows of up to 8, "1: a=0.00", which fits at 8 points
@@ -225,7 +228,10 @@ class MnistView:
         if layer == len(net.dense_layers) - 1:  # the last hidden layer: say how each unit votes
             titles = [f"{t}\nβ{eq}{b:+.2f}" for t, b in zip(titles, mnist.output_weights(net))]
         n_cols = len(a) if len(a) <= 6 else -(-len(a) // 2)  # one row, or two
-        self._show_units(mnist.unit_images(net, layer), titles, a > 0, n_cols)
+        images = mnist.unit_images(net, layer)
+        self._show_units(images, titles, a > 0, n_cols)
+        note(self.ax_bars, describe_activations(a), key="activations")
+        note(self.ax_units, describe_unit_mosaic(images, titles, a > 0), key="units")
 
         arch = f"784-{units}" + (f"-{second}" if second else "") + "-1"
         kind = "weights" if layer == 1 else "effective images (W1 @ W2)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.axes import Axes
@@ -12,10 +14,14 @@ from matplotlib.text import Annotation, Text
 from .. import regions
 from .._format import count
 from ..layers import MLP
-from ..plots.base import FIGURE_WIDTH, fixed_labels
+from ..plots.base import FIGURE_WIDTH, GREY, fixed_labels, note
 from ..plots.regions import (
     FOLD_ARROW,
     SHADES,
+    describe_folded_axis,
+    describe_folds,
+    describe_polyline,
+    describe_regions_2d,
     fold_label,
     folded_axis_layout,
     label_segments,
@@ -39,8 +45,9 @@ COMPOSITION_PRESETS = {
     # 4 folds, each crossing all 3 joints of network 2: 4 x 4 = 16 = (3 + 1) ** 2, the maximum
     "four folds (4 x 4 = 16)": dict(t10=0.7, t11=1.0, t20=0.4, t21=1.0, t30=0.2, t31=-1.0,
                                     p0=-8.7, p1=16.0, p2=-12.0, p3=8.0),
-    # network 1 is the identity on [-1, 1]: no fold, the composition is network 2 itself
-    "no fold": dict(t10=1.0, t11=1.0, t20=0.0, t21=0.0, t30=0.0, t31=0.0, p0=-1.0, p1=1.0, p2=0.0, p3=0.0),
+    # network 1 is the identity on [-1, 1]: no fold, the composition is network 2 itself. Units 2 and 3 keep the
+    # book's joints but do not reach the output (φ₂ = φ₃ = 0): moving φ₂ or φ₃ brings their folds in
+    "no fold": dict(BOOK, p0=-1.0, p1=1.0, p2=0.0, p3=0.0),
     # the zigzag with half the height: the folds miss some joints of network 2
     "shallow folds": dict(BOOK, p0=-0.5, p1=2.0, p2=-3.0, p3=3.0),
 }
@@ -49,6 +56,22 @@ _COMPOSITION_LABELS = {
     "t10": "θ₁₀", "t11": "θ₁₁", "t20": "θ₂₀", "t21": "θ₂₁", "t30": "θ₃₀", "t31": "θ₃₁",
     "p0": "φ₀", "p1": "φ₁", "p2": "φ₂", "p3": "φ₃",
 }
+
+
+
+def unit_reaches_output(d: int) -> Callable[..., str | None]:
+    """The rule that unit ``d``'s sliders θ_d0 and θ_d1 apply (``Dashboard``'s ``applies``): not while its output
+    weight φ_d is 0, when they change nothing in any picture (the "no fold" preset); φ_d itself stays free."""
+    phi = _COMPOSITION_LABELS[f"p{d}"]
+
+    def rule(**values: float) -> str | None:
+        if abs(values[f"p{d}"]) < 1e-9:
+            return (f"{phi} = 0: hidden unit {d} does not reach network 1's output, so its θ changes nothing; "
+                    f"move {phi} first")
+        return None
+
+    return rule
+
 
 INTERVAL = (-1.0, 1.0)
 #: network 1 has 3 units, so at most 3 joints: at most 4 linear pieces on ``INTERVAL``, and at most 4 folds
@@ -67,10 +90,10 @@ def network_1(t10: float, t11: float, t20: float, t21: float, t30: float, t31: f
 def _fix_labels(ax: Axes, x_label_y: float, y_label_x: float, **title_kw: float) -> None:
     """Fixed places for an axes' title and axis labels (in axes coordinates): placed by the extents of
     the tick labels, as matplotlib does by default, they would move with the numbers on the ticks.
-    The text sizes of a figure 9.6 inches wide: 9 points for titles and labels, 8 for the ticks."""
+    Every text at 9 points (``MIN_FONT``), titles too, in a figure 9.6 inches wide."""
     fixed_labels(ax, below=x_label_y, left=y_label_x)
     ax.set_title("", y=1.0, **{"fontsize": 9, **title_kw})
-    ax.tick_params(labelsize=8)
+    ax.tick_params(labelsize=9)
     ax.xaxis.label.set_fontsize(9)
     ax.yaxis.label.set_fontsize(9)
 
@@ -112,7 +135,7 @@ class CompositionView:
         # network 1, coloured by the piece of network 2 its output falls in (as plot_fold)
         self.fold_lines = _pieces(self.ax_fold, 2.5)
         for j in self.joints2:
-            self.ax_fold.axhline(j, color="gray", ls=":", lw=1, zorder=0)
+            self.ax_fold.axhline(j, color=GREY, ls=":", lw=1, zorder=0)
         self.ax_fold.set(xlim=INTERVAL, xlabel="$x$", ylabel="$y = f_1(x)$")
         # network 2 on the folded axis (as plot_folded_axis): the curve, then one arrow, one bar and one
         # label per fold. The dotted lines are network 2's joints, always inside the stretch drawn.
@@ -121,9 +144,9 @@ class CompositionView:
         self.fold_labels: list[Text] = []
         self._fold_pool(MAX_FOLDS)
         self.bars = _pieces(self.ax_axis, 6, capstyle="butt")
-        self.heading = self.ax_axis.text(0, 0, "the folds of the x axis:", fontsize=8, va="center")
+        self.heading = self.ax_axis.text(0, 0, "the folds of the x axis:", fontsize=9, va="center")
         for j in self.joints2:
-            self.ax_axis.axvline(j, color="gray", ls=":", lw=1, zorder=0)
+            self.ax_axis.axvline(j, color=GREY, ls=":", lw=1, zorder=0)
         self.ax_axis.set(xlabel="$y$", ylabel="$y' = f_2(y)$")
         # the composition (as plot_composition)
         self.bands = _bands(self.ax_comp)
@@ -144,7 +167,7 @@ class CompositionView:
         """At least ``n`` arrows and labels for the folds (more only if network 1 ever had more pieces)."""
         while len(self.arrows) < n:
             self.arrows.append(self.ax_axis.annotate("", xy=(0, 0), xytext=(0, 0), arrowprops=dict(FOLD_ARROW)))
-            self.fold_labels.append(self.ax_axis.text(0, 0, "", va="center", fontsize=8))
+            self.fold_labels.append(self.ax_axis.text(0, 0, "", va="center", fontsize=9))
 
     def update(self, **params: float) -> None:
         """Show network 1 with these parameters (``network_1``'s ten arguments)."""
@@ -189,6 +212,10 @@ class CompositionView:
         pieces, folds = count(n1, "linear piece"), count(n_folds, "fold")
         self.ax_fold.title.set_text(f"network 1: {pieces}, {folds}")
         self.ax_comp.title.set_text(f"composition: {count(comp.n_pieces, 'region')} on [-1, 1]")
+        note(self.ax_fold, describe_folds(layout.folds, self.joints2), key="folds")
+        note(self.ax_axis, describe_folded_axis(layout), key="axis")
+        x, y = polyline(deep, INTERVAL, comp)
+        note(self.ax_comp, "the composition: " + describe_polyline(x, y, comp.n_pieces), key="composition")
 
 
 def composition_explorer(preset: str | None = "book (3 x 3 = 9)") -> Dashboard:
@@ -208,8 +235,9 @@ def composition_explorer(preset: str | None = "book (3 x 3 = 9)") -> Dashboard:
     for key, label in _COMPOSITION_LABELS.items():
         lo, hi = (-16.0, 16.0) if key.startswith("p") else (-3.0, 3.0)
         controls[key] = slider(BOOK[key], lo, hi, 0.1, label)
+    applies = {f"t{d}{k}": unit_reaches_output(d) for d in (1, 2, 3) for k in (0, 1)}
     return Dashboard(CompositionView, controls, figsize=(FIGURE_WIDTH, 4.2), presets=COMPOSITION_PRESETS,
-                     preset=preset, columns=5)
+                     preset=preset, columns=5, applies=applies)
 
 
 # --- random networks: depth against width -------------------------------------------------------
@@ -273,12 +301,14 @@ class RandomNetworkView:
         self.ax_line.set_ylim(padded_limits(y))
         regions_here = f"{count(n_line, 'linear region')} on the real line ({pieces.n_pieces} here)"
         self.ax_line.title.set_text(f"1 input: {regions_here}\n{most_possible(width, depth, 1)}")
+        note(self.ax_line, describe_polyline(x, y, pieces.n_pieces), key="line")
 
         _, _, labels = regions.region_grid(net2d, VIEW, VIEW, GRID)
         self.image.set_data(region_colors(labels))
         seen = int(labels.max()) + 1
         self.ax_plane.title.set_text(f"2 inputs: {seen} regions seen on a {GRID}x{GRID} grid\n"
                                      f"{most_possible(width, depth, 2)}")
+        note(self.ax_plane, describe_regions_2d(labels, VIEW, VIEW), key="plane")
 
 
 def _big(n: int) -> str:

@@ -12,14 +12,17 @@ from ..data import xor
 from ..layers import MLP, hidden_activations
 from ..plots.base import (
     CLASS_COLORS,
+    CLASS_MARKERS,
     FIGURE_WIDTH,
     REGION_CMAP,
     decision_grid,
     decision_regions,
+    describe_decision,
     fixed_labels,
+    note,
     plot_points,
 )
-from ..plots.xor import hidden_point_labels, hidden_space_lim
+from ..plots.xor import describe_hidden_space, hidden_point_labels, hidden_space_lim, line_equation
 from .base import Dashboard, slider
 
 #: the hand-set solution of the lecture: h1 = relu(x1 + x2), h2 = relu(x1 + x2 - 1), y = h1 - 2 h2
@@ -75,7 +78,8 @@ class XorView:
         self.boundary_hidden = self.ax_hidden.add_collection(
             LineCollection([], colors="black", linewidths=1.5, zorder=2, label="output unit's boundary"), autolim=False)
         self.points_hidden = [self.ax_hidden.scatter(np.zeros(0), np.zeros(0), s=160, c=CLASS_COLORS[cls],
-                                                     edgecolors="black", zorder=3) for cls in (0, 1)]
+                                                     marker=CLASS_MARKERS[cls], edgecolors="black", zorder=3)
+                              for cls in (0, 1)]
         # one label per distinct hidden point: at most one per input
         self.labels_hidden = [self.ax_hidden.annotate("", (0, 0), textcoords="offset points", xytext=(8, 8),
                                                       fontsize=9, visible=False) for _ in self.X]
@@ -91,7 +95,10 @@ class XorView:
         """Show the network with these nine weights (``xor_network``'s arguments)."""
         model = xor_network(**weights)
         X, y, t = self.X, self.y, self.THRESHOLD
-        region, boundary = decision_regions(*decision_grid(model, self.LIM, self.LIM, self.N), threshold=t)
+        grid = decision_grid(model, self.LIM, self.LIM, self.N)
+        region, boundary = decision_regions(*grid, threshold=t)
+        says_1 = model.forward(X)[:, 0] > t
+        note(self.ax_in, describe_decision(X, y, says_1, float(np.mean(grid[2] > t))), key="regions")
         self.region_in.set_path(region)
         self.boundary_in.set_segments(boundary)
 
@@ -113,8 +120,9 @@ class XorView:
                 annotation.xy, text = labels[k]
                 annotation.set_text(text)
         self.ax_hidden.set(xlim=lim, ylim=lim)
-        correct = int(np.sum((model.forward(X)[:, 0] > t) == y))
+        correct = int(np.sum(says_1 == y))
         self.title_hidden.set_text(f"hidden space: {correct} of 4 correct")
+        note(self.ax_hidden, describe_hidden_space(X, y, H, says_1, line_equation(w1, w2, b, t)), key="hidden")
 
 
 def xor_explorer(preset: str | None = "hand-set") -> Dashboard:

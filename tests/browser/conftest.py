@@ -63,6 +63,20 @@ def browser(browser_available):
 
 
 @pytest.fixture(scope="session")
+def axe_source(browser_available) -> str:
+    """axe-core's script, installed with the slides' JavaScript by npm (tools/build_slides.py), offline afterwards."""
+    spec = importlib.util.spec_from_file_location("build_slides", ROOT / "tools" / "build_slides.py")
+    build_slides = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_slides)
+    if not build_slides.vendor_ready() and shutil.which("npm") is None:
+        reason = "no npm to install axe-core from the npm registry (apt-get install npm)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: in CI the accessibility checks must run")
+        pytest.skip(reason)
+    return build_slides.axe_script().read_text()
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     print(f"\nbrowser screenshots: {ARTIFACTS}")

@@ -1,10 +1,14 @@
-"""The slides and the static HTML pages work with the network cut off, as in a lecture hall.
+"""The slides and the static HTML pages work with the network cut off, as in a lecture hall, and meet WCAG 2.1 AA.
 
 They are built (tools/build_slides.py, as `make slides` and `make html` do) into a temporary folder,
 served from 127.0.0.1, and loaded in headless Chromium; every request to anything but that server is
 aborted and recorded. Each deck must make no such request, load every local file it asks for, show
 as many slides as the notebook's metadata says, and have MathJax typeset all of its math. Each HTML
 page must render the saved widget state as widgets. Screenshots go to test-artifacts/browser/.
+
+Accessibility: axe-core (WCAG 2.0 and 2.1, A and AA) finds no violation on any HTML page, nor on any slide of any
+deck (each shown in turn, as a presenter does, and the deck's own controls); every picture has its text
+alternative; no formula is a Tab stop; on a deck only the slide on screen takes the focus (the others are inert).
 """
 
 from __future__ import annotations
@@ -167,8 +171,38 @@ def _check_math(page, nb) -> None:
     assert not math["raw"], f"math left as raw TeX: {math['raw']}"
 
 
+ALL_SLIDES = """() => {
+  const out = [];
+  Reveal.getHorizontalSlides().forEach((h, i) => {
+    const vertical = h.querySelectorAll(':scope > section');
+    if (vertical.length) vertical.forEach((_, j) => out.push([i, j])); else out.push([i, 0]);
+  });
+  return out;
+}"""
+
+#: where the focus can land that it should not: a formula, or anything in a slide not on screen
+FOCUS_LEAKS = """() => {
+  const current = window.Reveal ? Reveal.getCurrentSlide() : null;
+  const focusable = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
+    .filter(e => e.tabIndex >= 0 && !e.closest('[inert]') && !e.disabled);
+  return {
+    formulas: focusable.filter(e => e.closest('.MathJax, .MathJax_CHTML, .mjx-chtml')).length,
+    hidden: current ? focusable.filter(e => e.closest('.slides section') && !e.closest('section').contains(current)
+                                        && !current.contains(e)).length : 0,
+    images: [...document.querySelectorAll('.jp-OutputArea-output img, img.nnlab-picture')]
+      .filter(img => !(img.getAttribute('alt') || '').trim() || img.alt.includes('No description has been provided'))
+      .map(img => img.outerHTML.slice(0, 80)),
+  };
+}"""
+
+
+def _no_violations(found: list[dict], where: str) -> None:
+    assert found == [], f"{where}: axe found {len(found)} violations: " \
+                        f"{[(v['rule'], v['target'], v['summary'][:200]) for v in found[:6]]}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_deck_works_offline(path, site, server, browser, artifacts):
+def test_deck_works_offline(path, site, server, browser, artifacts, axe_source):
     nb = _read(path)
     page, outside, failed, errors = _offline_page(browser, server, {"width": 1280, "height": 720})
     report = {"outside": outside, "failed": failed, "errors": errors}
@@ -187,6 +221,19 @@ def test_deck_works_offline(path, site, server, browser, artifacts):
         _check_math(page, nb)
 
         page.screenshot(path=str(artifacts / f"slides-{path.stem}-title.png"))
+        leaks = page.evaluate(FOCUS_LEAKS)
+        assert leaks == {"formulas": 0, "hidden": 0, "images": []}, f"focus or alt text: {leaks}"
+        _no_violations(labdriver.run_axe(page, axe_source), "the deck's title slide and controls")
+        for h, v in page.evaluate(ALL_SLIDES):
+            page.evaluate(f"Reveal.slide({h}, {v})")
+            page.wait_for_timeout(150)
+            page.evaluate("() => { document.querySelectorAll('[data-axe-here]').forEach(e => "
+                          "e.removeAttribute('data-axe-here')); Reveal.getCurrentSlide().setAttribute("
+                          "'data-axe-here', ''); }")
+            _wait(page, MATHJAX_DONE, False, "MathJax typesetting", report)
+            _no_violations(labdriver.run_axe(page, axe_source, "[data-axe-here]"), f"slide ({h}, {v})")
+            assert page.evaluate(FOCUS_LEAKS)["hidden"] == 0, f"slide ({h}, {v}): hidden slides take the focus"
+        page.evaluate("Reveal.slide(0, 0)")
         for what, selector in (("figure", ".jp-OutputArea-output img"), ("widget", "img.widget-image")):
             where = page.evaluate(FIRST_SLIDE_WITH, selector)
             if where:
@@ -199,7 +246,7 @@ def test_deck_works_offline(path, site, server, browser, artifacts):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_html_page_works_offline_and_shows_the_saved_widgets(path, site, server, browser, artifacts):
+def test_html_page_works_offline_and_shows_the_saved_widgets(path, site, server, browser, artifacts, axe_source):
     if not (site / "html" / f"{path.stem}.html").exists():
         pytest.skip(f"{path.name} is not executed, so `make html` leaves it out")
     nb = _read(path)
@@ -220,5 +267,9 @@ def test_html_page_works_offline_and_shows_the_saved_widgets(path, site, server,
         assert failed == [], f"local files missing from the page's folder: {failed}"
         assert errors == [], f"JavaScript errors: {errors}"
         _check_math(page, nb)
+        page.wait_for_timeout(300)  # the dashboards' script names their controls once they render
+        leaks = page.evaluate(FOCUS_LEAKS)
+        assert leaks == {"formulas": 0, "hidden": 0, "images": []}, f"focus or alt text: {leaks}"
+        _no_violations(labdriver.run_axe(page, axe_source), "the page")
     finally:
         page.close()
