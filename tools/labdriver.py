@@ -396,6 +396,44 @@ def keyboard_move(page: Any, cell: Any, control: Control, *, focus: bool = True,
     return Move(key, result["painted"][0] - result["start"], len(result["painted"]), before, result["alts"][-1])
 
 
+@dataclass
+class Drag:
+    """A slider dragged in one gesture: the positions passed, the pictures painted while the button was down and
+    after it was let go (milliseconds after letting go, for the last), and the slider's value at the end."""
+    positions: int
+    during: int
+    after: int
+    last_after_release_ms: float | None
+    value: str
+
+
+def drag(page: Any, cell: Any, index: int, *, positions: int = 12, pause_ms: int = 80, settle: float = 2.5) -> Drag:
+    """Drag the ``index``-th slider of a dashboard cell rightwards (leftwards from its right half) through
+    ``positions`` positions in one gesture, ``pause_ms`` apart, as a student drags it with the mouse, and watch
+    its picture until ``settle`` s after letting go."""
+    slider = cell.locator(".widget-slider").nth(index)
+    slider.scroll_into_view_if_needed()
+    handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-target")
+    hb, tb = handle.bounding_box(), track.bounding_box()
+    x0, y = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
+    right = x0 < tb["x"] + tb["width"] / 2
+    span = (tb["x"] + tb["width"] - 2 - x0) if right else (tb["x"] + 2 - x0)
+    span = span / 2 if abs(span) > tb["width"] / 2 else span
+    page.evaluate(ARM, [cell.element_handle()])
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    for i in range(1, positions + 1):
+        page.mouse.move(x0 + span * i / positions, y)
+        page.wait_for_timeout(pause_ms)
+    released = page.evaluate("() => performance.now()")
+    page.mouse.up()
+    page.wait_for_timeout(settle * 1000)
+    painted = page.evaluate(MOVE_RESULT)["painted"]
+    during = sum(t <= released for t in painted)
+    return Drag(positions, during, len(painted) - during, (painted[-1] - released) if painted else None,
+                handle.get_attribute("aria-valuenow"))
+
+
 def timed_move(page: Any, cell: Any, control: Control, timeout: float = PATIENCE,
                settle: float = 0.6) -> tuple[float | None, int]:
     """``keyboard_move``'s milliseconds and number of pictures (for benchmarks/browser_latency.py)."""

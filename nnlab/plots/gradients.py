@@ -86,15 +86,16 @@ def log_ticks(ax: Axes) -> None:
 
 
 def log_limits(ax: Axes, lines: list) -> None:
-    """Fit a log axis to the finite values of ``lines`` (as autoscaling a new axes would), with
-    plain tick labels when it spans less than two decades."""
+    """Fit a log axis to the finite values of ``lines`` (as autoscaling a new axes would) out to whole decades,
+    with plain tick labels when it spans less than two decades. Whole decades: a small move of a dashboard's
+    control keeps the axis (and the dashboard redraws only the data)."""
     values = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in lines])
     values = values[np.isfinite(values)]
     ax.set_yscale("log")  # back to the default ticks, which _log_ticks may have replaced
     if values.size:
         lo, hi = values.min(), values.max()
         pad = (hi / lo) ** 0.05 if hi > lo else 2.0  # 5% of the range on each side, like autoscaling
-        ax.set_ylim(lo / pad, hi * pad)
+        ax.set_ylim(10.0 ** np.floor(np.log10(lo / pad)), 10.0 ** np.ceil(np.log10(hi * pad)))
     else:
         ax.set_ylim(0.1, 10)
     log_ticks(ax)

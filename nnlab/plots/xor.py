@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from matplotlib.axes import Axes
 
@@ -10,10 +12,11 @@ from .base import REGION_CMAP, fmt, note, plot_points
 
 
 def hidden_space_lim(H: np.ndarray) -> tuple[float, float]:
-    """The range of both axes of the hidden-space picture: the points ``H`` (N, 2), the unit
-    square, and half a unit around them. A function of ``H`` alone, so the same hidden values
-    always get the same axes."""
-    return min(float(H.min()), 0.0) - 0.5, max(float(H.max()), 1.0) + 0.5
+    """The range of both axes of the hidden-space picture: the points ``H`` (N, 2) and the unit square, out to
+    whole units, and half a unit around them. A function of ``H`` alone, so the same hidden values always get
+    the same axes; whole units, so that a small move of a weight keeps them (the dashboard then redraws only
+    the data, not the axes)."""
+    return math.floor(min(float(H.min()), 0.0)) - 0.5, math.ceil(max(float(H.max()), 1.0)) + 0.5
 
 
 def hidden_point_labels(X: np.ndarray, H: np.ndarray) -> dict[tuple[float, float], str]:

@@ -24,7 +24,14 @@ where a setting that cannot be drawn says why, a status message).
 
 A dashboard whose moves train a network keeps what it trained in a ``BackgroundCache`` and implements
 ``prefetch``: after each move, the settings one step further (and one step back) along the control that
-moved are trained in a background thread while the student looks, so that the next step only draws.
+moved are trained in a background thread while the student looks, so that the next step only draws; a first
+visit says that it is training (``busy``) until its picture is there.
+
+Speed (issue 27, the README's "Dashboards: how a move becomes a picture"): a move redraws only what can have
+changed (``Blitter``: the axes' frames, ticks and labels are kept as pixels per set of limits, the data drawn on
+them; the picture is pixel for pixel a full draw's), and in a kernel the moves are drawn in a worker thread, the
+last position first (``LatestOnly``): the sliders of the cheap dashboards follow a drag (``continuous_update``),
+and a burst of moves never queues pictures.
 """
 
 from __future__ import annotations
@@ -42,8 +49,12 @@ from typing import Any, Protocol
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
+from matplotlib.spines import Spine
 from PIL import Image
 
 from ..plots.base import DPI, FIGURE_WIDTH, Picture, alt_text, image_html
@@ -138,6 +149,162 @@ class BackgroundCache:
             self._pool.submit(lambda: None).result()
 
 
+class Blitter:
+    """Draw a dashboard's figure again after its view has moved, re-rendering only what can have changed.
+
+    Most of a full draw is the axes' frames, ticks and labels, which change only with the axes' limits. The
+    first draw at a set of limits (the key: every axes' limits, scales, place, tick labels and axis labels)
+    renders the figure without the artists that move and keeps the pixels (up to ``keep`` keys); a draw at a
+    known key restores them and draws on them, per axes in z-order, every artist of the axes except its
+    background patch and the axis objects below the lowest of them (lines, collections, images, texts, titles,
+    legends, spines: whatever a view may have moved), then the figure's own artists (a suptitle, a legend).
+    The order is the order of a full draw, so the pixels are a full draw's: the tests check it for every
+    dashboard, move after move. A figure with sub-figures or 3-D axes is drawn in full every time.
+    """
+
+    def __init__(self, fig: Figure, *, keep: int = 16) -> None:
+        self.fig, self.keep = fig, keep
+        self.backgrounds: dict[tuple, Any] = {}
+        self.hits = self.misses = 0
+        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+        self.canvas = canvas
+        self.full = (bool(getattr(fig, "subfigs", None)) or any(ax.name == "3d" for ax in fig.axes)
+                     or fig.get_layout_engine() is not None)  # a layout made at each draw moves everything
+
+    @staticmethod
+    def _axis_key(axis: Axis) -> tuple:
+        labels = tuple(t.get_text() for t in axis.get_majorticklabels())
+        return (tuple(axis.get_majorticklocs()), labels, axis.get_label().get_text(), axis.get_visible())
+
+    def key(self) -> tuple:
+        """What the background depends on: each axes' limits, scales, place, ticks and axis labels."""
+        return tuple((ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(), ax.get_visible(), ax.axison,
+                      tuple(ax.get_position().bounds), self._axis_key(ax.xaxis), self._axis_key(ax.yaxis))
+                     for ax in self.fig.axes)
+
+    def _moving(self) -> tuple[list[tuple[Any, list[Artist]]], list[Artist]]:
+        """Per axes, the artists drawn on the background in z-order; then the figure's own."""
+        per_axes = []
+        for ax in self.fig.axes:
+            if not ax.get_visible():
+                continue
+            children = [a for a in ax.get_children() if a is not ax.patch  # as Axes.draw leaves them out:
+                        and not (isinstance(a, Spine) and not (ax.axison and ax.get_frame_on()))
+                        and not (isinstance(a, Axis) and not ax.axison)]
+            moving = [a for a in children if not isinstance(a, Axis)]
+            if not moving:
+                continue
+            low = min(a.get_zorder() for a in moving)
+            drawn = [a for a in children if not isinstance(a, Axis) or a.get_zorder() >= low]
+            per_axes.append((ax, sorted(drawn, key=lambda a: a.get_zorder())))  # stable: a full draw's order
+        on_figure = sorted((a for a in self.fig.get_children() if a is not self.fig.patch and a not in self.fig.axes),
+                           key=lambda a: a.get_zorder())
+        return per_axes, on_figure
+
+    def draw(self) -> np.ndarray:
+        """Render the figure; returns the canvas's RGBA pixels (a view, valid until the next draw)."""
+        canvas = self.canvas
+        if self.full:
+            canvas.draw()
+            return np.asarray(canvas.buffer_rgba())
+        key = self.key()
+        per_axes, on_figure = self._moving()
+        animated = [a for _, artists in per_axes for a in artists] + on_figure
+        background = self.backgrounds.get(key)
+        if background is None:
+            self.misses += 1
+            # left out of the background as animated artists (an invisible title would be placed wrongly), and
+            # images hidden (a full draw draws an animated image all the same)
+            images = [a for a in animated if isinstance(a, AxesImage) and a.get_visible()]
+            others = [a for a in animated if not isinstance(a, AxesImage) and not a.get_animated()]
+            for a in images:
+                a.set_visible(False)
+            for a in others:
+                a.set_animated(True)
+            try:
+                canvas.draw()
+            finally:
+                for a in images:
+                    a.set_visible(True)
+                for a in others:
+                    a.set_animated(False)
+            key = self.key()  # drawing may settle limits (an equal aspect): keep the background under them
+            self.backgrounds.pop(key, None)
+            self.backgrounds[key] = canvas.copy_from_bbox(self.fig.bbox)
+            while len(self.backgrounds) > self.keep:
+                self.backgrounds.pop(next(iter(self.backgrounds)))
+        else:
+            self.hits += 1
+            canvas.restore_region(background)
+        renderer = canvas.get_renderer()
+        for _, artists in per_axes:
+            for a in artists:
+                if a.get_visible():
+                    a.draw(renderer)
+        for a in on_figure:
+            if a.get_visible():
+                a.draw(renderer)
+        return np.asarray(canvas.buffer_rgba())
+
+
+class LatestOnly:
+    """Run ``job`` in one worker thread whenever ``request()`` is called, never two at once, and once for any
+    number of requests that arrive while it runs: the job reads the newest state when it starts, so a burst of
+    moves (a slider dragged) ends with one picture of the last position, and the positions in between that
+    arrived while a picture was being drawn are skipped, never queued.
+
+    ``request`` returns at once, so the kernel is free to take the next message from the browser while a picture
+    is drawn.
+    """
+
+    def __init__(self, job: Callable[[], None]) -> None:
+        self.job = job
+        self.requests = self.runs = 0
+        self._cond = threading.Condition()
+        self._pending = self._busy = False
+        self._thread = threading.Thread(target=self._loop, name="nnlab-redraw", daemon=True)
+        self._thread.start()
+
+    def request(self) -> None:
+        with self._cond:
+            self.requests += 1
+            self._pending = True
+            self._cond.notify_all()
+
+    def wait(self, timeout: float = 600.0) -> None:
+        """Return when every request so far has been drawn."""
+        if threading.current_thread() is self._thread:
+            return
+        with self._cond:
+            if not self._cond.wait_for(lambda: not (self._pending or self._busy), timeout):
+                raise TimeoutError(f"the dashboard did not finish drawing in {timeout:g} s")
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._pending)
+                self._pending, self._busy = False, True
+            try:
+                self.job()
+            except Exception:  # the dashboard shows its own errors; the worker must survive
+                pass
+            finally:
+                with self._cond:
+                    self.runs += 1
+                    self._busy = False
+                    self._cond.notify_all()
+
+
+def _in_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel (where a browser sends the moves), not in a script or a test."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
 class Dashboard:
     """Controls and a figure: ``view.update(**values)`` runs whenever a control changes.
 
@@ -161,6 +328,11 @@ class Dashboard:
         For a control that only some settings use: ``applies[name](**values)`` returns None when the control
         applies to these values, or the reason it does not; the control is then disabled, with the reason
         as its tooltip, so that no move of it ever leaves the picture unchanged.
+    coalesce : bool, optional
+        Draw the moves of the controls in a worker thread, the last position first (``LatestOnly``): a slider
+        dragged with ``continuous_update`` follows the hand, and a burst of moves never queues pictures. By
+        default, in a Jupyter kernel (a script or a test draws each move before it returns). Whatever reads
+        the picture (``png``, ``alt``, ``n_draws``, ``drawn``, ``view``) waits for the worker first.
 
     The preset menu's "(custom)" goes back to the last setting drawn that is no preset.
 
@@ -172,9 +344,11 @@ class Dashboard:
     def __init__(self, view: ViewFactory, controls: Mapping[str, widgets.ValueWidget], *,
                  figsize: tuple[float, float] = (FIGURE_WIDTH, 4.5), dpi: int = DPI,
                  presets: Mapping[str, Mapping[str, Any]] | None = None, preset: str | None = None,
-                 columns: int = 3, applies: Mapping[str, Callable[..., str | None]] | None = None) -> None:
+                 columns: int = 3, applies: Mapping[str, Callable[..., str | None]] | None = None,
+                 coalesce: bool | None = None) -> None:
         self.make_view = view
-        self.view: View | None = None  # built on the first redraw
+        self._view: View | None = None  # built on the first redraw
+        self.blitter: Blitter | None = None  # made with the view
         self.controls = dict(controls)
         unknown = sorted(set(applies or {}) - set(self.controls))
         if unknown:
@@ -184,19 +358,21 @@ class Dashboard:
         self._labels = {name: self.controls[name].description for name in self.applies}
         for name in self.applies:
             self.controls[name].description_allow_html = True
-        self.drawn: dict[str, Any] | None = None  # the values of the picture on screen
+        self._drawn: dict[str, Any] | None = None  # the values of the picture on screen (or being drawn)
         self.custom: dict[str, Any] | None = None  # the last values drawn that are no preset's
         self.presets = {k: dict(v) for k, v in (presets or {}).items()}
         self.figsize, self.dpi = figsize, dpi
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
         #: the picture on screen, its PNG and its text alternative
-        self.png, self.alt = b"", ""
+        self._png, self._alt = b"", ""
         self.image = widgets.HTML(layout=widgets.Layout(width=f"{figsize[0] * dpi:.0f}px"))
         self.image.add_class("nnlab-picture")
         self.message = widgets.HTML()
         self.message.add_class("nnlab-message")
-        self.n_draws = 0
+        self._n_draws = 0
+        self._drawing = threading.RLock()
+        self._worker = LatestOnly(self._redraw_now) if (_in_kernel() if coalesce is None else coalesce) else None
         self._holding = False
         self._last_move: tuple[str, int] | None = None  # the control a student moved last, and which way
         for control in self.controls.values():
@@ -260,9 +436,9 @@ class Dashboard:
         if (self.presets and self.preset_picker.value in self.presets
                 and not self._matches(self.presets[self.preset_picker.value])):
             self._show_preset("(custom)")  # a control moved away from the preset
-        if self.drawn is not None and self._matches(self.drawn):
+        if self._drawn is not None and self._matches(self._drawn):
             return  # the browser's echo of what is drawn: nothing to draw
-        self.redraw()
+        self._request()
 
     def _matches(self, wanted: Mapping[str, Any]) -> bool:
         """Whether the controls show these values. Numbers compare with a tolerance: a browser's
@@ -296,29 +472,92 @@ class Dashboard:
         else:  # no setting of the student's own yet: the menu goes back to the preset on screen
             self._show_preset(next((k for k, v in self.presets.items() if self._matches(v)), "(custom)"))
 
+    # --- the picture, once drawn ----------------------------------------------------------------
+    def wait(self) -> None:
+        """Return when the moves so far are drawn (at once without a worker)."""
+        if self._worker is not None:
+            self._worker.wait()
+
+    @property
+    def view(self) -> View | None:
+        """The view the picture is drawn with (None before the first draw)."""
+        self.wait()
+        return self._view
+
+    @property
+    def png(self) -> bytes:
+        """The picture on screen, as PNG."""
+        self.wait()
+        return self._png
+
+    @property
+    def alt(self) -> str:
+        """The picture's text alternative."""
+        self.wait()
+        return self._alt
+
+    @property
+    def n_draws(self) -> int:
+        """How many pictures have been drawn."""
+        self.wait()
+        return self._n_draws
+
+    @property
+    def drawn(self) -> dict[str, Any] | None:
+        """The values of the picture on screen."""
+        self.wait()
+        return self._drawn
+
+    @drawn.setter
+    def drawn(self, values: dict[str, Any] | None) -> None:
+        self.wait()
+        self._drawn = values
+
     # --- drawing -------------------------------------------------------------------------------
+    def busy(self, values: Mapping[str, Any]) -> str | None:
+        """What to say while ``values`` are computed, if that takes long (a network trained on a first visit), or
+        None: the dashboard shows it under the picture until the new picture is there."""
+        return None
+
     def redraw(self) -> None:
-        """Update the view to the current values and put the figure into the image, in place.
+        """Update the view to the current values and put the figure into the image, in place, before returning.
 
         An error while drawing is shown as a one-line message under the figure, never as a
         traceback (the figure keeps its last good state).
         """
-        values = self.values
-        self._update_applicability(values)
-        try:
-            if self.view is None:
-                self.view = self.make_view(self.figure)
-            self.view.update(**values)
-        except Exception as exc:  # a widget never leaves a traceback on screen
-            self.message.value = f"<span style='color:#b00'>Cannot draw this setting: {html.escape(str(exc))}</span>"
-            return
-        self.message.value = ""
-        self.png, self.alt = png_bytes(self.figure), alt_text(self.figure)
-        self.image.value = picture_html(self.png, self.alt, self.figsize[0] * self.dpi)
-        self.drawn = values
-        if not any(self._matches(preset) for preset in self.presets.values()):
-            self.custom = values
-        self.n_draws += 1
+        self.wait()
+        self._redraw_now()
+
+    def _request(self) -> None:
+        """A control moved: draw, in the worker if there is one (the last position wins)."""
+        if self._worker is not None:
+            self._worker.request()
+        else:
+            self._redraw_now()
+
+    def _redraw_now(self) -> None:
+        with self._drawing:
+            values = self.values
+            self._update_applicability(values)
+            try:
+                said = self.busy(values)
+                if said:
+                    self.message.value = f"<span class='nnlab-busy'>{html.escape(said)}</span>"
+                if self._view is None:
+                    self._view = self.make_view(self.figure)
+                    self.blitter = Blitter(self.figure)
+                self._view.update(**values)
+            except Exception as exc:  # a widget never leaves a traceback on screen
+                self.message.value = (f"<span style='color:#b00'>Cannot draw this setting: "
+                                      f"{html.escape(str(exc))}</span>")
+                return
+            self.message.value = ""
+            self._png, self._alt = encode_png(self.blitter.draw()), alt_text(self.figure)
+            self.image.value = picture_html(self._png, self._alt, self.figsize[0] * self.dpi)
+            self._drawn = values
+            if not any(self._matches(preset) for preset in self.presets.values()):
+                self.custom = values
+            self._n_draws += 1
         # after a jump next_steps is empty, which drops what was guessed for the last step; a guess never breaks a move
         with contextlib.suppress(Exception):
             self.prefetch(self.next_steps())
@@ -412,11 +651,16 @@ def picture_html(png: bytes, alt: str, width: float) -> str:
 
 
 def png_bytes(fig: Figure) -> bytes:
-    """``fig`` rendered by Agg as a PNG without its alpha channel (the figure is opaque), which
+    """``fig`` rendered by Agg (in full) as a PNG without its alpha channel (the figure is opaque), which
     encodes in about half the time of ``savefig``'s RGBA PNG."""
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
-    rgb = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
+    return encode_png(np.asarray(canvas.buffer_rgba()))
+
+
+def encode_png(rgba: np.ndarray) -> bytes:
+    """An opaque picture's pixels (H, W, 4) as a PNG of its colours."""
+    rgb = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
     buffer = io.BytesIO()
     rgb.save(buffer, format="png", compress_level=1)  # 7 ms instead of 11 at level 3, 3% larger
     return buffer.getvalue()

@@ -61,7 +61,7 @@ class ConvView:
 
 
 def _int_slider(value: int, lo: int, hi: int, description: str) -> widgets.IntSlider:
-    return widgets.IntSlider(value=value, min=lo, max=hi, step=1, description=description, continuous_update=False,
+    return widgets.IntSlider(value=value, min=lo, max=hi, step=1, description=description,
                              style={"description_width": "initial"})
 
 

@@ -13,8 +13,9 @@ hand-built one); those controls are disabled otherwise. A trained network is tra
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -195,6 +196,20 @@ class ExpressivityExplorer(Dashboard):
         self.trained.prefetch((v["target"], int(v["units"]), int(v["seed"])) for v in settings
                               if v["network"] == "trained" and v["target"] != "sawtooth")
 
+    def busy(self, values: Mapping[str, Any]) -> str | None:
+        """What the dashboard says while it trains a network it has not trained before."""
+        key = (values["target"], int(values["units"]), int(values["seed"]))
+        if values["network"] != "trained" or values["target"] == "sawtooth" or key in self.trained.results:
+            return None
+        return f"Training {key[1]} units on the {key[0]} (seed {key[2]}): a first visit takes a second or two…"
+
+    def _update_applicability(self, values: Mapping[str, Any]) -> None:
+        """As a dashboard's, and the sliders follow a drag while the network is built by hand (cheap), not while
+        it is trained (each position would train one)."""
+        super()._update_applicability(values)
+        for name in ("units", "seed", "depth"):
+            self.controls[name].continuous_update = values["network"] != "trained"
+
 
 def expressivity_explorer(preset: str | None = "bump, 8 units", *, prefetch: bool = True) -> ExpressivityExplorer:
     """A target, D hidden units built by hand or trained, and the sawtooth's depth.
@@ -208,10 +223,10 @@ def expressivity_explorer(preset: str | None = "bump, 8 units", *, prefetch: boo
     """
     controls = {
         "target": widgets.Dropdown(options=list(TARGET_NAMES), value="bump", description="target"),
-        "units": widgets.IntSlider(value=8, min=1, max=MAX_UNITS, description="units D", continuous_update=False),
+        "units": widgets.IntSlider(value=8, min=1, max=MAX_UNITS, description="units D"),
         "network": widgets.Dropdown(options=list(NETWORKS), value="hand-built", description="network"),
-        "seed": widgets.IntSlider(value=0, min=0, max=MAX_SEED, description="seed", continuous_update=False),
-        "depth": widgets.IntSlider(value=4, min=1, max=MAX_DEPTH, description="depth K", continuous_update=False),
+        "seed": widgets.IntSlider(value=0, min=0, max=MAX_SEED, description="seed"),
+        "depth": widgets.IntSlider(value=4, min=1, max=MAX_DEPTH, description="depth K"),
     }
     applies = {
         "network": lambda target, **_: ("the sawtooth is compared with the hand-built shallow network"

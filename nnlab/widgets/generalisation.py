@@ -7,7 +7,8 @@ of a slider only draws."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -149,6 +150,12 @@ class GeneralisationExplorer(Dashboard):
     def prefetch(self, settings: list[dict]) -> None:
         """Train these settings in the background (see ``Dashboard.next_steps``)."""
         self.trained.prefetch(setting_key(v) for v in settings)
+
+    def busy(self, values: Mapping[str, Any]) -> str | None:
+        """What the dashboard says while it trains a setting it has not trained before."""
+        if setting_key(values) in self.trained.results:
+            return None
+        return f"Training width {values['width']} on {values['n_train']} points: a first visit takes a few seconds…"
 
 
 def generalisation_explorer(preset: str | None = "overfit", *, prefetch: bool = True) -> GeneralisationExplorer:

@@ -9,6 +9,7 @@ variance the initialisation predicts, and the saturated and dead fractions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import ipywidgets as widgets
@@ -159,8 +160,9 @@ class GradientsView:
         self.h_theory.set_data(layers, positive(np.sqrt(th.act_var)))
         self.sat_line.set_data(layers, result.saturated)
         self.dead_line.set_data(layers, result.dead)
+        depth = result.net.depth  # beyond 10 layers, out to a multiple of 10: a step of depth keeps the axes
         for ax in (self.ax_g, self.ax_s, self.ax_f):
-            ax.set_xlim(0.5, result.net.depth + 0.5)
+            ax.set_xlim(0.5, (depth if depth <= 10 else 10 * math.ceil(depth / 10)) + 0.5)
         overflow = result.overflow_layer
         self.overflow_text.set_text("" if overflow is None else
                                     f"no gradient: the activations\noverflow the float range\nat layer {overflow}")
@@ -254,14 +256,14 @@ def gradients_explorer(preset: str | None = "sigmoid-deep", *, seed: int = 0, ba
     style = {"description_width": "initial"}
     controls = {
         "width": widgets.IntSlider(value=256, min=2, max=MAX_WIDTH, step=1, description="width",
-                                   continuous_update=False, style=style),
+                                   style=style),
         "depth": widgets.IntSlider(value=30, min=1, max=MAX_DEPTH, step=1, description="depth",
-                                   continuous_update=False, style=style),
+                                   style=style),
         "activation": widgets.Dropdown(options=_ACTIVATION_LABELS, value="relu", description="activation"),
         "init": widgets.Dropdown(options=_INIT_LABELS, value="he_normal", description="init"),
         "std": widgets.FloatLogSlider(value=1.0, base=10, min=-2, max=1, step=0.05,
                                       description="std (normal)", readout_format=".3g",
-                                        continuous_update=False, style=style),
+                                        style=style),
         "batch_norm": widgets.Checkbox(value=False, description="batch norm"),
         "residual": widgets.Checkbox(value=False, description="residual"),
     }

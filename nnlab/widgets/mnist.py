@@ -14,6 +14,9 @@ next step of a slider finds its network ready and only draws.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
@@ -142,6 +145,14 @@ class MnistExplorer(Dashboard):
     def prefetch(self, settings: list[dict]) -> None:
         """Train these settings' networks in the background (see ``Dashboard.next_steps``)."""
         self.trained.prefetch((int(v["units"]), int(v["second"])) for v in settings)
+
+    def busy(self, values: Mapping[str, Any]) -> str | None:
+        """What the dashboard says while it trains a network it has not trained before."""
+        key = (int(values["units"]), int(values["second"]))
+        if key in self.trained.results:
+            return None
+        shape = f"784-{key[0]}{f'-{key[1]}' if key[1] else ''}-1"
+        return f"Training the {shape} network ({self.epochs} epochs): a first visit takes a few seconds…"
 
     def _train(self, key: tuple[int, int]) -> tuple[MLP, float, float]:
         rng = np.random.default_rng([self.seed, *key])
