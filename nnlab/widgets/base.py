@@ -582,6 +582,7 @@ class Dashboard:
     def static_figure(self) -> Picture:
         """The current values drawn by a fresh view on an ordinary figure, with its text alternative, for the
         notebook's stored, printable output (``.figure`` is the figure)."""
+        self.wait()  # matplotlib draws in one thread at a time
         fig = plt.figure(figsize=self.figsize, dpi=self.dpi)
         self.make_view(fig).update(**self.values)
         plt.close(fig)  # shown once, as the cell's result, not again by the inline backend
