@@ -39,9 +39,11 @@ from __future__ import annotations
 import contextlib
 import html
 import io
+import logging
 import math
 import numbers
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
@@ -153,62 +155,89 @@ class Blitter:
     """Draw a dashboard's figure again after its view has moved, re-rendering only what can have changed.
 
     Most of a full draw is the axes' frames, ticks and labels, which change only with the axes' limits. The
-    first draw at a set of limits (the key: every axes' limits, scales, place, tick labels and axis labels)
-    renders the figure without the artists that move and keeps the pixels (up to ``keep`` keys); a draw at a
-    known key restores them and draws on them, per axes in z-order, every artist of the axes except its
-    background patch and the axis objects below the lowest of them (lines, collections, images, texts, titles,
-    legends, spines: whatever a view may have moved), then the figure's own artists (a suptitle, a legend).
-    The order is the order of a full draw, so the pixels are a full draw's: the tests check it for every
-    dashboard, move after move. A figure with sub-figures or 3-D axes is drawn in full every time.
+    first draw at a key (every axes' limits, scales, place, colour, grid, tick labels and axis labels, which
+    artists lie under the moving ones, and the figure's size) renders the figure without the artists that move
+    and keeps the pixels (the ``keep`` most recently used keys); a draw at a known key restores them and draws
+    on them, per axes in z-order, every artist of the axes except its background patch and the axis objects
+    below the lowest of them (lines, collections, images, texts, titles, legends, spines: whatever a view may
+    have moved), then the figure's own artists (a suptitle, a legend). The order is the order of a full draw,
+    so the pixels are a full draw's: the tests check it for every dashboard against a fresh figure drawn in
+    full. A figure this cannot draw in that order is drawn in full every time: sub-figures, 3-D or overlapping
+    (twin) axes, a layout engine, a figure-level artist under the axes. ``invalidate()`` forgets the
+    backgrounds (after a change the key does not see, such as a tick label's colour).
     """
 
     def __init__(self, fig: Figure, *, keep: int = 16) -> None:
         self.fig, self.keep = fig, keep
-        self.backgrounds: dict[tuple, Any] = {}
+        self.backgrounds: OrderedDict[tuple, Any] = OrderedDict()
         self.hits = self.misses = 0
         canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
         self.canvas = canvas
-        self.full = (bool(getattr(fig, "subfigs", None)) or any(ax.name == "3d" for ax in fig.axes)
-                     or fig.get_layout_engine() is not None)  # a layout made at each draw moves everything
+        self.full = False  # True: draw in full every time (for a reference picture)
+
+    def invalidate(self) -> None:
+        """Forget every background: the next draw draws one anew."""
+        self.backgrounds.clear()
+
+    def _in_full(self) -> bool:
+        """Whether this figure must be drawn in full: its artists do not paint in a blit's order."""
+        fig = self.fig
+        axes = [ax for ax in fig.axes if ax.get_visible()]
+        if self.full or getattr(fig, "subfigs", None) or fig.get_layout_engine() is not None:
+            return True
+        if any(ax.name == "3d" for ax in axes):
+            return True
+        boxes = [ax.get_position() for ax in axes]
+        if any(a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+               for i, a in enumerate(boxes) for b in boxes[i + 1:]):
+            return True  # overlapping or twin axes: a later one's background covers an earlier one's data
+        top = max((ax.get_zorder() for ax in axes), default=0)
+        return any(a.get_zorder() < top for a in fig.get_children() if a is not fig.patch and a not in fig.axes)
 
     @staticmethod
     def _axis_key(axis: Axis) -> tuple:
         labels = tuple(t.get_text() for t in axis.get_majorticklabels())
-        return (tuple(axis.get_majorticklocs()), labels, axis.get_label().get_text(), axis.get_visible())
+        grid = tuple(line.get_visible() for line in axis.get_gridlines())
+        return (tuple(axis.get_majorticklocs()), labels, grid, axis.get_label().get_text(), axis.get_visible())
 
-    def key(self) -> tuple:
-        """What the background depends on: each axes' limits, scales, place, ticks and axis labels."""
-        return tuple((ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(), ax.get_visible(), ax.axison,
-                      tuple(ax.get_position().bounds), self._axis_key(ax.xaxis), self._axis_key(ax.yaxis))
-                     for ax in self.fig.axes)
+    def key(self, lows: tuple) -> tuple:
+        """What the background depends on (see the class); ``lows``: the z-order under which each axes' artists
+        are background."""
+        return (tuple(self.fig.bbox.bounds), self.fig.dpi, lows,
+                tuple((ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(), ax.get_visible(), ax.axison,
+                       tuple(ax.get_position().bounds), ax.patch.get_facecolor(), self._axis_key(ax.xaxis),
+                       self._axis_key(ax.yaxis)) for ax in self.fig.axes))
 
-    def _moving(self) -> tuple[list[tuple[Any, list[Artist]]], list[Artist]]:
-        """Per axes, the artists drawn on the background in z-order; then the figure's own."""
-        per_axes = []
+    def _moving(self) -> tuple[list[tuple[Any, list[Artist]]], list[Artist], tuple]:
+        """Per axes, the artists drawn on the background in z-order; the figure's own; each axes' lowest z-order
+        drawn on the background. An artist set animated by someone else is left out (a full draw leaves it out)."""
+        per_axes, lows = [], []
         for ax in self.fig.axes:
             if not ax.get_visible():
                 continue
-            children = [a for a in ax.get_children() if a is not ax.patch  # as Axes.draw leaves them out:
+            children = [a for a in ax.get_children() if a is not ax.patch and not a.get_animated()  # as Axes.draw:
                         and not (isinstance(a, Spine) and not (ax.axison and ax.get_frame_on()))
                         and not (isinstance(a, Axis) and not ax.axison)]
             moving = [a for a in children if not isinstance(a, Axis)]
             if not moving:
+                lows.append(None)
                 continue
             low = min(a.get_zorder() for a in moving)
+            lows.append(low)
             drawn = [a for a in children if not isinstance(a, Axis) or a.get_zorder() >= low]
             per_axes.append((ax, sorted(drawn, key=lambda a: a.get_zorder())))  # stable: a full draw's order
-        on_figure = sorted((a for a in self.fig.get_children() if a is not self.fig.patch and a not in self.fig.axes),
-                           key=lambda a: a.get_zorder())
-        return per_axes, on_figure
+        on_figure = sorted((a for a in self.fig.get_children() if a is not self.fig.patch and a not in self.fig.axes
+                            and not a.get_animated()), key=lambda a: a.get_zorder())
+        return per_axes, on_figure, tuple(lows)
 
     def draw(self) -> np.ndarray:
         """Render the figure; returns the canvas's RGBA pixels (a view, valid until the next draw)."""
         canvas = self.canvas
-        if self.full:
+        if self._in_full():
             canvas.draw()
             return np.asarray(canvas.buffer_rgba())
-        key = self.key()
-        per_axes, on_figure = self._moving()
+        per_axes, on_figure, lows = self._moving()
+        key = self.key(lows)
         animated = [a for _, artists in per_axes for a in artists] + on_figure
         background = self.backgrounds.get(key)
         if background is None:
@@ -216,7 +245,7 @@ class Blitter:
             # left out of the background as animated artists (an invisible title would be placed wrongly), and
             # images hidden (a full draw draws an animated image all the same)
             images = [a for a in animated if isinstance(a, AxesImage) and a.get_visible()]
-            others = [a for a in animated if not isinstance(a, AxesImage) and not a.get_animated()]
+            others = [a for a in animated if not isinstance(a, AxesImage)]
             for a in images:
                 a.set_visible(False)
             for a in others:
@@ -228,14 +257,18 @@ class Blitter:
                     a.set_visible(True)
                 for a in others:
                     a.set_animated(False)
-            key = self.key()  # drawing may settle limits (an equal aspect): keep the background under them
-            self.backgrounds.pop(key, None)
+            key = self.key(lows)  # drawing may settle limits (an equal aspect): keep the background under them
             self.backgrounds[key] = canvas.copy_from_bbox(self.fig.bbox)
             while len(self.backgrounds) > self.keep:
-                self.backgrounds.pop(next(iter(self.backgrounds)))
+                self.backgrounds.popitem(last=False)
         else:
             self.hits += 1
             canvas.restore_region(background)
+            renderer = canvas.get_renderer()
+            for ax, _ in per_axes:  # what a full draw does before the artists: place the titles
+                if getattr(ax, "_autotitlepos", None) is not False and hasattr(ax, "_update_title_position"):
+                    ax._update_title_position(renderer)
+        self.backgrounds.move_to_end(key)
         renderer = canvas.get_renderer()
         for _, artists in per_axes:
             for a in artists:
@@ -286,13 +319,18 @@ class LatestOnly:
                 self._pending, self._busy = False, True
             try:
                 self.job()
-            except Exception:  # the dashboard shows its own errors; the worker must survive
-                pass
+            except Exception:  # the worker must survive; the kernel's log says what went wrong
+                logging.getLogger("nnlab").exception("a dashboard's picture could not be drawn")
             finally:
                 with self._cond:
                     self.runs += 1
                     self._busy = False
                     self._cond.notify_all()
+
+
+#: held while a dashboard updates its view and draws, and while its controls are set together: matplotlib's font
+#: and math-text caches are not thread-safe, and every dashboard's worker draws in its own thread
+DRAWING = threading.RLock()
 
 
 def _in_kernel() -> bool:
@@ -371,8 +409,7 @@ class Dashboard:
         self.message = widgets.HTML()
         self.message.add_class("nnlab-message")
         self._n_draws = 0
-        self._drawing = threading.RLock()
-        self._worker = LatestOnly(self._redraw_now) if (_in_kernel() if coalesce is None else coalesce) else None
+        self._worker = LatestOnly(self._draw_move) if (_in_kernel() if coalesce is None else coalesce) else None
         self._holding = False
         self._last_move: tuple[str, int] | None = None  # the control a student moved last, and which way
         for control in self.controls.values():
@@ -404,14 +441,16 @@ class Dashboard:
         if unknown:
             raise ValueError(f"values: unknown control(s) {unknown}; this dashboard has {sorted(self.controls)}")
         self._last_move = None  # a jump, not a step: nothing to guess from
-        self._holding = True
-        try:  # in the controls' order, so that a menu that follows another control is set after it
-            for name in self.controls:
-                if name in values:
-                    self.controls[name].value = values[name]
-        finally:
-            self._holding = False
-        self.redraw()
+        self.wait()
+        with DRAWING:  # a worker never reads half of them
+            self._holding = True
+            try:  # in the controls' order, so that a menu that follows another control is set after it
+                for name in self.controls:
+                    if name in values:
+                        self.controls[name].value = values[name]
+            finally:
+                self._holding = False
+            self._redraw_now()
 
     def set_preset(self, name: str) -> None:
         """Move every control to the named preset (the preset menu shows its name)."""
@@ -436,14 +475,25 @@ class Dashboard:
         if (self.presets and self.preset_picker.value in self.presets
                 and not self._matches(self.presets[self.preset_picker.value])):
             self._show_preset("(custom)")  # a control moved away from the preset
-        if self._drawn is not None and self._matches(self._drawn):
-            return  # the browser's echo of what is drawn: nothing to draw
-        self._request()
+        if self._worker is not None:
+            self._worker.request()  # the worker looks at what is drawn when it starts (``_draw_move``)
+        elif not self._already_drawn():
+            self._redraw_now()
 
-    def _matches(self, wanted: Mapping[str, Any]) -> bool:
-        """Whether the controls show these values. Numbers compare with a tolerance: a browser's
-        slider sends back its own rounding of a value (a log slider's 1.0 as 0.9999999999999999)."""
-        values = self.values
+    def _already_drawn(self) -> bool:
+        """Whether the controls show the values of the picture (a browser's echo of what is drawn)."""
+        return self._drawn is not None and self._matches(self._drawn)
+
+    def _draw_move(self) -> None:
+        """The worker's job: draw the controls' values, unless they are the picture's already."""
+        with DRAWING:
+            if not self._already_drawn():
+                self._redraw_now()
+
+    def _matches(self, wanted: Mapping[str, Any], values: Mapping[str, Any] | None = None) -> bool:
+        """Whether the controls show these values (or ``values`` has them). Numbers compare with a tolerance: a
+        browser's slider sends back its own rounding of a value (a log slider's 1.0 as 0.9999999999999999)."""
+        values = self.values if values is None else values
         for name, want in wanted.items():
             have = values[name]
             if isinstance(want, numbers.Real) and isinstance(have, numbers.Real) and not isinstance(want, bool):
@@ -528,15 +578,8 @@ class Dashboard:
         self.wait()
         self._redraw_now()
 
-    def _request(self) -> None:
-        """A control moved: draw, in the worker if there is one (the last position wins)."""
-        if self._worker is not None:
-            self._worker.request()
-        else:
-            self._redraw_now()
-
     def _redraw_now(self) -> None:
-        with self._drawing:
+        with DRAWING:
             values = self.values
             self._update_applicability(values)
             try:
@@ -555,7 +598,7 @@ class Dashboard:
             self._png, self._alt = encode_png(self.blitter.draw()), alt_text(self.figure)
             self.image.value = picture_html(self._png, self._alt, self.figsize[0] * self.dpi)
             self._drawn = values
-            if not any(self._matches(preset) for preset in self.presets.values()):
+            if not any(self._matches(preset, values) for preset in self.presets.values()):
                 self.custom = values
             self._n_draws += 1
         # after a jump next_steps is empty, which drops what was guessed for the last step; a guess never breaks a move
@@ -582,9 +625,10 @@ class Dashboard:
     def static_figure(self) -> Picture:
         """The current values drawn by a fresh view on an ordinary figure, with its text alternative, for the
         notebook's stored, printable output (``.figure`` is the figure)."""
-        self.wait()  # matplotlib draws in one thread at a time
-        fig = plt.figure(figsize=self.figsize, dpi=self.dpi)
-        self.make_view(fig).update(**self.values)
+        self.wait()
+        with DRAWING:  # matplotlib draws in one thread at a time
+            fig = plt.figure(figsize=self.figsize, dpi=self.dpi)
+            self.make_view(fig).update(**self.values)
         plt.close(fig)  # shown once, as the cell's result, not again by the inline backend
         return Picture(fig)
 
