@@ -158,6 +158,20 @@ def fixed_labels(ax: Axes, *, below: float, left: float) -> None:
     ax.yaxis.set_label_coords(left, 0.5)
 
 
+def steady_limits(lo: float, hi: float) -> tuple[float, float]:
+    """Axis limits ``(lo, hi)`` widened outward to whole multiples of a round step near a tenth of their span (1, 2
+    or 5 times a power of ten): limits that follow a dashboard's data change only when the data cross a step, so a
+    small move keeps the axes and the dashboard redraws only the data (``nnlab.widgets.base.Blitter``)."""
+    lo, hi = float(lo), float(hi)
+    span = hi - lo
+    if not (np.isfinite(span) and span > 0):
+        return lo, hi
+    exponent = int(np.floor(np.log10(span / 10)))
+    mantissa = span / 10 / 10.0**exponent
+    step = min((1.0, 2.0, 5.0, 10.0), key=lambda m: abs(np.log(mantissa / m))) * 10.0**exponent
+    return (float(f"{np.floor(lo / step + 1e-9) * step:.12g}"), float(f"{np.ceil(hi / step - 1e-9) * step:.12g}"))
+
+
 def plot_points(ax: Axes, X: np.ndarray, y: np.ndarray, *, labels: bool = True, size: float = 120) -> None:
     """The points of ``X`` (N, 2) coloured by their class ``y`` (N,) in {0, 1}."""
     X, y = np.asarray(X), np.asarray(y)

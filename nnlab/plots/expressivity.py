@@ -15,7 +15,7 @@ from matplotlib.ticker import NullFormatter
 from .._format import count
 from .._validate import check_vector
 from ..layers import MLP, Sequential, hidden_activations
-from .base import BLUE, GREEN, PALETTE, TIE, VERMILLION, extreme_runs, extreme_words, fmt, note
+from .base import BLUE, GREEN, PALETTE, TIE, VERMILLION, extreme_runs, extreme_words, fmt, note, steady_limits
 
 #: the two colours a network's linear pieces alternate between, so that every piece is visible
 PIECE_COLORS = (VERMILLION, BLUE)
@@ -75,7 +75,7 @@ class FitPanel:
         lo, hi = float(min(f.min(), values.min())), float(max(f.max(), values.max()))
         pad = 0.12 * max(hi - lo, 1e-3)
         self.ax.set_xlim(x[0], x[-1])
-        self.ax.set_ylim(lo - pad, hi + pad)
+        self.ax.set_ylim(steady_limits(lo - pad, hi + pad))
         self.title.set_text(title)
 
 
@@ -106,7 +106,7 @@ class ErrorPanel:
         i = int(np.flatnonzero(gap >= top - TIE * abs(top))[0])  # the first of equal peaks, on every CPU the same
         self.peak.set_offsets([[x[i], gap[i]]])
         self.ax.set_xlim(x[0], x[-1])
-        self.ax.set_ylim(-0.04 * max(gap[i], 1e-3), 1.15 * max(gap[i], 1e-3))
+        self.ax.set_ylim(steady_limits(-0.04 * max(gap[i], 1e-3), 1.15 * max(gap[i], 1e-3)))
         self.title.set_text(title)
         runs = extreme_runs(gap, "highest")
         if runs and (len(runs) > 1 or runs[0][0] != runs[0][1]):

@@ -204,7 +204,8 @@ class Blitter:
         """What the background depends on (see the class); ``lows``: the z-order under which each axes' artists
         are background."""
         return (tuple(self.fig.bbox.bounds), self.fig.dpi, lows,
-                tuple((ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(), ax.get_visible(), ax.axison,
+                tuple((_digits(ax.get_xlim()), _digits(ax.get_ylim()), ax.get_xscale(), ax.get_yscale(),
+                       ax.get_visible(), ax.axison,
                        tuple(ax.get_position().bounds), ax.patch.get_facecolor(), self._axis_key(ax.xaxis),
                        self._axis_key(ax.yaxis)) for ax in self.fig.axes))
 
@@ -278,6 +279,12 @@ class Blitter:
             if a.get_visible():
                 a.draw(renderer)
         return np.asarray(canvas.buffer_rgba())
+
+
+def _digits(limits: tuple[float, float]) -> tuple[float, float]:
+    """Limits to 12 significant digits: the same background for limits that differ by round-off (a view that
+    computes them from its data), which moves no pixel."""
+    return tuple(float(f"{v:.12g}") for v in limits)
 
 
 class LatestOnly:

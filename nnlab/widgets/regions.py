@@ -14,7 +14,7 @@ from matplotlib.text import Annotation, Text
 from .. import regions
 from .._format import count
 from ..layers import MLP
-from ..plots.base import FIGURE_WIDTH, GREY, fixed_labels, note
+from ..plots.base import FIGURE_WIDTH, GREY, fixed_labels, note, steady_limits
 from ..plots.regions import (
     FOLD_ARROW,
     SHADES,
@@ -180,7 +180,7 @@ class CompositionView:
         segments, colors = label_segments(net1, edges, labels, INTERVAL)
         self.fold_lines.set_segments(segments)
         self.fold_lines.set_color(colors)
-        self.ax_fold.set_ylim(padded_limits(np.concatenate([segments[..., 1].ravel(), self.joints2])))
+        self.ax_fold.set_ylim(steady_limits(*padded_limits(np.concatenate([segments[..., 1].ravel(), self.joints2]))))
 
         layout = folded_axis_layout(net1, self.net2, INTERVAL)
         self.curve.set_segments(layout.curve)
@@ -206,7 +206,7 @@ class CompositionView:
         segments, colors = label_segments(deep, edges, labels, INTERVAL)
         self.comp_lines.set_segments(segments)
         self.comp_lines.set_color(colors)
-        self.ax_comp.set_ylim(padded_limits(segments[..., 1]))
+        self.ax_comp.set_ylim(steady_limits(*padded_limits(segments[..., 1])))
 
         n_folds = len(layout.folds)
         pieces, folds = count(n1, "linear piece"), count(n_folds, "fold")
@@ -298,7 +298,7 @@ class RandomNetworkView:
         self.bands.set_verts(shaded_bands(pieces.edges, VIEW))
         self.curve.set_data(x, y)
         self.marks.set_data(x[1:-1], y[1:-1])
-        self.ax_line.set_ylim(padded_limits(y))
+        self.ax_line.set_ylim(steady_limits(*padded_limits(y)))
         regions_here = f"{count(n_line, 'linear region')} on the real line ({pieces.n_pieces} here)"
         self.ax_line.title.set_text(f"1 input: {regions_here}\n{most_possible(width, depth, 1)}")
         note(self.ax_line, describe_polyline(x, y, pieces.n_pieces), key="line")
