@@ -170,7 +170,7 @@ def test_the_cheap_dashboards_follow_a_drag_and_the_training_ones_wait_for_the_m
         else:
             assert follows == set(sliders), f"{name}: {set(sliders) - follows} wait for the mouse to let go"
     dash = _explorer("expressivity_explorer")
-    dash.set_values(network="trained", target="sine")
+    dash.set_values(network="trained", target="sin")
     assert not any(dash.controls[k].continuous_update for k in ("units", "seed", "depth"))
     dash.set_values(network="hand-built")
     assert all(dash.controls[k].continuous_update for k in ("units", "seed", "depth"))
@@ -180,8 +180,8 @@ def test_a_first_visit_of_a_training_dashboard_says_it_is_training():
     dash = _explorer("expressivity_explorer")
     said = []
     dash.message.observe(lambda change: said.append(change["new"]), names="value")
-    dash.set_values(network="trained", target="sine", units=5, seed=1)
-    assert any("Training 5 units on the sine (seed 1)" in m for m in said), said
+    dash.set_values(network="trained", target="sin", units=5, seed=1)
+    assert any("Training 5 units on the sin (seed 1)" in m for m in said), said
     assert dash.message.value == ""  # the picture is there: the message is gone
     said.clear()
     dash.set_values(units=6)
