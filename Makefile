@@ -36,8 +36,9 @@ lab: $(STAMP)  ## open JupyterLab on the notebooks
 test: $(STAMP)  ## run every test: the notebooks under strict nbval (also as other CPUs run them), unit and browser tests
 	$(BIN)/python -m pytest
 
-lock: $(STAMP)  ## re-resolve requirements/lock.txt to the newest versions pyproject.toml allows (needs PyPI)
+lock: $(STAMP)  ## re-resolve requirements/lock.txt to the newest versions pyproject.toml and requirements/constraints.txt allow (needs PyPI)
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra instructor --universal --fork-strategy fewest --python-version 3.11 \
+	  --constraint requirements/constraints.txt \
 	  --upgrade --quiet --custom-compile-command "make lock" -o $(LOCK)
 	$(BIN)/python tools/sync_environment.py
 	@echo "$(LOCK) written. Next: make notebooks (installs it, re-records every output), then make test."

@@ -23,7 +23,7 @@ import html
 import io
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from contourpy import FillType, LineType, contour_generator
@@ -41,6 +41,8 @@ from matplotlib.path import Path
 from matplotlib.text import Text
 
 from ..layers import Sequential
+
+A = TypeVar("A", bound=Artist)  # an artist marked ``still`` is returned as itself
 
 #: the width of every figure, in inches at 100 dots per inch: JupyterLab gives an output about 960 pixels at a
 #: 1400-pixel laptop window, so a figure of this width shows at 100%, its text at the size it was drawn
@@ -141,13 +143,29 @@ def decision_regions(xx: np.ndarray, yy: np.ndarray, scores: np.ndarray,
 def legend_below(legend: Legend, ax: Axes, drop: float = 0.2) -> Legend:
     """Move ``legend`` under ``ax`` (its top ``drop`` of the axes' height below them), without a frame, its
     texts at ``MIN_FONT`` points: a dashboard's curves can run anywhere inside the axes, never there. The one way a
-    dashboard places a legend: ``legend_below(ax.legend(ncol=2), ax)`` for a new one."""
+    dashboard places a legend: ``legend_below(ax.legend(ncol=2), ax)`` for a new one. The legend is
+    ``still``: nothing a dashboard moves reaches it."""
     legend.set_loc("upper center")
     legend.set_bbox_to_anchor((0.5, -drop), transform=ax.transAxes)
     legend.set_frame_on(False)
     for text in legend.texts:
         text.set_fontsize(MIN_FONT)
-    return legend
+    return still(legend)
+
+
+def still(artist: A) -> A:
+    """Mark ``artist`` (a legend outside the axes, a title that never changes) as part of a dashboard's
+    background: a redraw keeps its pixels instead of drawing it again (``nnlab.widgets.base.Blitter``; drawing a
+    legend's or a title's text is most of a redraw). A promise of the view that draws it: no artist that moves
+    lies under or over it, and it changes only in its texts or its visibility (a change the blitter notices and
+    draws anew). Returns ``artist``."""
+    artist._nnlab_still = True  # type: ignore[attr-defined]
+    return artist
+
+
+def is_still(artist: Artist) -> bool:
+    """Whether ``artist`` was marked by ``still``."""
+    return getattr(artist, "_nnlab_still", False)
 
 
 def fixed_labels(ax: Axes, *, below: float, left: float) -> None:

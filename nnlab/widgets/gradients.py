@@ -18,7 +18,19 @@ from matplotlib.figure import Figure
 
 from .._validate import check_positive, check_positive_int
 from ..gradients import SATURATION, DeepNet, GradientProbe, ProbeResult, probe_flops
-from ..plots.base import BLACK, BLUE, FIGURE_WIDTH, GREEN, ORANGE, VERMILLION, WARNING, fixed_labels, legend_below, note
+from ..plots.base import (
+    BLACK,
+    BLUE,
+    FIGURE_WIDTH,
+    GREEN,
+    ORANGE,
+    VERMILLION,
+    WARNING,
+    fixed_labels,
+    legend_below,
+    note,
+    still,
+)
 from ..plots.gradients import describe_per_layer, log_limits, plot_grad_norms, positive
 from .base import Dashboard
 
@@ -128,7 +140,9 @@ class GradientsView:
             # fixed places for the titles and axis labels: placing them by the extents of the tick
             # labels, as matplotlib does by default, costs about a third of a redraw
             fixed_labels(ax, below=-0.11, left=-0.24)
-            ax.set_title(ax.get_title(), fontsize=9, y=1.0)
+            title = ax.set_title(ax.get_title(), fontsize=9, y=1.0)
+            if ax is not self.ax_g:  # its title says what the probe found
+                still(title)
             ax.tick_params(labelsize=9)
             ax.xaxis.label.set_fontsize(9)
             ax.yaxis.label.set_fontsize(9)

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from .. import landscape as ls
 from ..data import two_point_data
-from ..plots.base import BLUE, FIGURE_WIDTH, GREY, VERMILLION, fixed_labels, fmt, legend_below, note
+from ..plots.base import BLUE, FIGURE_WIDTH, GREY, VERMILLION, fixed_labels, fmt, legend_below, note, still
 from ..plots.landscape import LossAlongLine
 from .base import Dashboard, slider
 
@@ -106,7 +106,7 @@ class NonconvexityView:
         self.network, = ax.plot([], [], color=VERMILLION, lw=2, label="the network at α")
         observed = ax.scatter(X[:, 0], y, s=60, color="black", zorder=3, label="the two observations")
         ax.set(xlabel="x", ylabel="ŷ", xlim=(-1.65, 1.65), ylim=(-1.6, 1.6))
-        ax.set_title("what the point computes\n", fontsize=9, y=1.0)  # two lines, as its neighbours
+        still(ax.set_title("what the point computes\n", fontsize=9, y=1.0))  # two lines, as its neighbours
         self.net_legend = ax.legend(handles=[identity, self.network, observed])
 
         ax = self.ax_valley

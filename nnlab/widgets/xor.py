@@ -21,6 +21,7 @@ from ..plots.base import (
     fixed_labels,
     note,
     plot_points,
+    still,
 )
 from ..plots.xor import describe_hidden_space, hidden_point_labels, hidden_space_lim, line_equation
 from .base import Dashboard, slider
@@ -71,7 +72,7 @@ class XorView:
                                                      autolim=False)
         plot_points(self.ax_in, self.X, self.y)
         self.ax_in.set(xlim=self.LIM, ylim=self.LIM, xlabel="$x_1$", ylabel="$x_2$")
-        self.ax_in.set_title("input space: y > 0.5 shaded red", y=1.0)
+        still(self.ax_in.set_title("input space: y > 0.5 shaded red", y=1.0))
 
         self.region_hidden = self.ax_hidden.add_patch(PathPatch(Path(np.zeros((0, 2))), facecolor=REGION_CMAP(1.0),
                                                                 edgecolor="none", lw=0, zorder=1))
