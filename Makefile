@@ -58,6 +58,7 @@ benchmark: $(STAMP)  ## speed measurements, printed as ratios against peers, eac
 	$(BIN)/python benchmarks/probe_speed.py
 	$(BIN)/python benchmarks/conv_speed.py
 	$(BIN)/python benchmarks/generalisation_redraw.py
+	$(BIN)/python benchmarks/dashboard_draw.py
 	$(BIN)/python benchmarks/browser_latency.py
 
 clean:

@@ -92,6 +92,75 @@ def test_the_blitter_draws_in_full_what_it_cannot_blit_in_a_full_draws_order():
     assert (blitter.hits, blitter.misses) == (1, 2)
 
 
+def _full_draw(fig) -> np.ndarray:
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+
+def test_the_blitter_keeps_axis_objects_and_still_artists_in_the_background_where_nothing_moves_over_them():
+    from matplotlib.axis import Axis
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from nnlab.plots.base import still
+
+    fig = Figure(figsize=(4, 3), dpi=50)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    span = ax.axvspan(0.2, 0.4, zorder=0.5)  # clipped to the axes, under the axis objects
+    line, = ax.plot([0, 1], [0, 1])
+    title = still(ax.set_title("a title that stays"))
+    blitter = Blitter(fig)
+
+    def redrawn():
+        per_axes, _, _ = blitter._moving()
+        return [a for _, artists in per_axes for a in artists]
+
+    assert not any(isinstance(a, Axis) for a in redrawn())  # no grid, ticks out: nothing of them inside the axes
+    assert title not in redrawn() and span in redrawn() and line in redrawn()
+    blitter.draw()
+    span.set_x(0.5)
+    line.set_ydata([1, 0])
+    picture = blitter.draw().copy()
+    assert (blitter.hits, blitter.misses) == (1, 1)
+    title.set_text("a new title")  # a still artist's text is in the key: a new background
+    picture_2 = blitter.draw().copy()
+    assert blitter.misses == 2
+    ax.grid(True)  # grid lines reach into the axes: drawn over the span, as a full draw does
+    assert any(isinstance(a, Axis) for a in redrawn())
+    blitter.draw()
+    line.set_ydata([0.5, 0.5])
+    picture_3 = blitter.draw().copy()
+    assert blitter.hits == 2
+    np.testing.assert_array_equal(picture_3, _full_draw(fig))
+    title.set_text("a title that stays")
+    ax.grid(False)
+    line.set_ydata([1, 0])
+    np.testing.assert_array_equal(picture, _full_draw(fig))
+    title.set_text("a new title")
+    np.testing.assert_array_equal(picture_2, _full_draw(fig))
+
+
+def test_a_new_background_is_drawn_after_the_picture_when_the_dashboard_asks():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 3), dpi=50)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    line, = ax.plot([0, 1], [0, 1])
+    blitter = Blitter(fig)
+    first = blitter.draw(later=True).copy()  # a new key: one full draw, the background owed
+    assert blitter.owed and blitter.misses == 1 and not blitter.backgrounds
+    np.testing.assert_array_equal(first, _full_draw(fig))
+    blitter.catch_up()
+    assert not blitter.owed and len(blitter.backgrounds) == 1
+    line.set_ydata([1, 0])
+    second = blitter.draw(later=True).copy()
+    assert (blitter.hits, blitter.misses) == (1, 1) and not blitter.owed
+    np.testing.assert_array_equal(second, _full_draw(fig))
+
+
 @pytest.mark.cpu_independent
 def test_latest_only_runs_a_burst_of_requests_once_with_the_newest_state():
     state, seen = {"v": 0}, []

@@ -179,6 +179,7 @@ class Blitter:
         canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
         self.canvas = canvas
         self.full = False  # True: draw in full every time (for a reference picture)
+        self.owed = False  # drawn in full at a new key: its background is for catch_up to keep
 
     def invalidate(self) -> None:
         """Forget every background: the next draw draws one anew."""
@@ -274,37 +275,27 @@ class Blitter:
         under = [a for a in moving if a.get_zorder() <= axis.get_zorder()]  # equal: drawn first
         return bool(under) and (self._reaches_in(axis) or not all(self._inside(a, ax) for a in under))
 
-    def draw(self) -> np.ndarray:
-        """Render the figure; returns the canvas's RGBA pixels (a view, valid until the next draw)."""
+    def draw(self, *, later: bool = False) -> np.ndarray:
+        """Render the figure; returns the canvas's RGBA pixels (a view, valid until the next draw).
+
+        ``later``: at a key with no background yet, draw the figure in full (one full draw instead of a
+        background and a blit) and owe the background to ``catch_up``, which a dashboard calls after the picture
+        is on its way."""
         canvas = self.canvas
+        self.owed = False
         if self._in_full():
             canvas.draw()
             return np.asarray(canvas.buffer_rgba())
         per_axes, on_figure, lows = self._moving()
         key = self.key(lows)
-        animated = [a for _, artists in per_axes for a in artists] + on_figure
         background = self.backgrounds.get(key)
         if background is None:
             self.misses += 1
-            # left out of the background as animated artists (an invisible title would be placed wrongly), and
-            # images hidden (a full draw draws an animated image all the same)
-            images = [a for a in animated if isinstance(a, AxesImage) and a.get_visible()]
-            others = [a for a in animated if not isinstance(a, AxesImage)]
-            for a in images:
-                a.set_visible(False)
-            for a in others:
-                a.set_animated(True)
-            try:
+            if later:
                 canvas.draw()
-            finally:
-                for a in images:
-                    a.set_visible(True)
-                for a in others:
-                    a.set_animated(False)
-            key = self.key(lows)  # drawing may settle limits (an equal aspect): keep the background under them
-            self.backgrounds[key] = canvas.copy_from_bbox(self.fig.bbox)
-            while len(self.backgrounds) > self.keep:
-                self.backgrounds.popitem(last=False)
+                self.owed = True
+                return np.asarray(canvas.buffer_rgba())
+            key = self._keep_background(per_axes, on_figure, lows)
         else:
             self.hits += 1
             canvas.restore_region(background)
@@ -322,6 +313,39 @@ class Blitter:
             if a.get_visible():
                 a.draw(renderer)
         return np.asarray(canvas.buffer_rgba())
+
+    def catch_up(self) -> None:
+        """Draw and keep the background that ``draw(later=True)`` owes, for the figure as it was drawn (the
+        canvas then holds the background, not the picture, which was taken before)."""
+        if self.owed and not self._in_full():
+            self._keep_background(*self._moving())
+        self.owed = False
+
+    def _keep_background(self, per_axes: list, on_figure: list, lows: tuple) -> tuple:
+        """Render the figure without what moves and keep its pixels; returns their key."""
+        canvas = self.canvas
+        animated = [a for _, artists in per_axes for a in artists] + on_figure
+        # left out of the background as animated artists (an invisible title would be placed wrongly), and
+        # images hidden (a full draw draws an animated image all the same)
+        images = [a for a in animated if isinstance(a, AxesImage) and a.get_visible()]
+        others = [a for a in animated if not isinstance(a, AxesImage)]
+        for a in images:
+            a.set_visible(False)
+        for a in others:
+            a.set_animated(True)
+        try:
+            canvas.draw()
+        finally:
+            for a in images:
+                a.set_visible(True)
+            for a in others:
+                a.set_animated(False)
+        key = self.key(lows)  # drawing may settle limits (an equal aspect): keep the background under them
+        self.backgrounds[key] = canvas.copy_from_bbox(self.fig.bbox)
+        self.backgrounds.move_to_end(key)
+        while len(self.backgrounds) > self.keep:
+            self.backgrounds.popitem(last=False)
+        return key
 
 
 def _still_key(artist: Artist) -> tuple:
@@ -361,6 +385,11 @@ class LatestOnly:
             self.requests += 1
             self._pending = True
             self._cond.notify_all()
+
+    @property
+    def pending(self) -> bool:
+        """Whether a request waits for the job to start."""
+        return self._pending
 
     def wait(self, timeout: float = 600.0) -> None:
         """Return when every request so far has been drawn."""
@@ -662,7 +691,7 @@ class Dashboard:
                                       f"{html.escape(str(exc))}</span>")
                 return
             self.message.value = ""
-            pixels = self.blitter.draw()
+            pixels = self.blitter.draw(later=True)
             drawn = time.perf_counter()
             self._png, self._alt = encode_png(pixels), alt_text(self.figure)
             encoded = time.perf_counter()
@@ -670,6 +699,8 @@ class Dashboard:
             self.timings.append(dict(control=self._last_move[0] if self._last_move else None,
                                      compute=1000 * (computed - start), draw=1000 * (drawn - computed),
                                      png=1000 * (encoded - drawn), total=1000 * (time.perf_counter() - start)))
+            if self._worker is None or not self._worker.pending:  # a newer move first: it would draw in full
+                self.blitter.catch_up()
             self._drawn = values
             if not any(self._matches(preset, values) for preset in self.presets.values()):
                 self.custom = values
