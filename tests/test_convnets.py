@@ -12,7 +12,7 @@ import nnlab as nl
 from nnlab import convnets as cn
 from nnlab.exercises import NOT_WRITTEN, RIGHT, WRONG
 from nnlab.exercises import convnets as ex
-from nnlab.widgets.base import png_bytes
+from nnlab.widgets.blit import png_bytes
 
 
 @pytest.fixture(scope="module")

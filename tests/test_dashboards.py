@@ -1,4 +1,4 @@
-"""Every dashboard draws a move by blitting (``nnlab.widgets.base.Blitter``): its picture is, pixel for pixel, the
+"""Every dashboard draws a move by blitting (``nnlab.widgets.blit.Blitter``): its picture is, pixel for pixel, the
 full draw of the same figure, move after move; and a burst of moves in a kernel is drawn once, at the last position
 (``LatestOnly``)."""
 
@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 import nnlab as nl
-from nnlab.widgets.base import Blitter, LatestOnly, _step, png_bytes
+from nnlab.widgets.base import LatestOnly, _step
+from nnlab.widgets.blit import Blitter, png_bytes
 
 TRAINING = ("mnist_explorer", "generalisation_explorer", "expressivity_explorer")
 
@@ -102,7 +103,7 @@ def test_the_blitter_keeps_axis_objects_and_still_artists_in_the_background_wher
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from nnlab.plots.base import still
+    from nnlab.widgets.blit import still
 
     fig = Figure(figsize=(4, 3), dpi=50)
     FigureCanvasAgg(fig)

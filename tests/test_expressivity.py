@@ -12,7 +12,7 @@ from nnlab.exercises import NOT_WRITTEN, RIGHT, WRONG
 from nnlab.exercises import expressivity as exr
 from nnlab.regions import count_linear_regions
 from nnlab.widgets import expressivity as we
-from nnlab.widgets.base import png_bytes
+from nnlab.widgets.blit import png_bytes
 
 
 # --- the interpolant ---------------------------------------------------------------------------------------

@@ -323,7 +323,7 @@ def test_the_explorer_updated_in_place_draws_what_a_new_one_draws(via, odd, to):
 
 @pytest.mark.parametrize("odd", sorted(ODD))
 def test_the_explorer_at_a_setting_no_preset_has_draws_what_a_fresh_view_draws(odd):
-    from nnlab.widgets.base import png_bytes
+    from nnlab.widgets.blit import png_bytes
 
     moved = nl.widgets.nonconvexity_explorer(preset="rescaled")
     moved.set_values(**ODD[odd])

@@ -396,7 +396,7 @@ def _fresh_view_png(explorer) -> bytes:
     """The explorer's current values drawn by a new view on a new figure of the same size."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from nnlab.widgets.base import png_bytes
+    from nnlab.widgets.blit import png_bytes
     from nnlab.widgets.mnist import MnistView
 
     fig = Figure(figsize=explorer.figsize, dpi=explorer.dpi)
@@ -442,7 +442,7 @@ def test_explorer_updating_in_place_to_a_custom_setting(data, shared_networks, t
 
 
 def test_explorer_static_figure_draws_the_current_values(data, shared_networks):
-    from nnlab.widgets.base import png_bytes
+    from nnlab.widgets.blit import png_bytes
 
     explorer = shared_networks(data, preset="16 units")
     explorer.set_values(units=4, second=3, layer=2, digit=21)

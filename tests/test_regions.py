@@ -522,7 +522,7 @@ def test_composition_explorer_updating_in_place_draws_what_a_new_dashboard_draws
 def test_composition_explorer_static_figure_draws_the_current_values(values):
     """``static_figure`` (a fresh view on a new figure) draws what the moved dashboard shows, also at
     a setting that is not a preset."""
-    from nnlab.widgets.base import png_bytes
+    from nnlab.widgets.blit import png_bytes
     from nnlab.widgets.regions import composition_explorer
     dash = composition_explorer("four folds (4 x 4 = 16)")
     dash.set_values(**values)
@@ -594,7 +594,7 @@ def test_random_network_explorer_updating_in_place_draws_what_a_new_dashboard_dr
 
 def test_random_network_explorer_static_figure_draws_the_current_values():
     from nnlab.widgets import random_network_explorer
-    from nnlab.widgets.base import png_bytes
+    from nnlab.widgets.blit import png_bytes
     dash = random_network_explorer("the book's K=5, D=10")
     dash.set_values(depth=3, width=5, seed=7)
     fig = dash.static_figure().figure

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import nnlab as nl
-from nnlab.widgets.base import png_bytes
+from nnlab.widgets.blit import png_bytes
 from nnlab.widgets.xor import HAND_SET, xor_network
 
 HAND = nl.MLP.from_weights([[[1, 1], [1, 1]], [[1], [-2]]], [[0, -1], [0]], "relu")

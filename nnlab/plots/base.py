@@ -23,7 +23,7 @@ import html
 import io
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from contourpy import FillType, LineType, contour_generator
@@ -41,8 +41,6 @@ from matplotlib.path import Path
 from matplotlib.text import Text
 
 from ..layers import Sequential
-
-A = TypeVar("A", bound=Artist)  # an artist marked ``still`` is returned as itself
 
 #: the width of every figure, in inches at 100 dots per inch: JupyterLab gives an output about 960 pixels at a
 #: 1400-pixel laptop window, so a figure of this width shows at 100%, its text at the size it was drawn
@@ -143,29 +141,14 @@ def decision_regions(xx: np.ndarray, yy: np.ndarray, scores: np.ndarray,
 def legend_below(legend: Legend, ax: Axes, drop: float = 0.2) -> Legend:
     """Move ``legend`` under ``ax`` (its top ``drop`` of the axes' height below them), without a frame, its
     texts at ``MIN_FONT`` points: a dashboard's curves can run anywhere inside the axes, never there. The one way a
-    dashboard places a legend: ``legend_below(ax.legend(ncol=2), ax)`` for a new one. The legend is
-    ``still``: nothing a dashboard moves reaches it."""
+    dashboard places a legend: ``legend_below(ax.legend(ncol=2), ax)`` for a new one."""
     legend.set_loc("upper center")
     legend.set_bbox_to_anchor((0.5, -drop), transform=ax.transAxes)
     legend.set_frame_on(False)
     for text in legend.texts:
         text.set_fontsize(MIN_FONT)
-    return still(legend)
-
-
-def still(artist: A) -> A:
-    """Mark ``artist`` (a legend outside the axes, a title that never changes) as part of a dashboard's
-    background: a redraw keeps its pixels instead of drawing it again (``nnlab.widgets.base.Blitter``; drawing a
-    legend's or a title's text is most of a redraw). A promise of the view that draws it: no artist that moves
-    lies under or over it, and it changes only in its texts or its visibility (a change the blitter notices and
-    draws anew). Returns ``artist``."""
-    artist._nnlab_still = True  # type: ignore[attr-defined]
-    return artist
-
-
-def is_still(artist: Artist) -> bool:
-    """Whether ``artist`` was marked by ``still``."""
-    return getattr(artist, "_nnlab_still", False)
+    legend._nnlab_still = True  # nnlab.widgets.blit.still (nothing a dashboard moves reaches it)
+    return legend
 
 
 def fixed_labels(ax: Axes, *, below: float, left: float) -> None:
@@ -178,15 +161,13 @@ def fixed_labels(ax: Axes, *, below: float, left: float) -> None:
 
 def steady_limits(lo: float, hi: float) -> tuple[float, float]:
     """Axis limits ``(lo, hi)`` widened outward to whole multiples of a round step near a tenth of their span (1, 2
-    or 5 times a power of ten): limits that follow a dashboard's data change only when the data cross a step, so a
-    small move keeps the axes and the dashboard redraws only the data (``nnlab.widgets.base.Blitter``)."""
+    or 5 times a power of ten), so a dashboard's limits change only when its data cross a step (``widgets.blit``)."""
     lo, hi = float(lo), float(hi)
     span = hi - lo
     if not (np.isfinite(span) and span > 0):
         return lo, hi
-    exponent = int(np.floor(np.log10(span / 10)))
-    mantissa = span / 10 / 10.0**exponent
-    step = min((1.0, 2.0, 5.0, 10.0), key=lambda m: abs(np.log(mantissa / m))) * 10.0**exponent
+    step = 10.0 ** int(np.floor(np.log10(span / 10)))
+    step *= min((1.0, 2.0, 5.0, 10.0), key=lambda m: abs(np.log(span / 10 / step / m)))
     return (float(f"{np.floor(lo / step + 1e-9) * step:.12g}"), float(f"{np.ceil(hi / step - 1e-9) * step:.12g}"))
 
 

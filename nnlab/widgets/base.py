@@ -28,10 +28,10 @@ moved are trained in a background thread while the student looks, so that the ne
 visit says that it is training (``busy``) until its picture is there.
 
 Speed (issue 27, the README's "Dashboards: how a move becomes a picture"): a move redraws only what can have
-changed (``Blitter``: the axes' frames, ticks and labels are kept as pixels per set of limits, the data drawn on
-them; the picture is pixel for pixel a full draw's), and in a kernel the moves are drawn in a worker thread, the
-last position first (``LatestOnly``): the sliders of the cheap dashboards follow a drag (``continuous_update``),
-and a burst of moves never queues pictures.
+changed (``nnlab.widgets.blit.Blitter``: the axes' frames, ticks and labels are kept as pixels per set of limits,
+the data drawn on them; the picture is pixel for pixel a full draw's), and in a kernel the moves are drawn in a
+worker thread, the last position first (``LatestOnly``): the sliders of the cheap dashboards follow a drag
+(``continuous_update``), and a burst of moves never queues pictures.
 """
 
 from __future__ import annotations
@@ -41,30 +41,21 @@ import html
 import logging
 import math
 import numbers
-import struct
 import threading
 import time
 import weakref
-import zlib
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 import ipywidgets as widgets
-import matplotlib as mpl
 import matplotlib.pyplot as plt
-import numpy as np
-from matplotlib.artist import Artist
-from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.image import AxesImage
-from matplotlib.legend import Legend
-from matplotlib.spines import Spine
-from matplotlib.text import Text
 
-from ..plots.base import DPI, FIGURE_WIDTH, Picture, alt_text, image_html, is_still
+from ..plots.base import DPI, FIGURE_WIDTH, Picture, alt_text, image_html
+from .blit import Blitter, encode_png
 
 
 class View(Protocol):
@@ -154,212 +145,6 @@ class BackgroundCache:
         """Wait until the background thread has done what it was asked (for tests)."""
         if self._pool is not None:
             self._pool.submit(lambda: None).result()
-
-
-class Blitter:
-    """Draw a dashboard's figure again after its view has moved, re-rendering only what can have changed.
-
-    Most of a full draw is the axes' frames, ticks and labels, which change only with the axes' limits. The
-    first draw at a key (every axes' limits, scales, place, colour, grid, tick labels and axis labels, which
-    artists lie under the moving ones, and the figure's size) renders the figure without the artists that move
-    and keeps the pixels (the ``keep`` most recently used keys); a draw at a known key restores them and draws
-    on them, per axes in z-order, every artist of the axes except its background patch and the axis objects
-    below the lowest of them (lines, collections, images, texts, titles, legends, spines: whatever a view may
-    have moved), then the figure's own artists (a suptitle, a legend). The order is the order of a full draw,
-    so the pixels are a full draw's: the tests check it for every dashboard against a fresh figure drawn in
-    full. A figure this cannot draw in that order is drawn in full every time: sub-figures, 3-D or overlapping
-    (twin) axes, a layout engine, a figure-level artist under the axes. ``invalidate()`` forgets the
-    backgrounds (after a change the key does not see, such as a tick label's colour).
-    """
-
-    def __init__(self, fig: Figure, *, keep: int = 16) -> None:
-        self.fig, self.keep = fig, keep
-        self.backgrounds: OrderedDict[tuple, Any] = OrderedDict()
-        self.hits = self.misses = 0
-        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-        self.canvas = canvas
-        self.full = False  # True: draw in full every time (for a reference picture)
-        self.owed = False  # drawn in full at a new key: its background is for catch_up to keep
-
-    def invalidate(self) -> None:
-        """Forget every background: the next draw draws one anew."""
-        self.backgrounds.clear()
-
-    def _in_full(self) -> bool:
-        """Whether this figure must be drawn in full: its artists do not paint in a blit's order."""
-        fig = self.fig
-        axes = [ax for ax in fig.axes if ax.get_visible()]
-        if self.full or getattr(fig, "subfigs", None) or fig.get_layout_engine() is not None:
-            return True
-        if any(ax.name == "3d" for ax in axes):
-            return True
-        boxes = [ax.get_position() for ax in axes]
-        if any(a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
-               for i, a in enumerate(boxes) for b in boxes[i + 1:]):
-            return True  # overlapping or twin axes: a later one's background covers an earlier one's data
-        top = max((ax.get_zorder() for ax in axes), default=0)
-        return any(a.get_zorder() < top for a in fig.get_children() if a is not fig.patch and a not in fig.axes)
-
-    @staticmethod
-    def _axis_key(axis: Axis) -> tuple:
-        """What an axis object's pixels depend on beyond its axes' limits and place: its major ticks and their
-        labels (from the locator and the formatter, without laying out every tick, which costs more than a
-        blit), its tick and grid settings, its label."""
-        locs = list(axis.major.locator())
-        labels = tuple(axis.major.formatter.format_ticks(locs))
-        settings = repr((sorted(getattr(axis, "_major_tick_kw", {}).items()),
-                         sorted(getattr(axis, "_minor_tick_kw", {}).items())))
-        return (tuple(locs), labels, settings, axis.get_label().get_text(), axis.get_visible())
-
-    @staticmethod
-    def _reaches_in(axis: Axis) -> bool:
-        """Whether an axis object paints inside its axes' box: grid lines, or ticks that point in."""
-        name = axis.axis_name
-        for kw in (getattr(axis, "_major_tick_kw", None), getattr(axis, "_minor_tick_kw", None)):
-            if kw is None:
-                return True  # not known: draw it over the data, as a full draw does
-            if kw.get("gridOn", False) or kw.get("tickdir", mpl.rcParams[f"{name}tick.direction"]) != "out":
-                return True
-        return False
-
-    @staticmethod
-    def _inside(artist: Artist, ax: Any) -> bool:
-        """Whether ``artist`` paints only inside the box of ``ax`` (clipped to it, as an axes clips its data)."""
-        if not artist.get_clip_on():
-            return False
-        if getattr(artist.get_clip_path(), "_patch", None) is ax.patch:  # what Axes.add_* sets
-            return True
-        box = artist.get_clip_box()
-        if box is None:
-            return False
-        inner, outer = box.bounds, ax.bbox.bounds
-        return (inner[0] >= outer[0] and inner[1] >= outer[1] and inner[0] + inner[2] <= outer[0] + outer[2]
-                and inner[1] + inner[3] <= outer[1] + outer[3])
-
-    def key(self, lows: tuple) -> tuple:
-        """What the background depends on (see the class); ``lows``: the z-order under which each axes' artists
-        are background."""
-        return (tuple(self.fig.bbox.bounds), self.fig.dpi, lows,
-                tuple((_digits(ax.get_xlim()), _digits(ax.get_ylim()), ax.get_xscale(), ax.get_yscale(),
-                       ax.get_visible(), ax.axison,
-                       tuple(ax.get_position().bounds), ax.patch.get_facecolor(), self._axis_key(ax.xaxis),
-                       self._axis_key(ax.yaxis)) for ax in self.fig.axes))
-
-    def _moving(self) -> tuple[list[tuple[Any, list[Artist]]], list[Artist], tuple]:
-        """Per axes, the artists drawn on the background in z-order; the figure's own; each axes' lowest z-order
-        drawn on the background. An artist set animated by someone else is left out (a full draw leaves it out)."""
-        per_axes, lows, stills = [], [], []
-        for ax in self.fig.axes:
-            if not ax.get_visible():
-                continue
-            children = [a for a in ax.get_children() if a is not ax.patch and not a.get_animated()  # as Axes.draw:
-                        and not (isinstance(a, Spine) and not (ax.axison and ax.get_frame_on()))
-                        and not (isinstance(a, Axis) and not ax.axison)]
-            moving = [a for a in children if not isinstance(a, Axis) and not is_still(a)]
-            stills += [a for a in children if is_still(a)]
-            if not moving:
-                lows.append(None)
-                continue
-            low = min(a.get_zorder() for a in moving)
-            lows.append(low)
-            drawn = [a for a in children if not is_still(a) and (not isinstance(a, Axis) or self._over(a, moving, ax))]
-            per_axes.append((ax, sorted(drawn, key=lambda a: a.get_zorder())))  # stable: a full draw's order
-        on_figure = sorted((a for a in self.fig.get_children() if a is not self.fig.patch and a not in self.fig.axes
-                            and not a.get_animated() and not is_still(a)), key=lambda a: a.get_zorder())
-        stills += [a for a in self.fig.get_children() if is_still(a)]
-        return per_axes, on_figure, (tuple(lows), tuple(_still_key(a) for a in stills))
-
-    def _over(self, axis: Axis, moving: list[Artist], ax: Any) -> bool:
-        """Whether an axis object must be drawn on the moving artists: some lie under it and it reaches into the
-        axes' box, or one of those under it paints outside the box (where the ticks and their labels are)."""
-        under = [a for a in moving if a.get_zorder() <= axis.get_zorder()]  # equal: drawn first
-        return bool(under) and (self._reaches_in(axis) or not all(self._inside(a, ax) for a in under))
-
-    def draw(self, *, later: bool = False) -> np.ndarray:
-        """Render the figure; returns the canvas's RGBA pixels (a view, valid until the next draw).
-
-        ``later``: at a key with no background yet, draw the figure in full (one full draw instead of a
-        background and a blit) and owe the background to ``catch_up``, which a dashboard calls after the picture
-        is on its way."""
-        canvas = self.canvas
-        self.owed = False
-        if self._in_full():
-            canvas.draw()
-            return np.asarray(canvas.buffer_rgba())
-        per_axes, on_figure, lows = self._moving()
-        key = self.key(lows)
-        background = self.backgrounds.get(key)
-        if background is None:
-            self.misses += 1
-            if later:
-                canvas.draw()
-                self.owed = True
-                return np.asarray(canvas.buffer_rgba())
-            key = self._keep_background(per_axes, on_figure, lows)
-        else:
-            self.hits += 1
-            canvas.restore_region(background)
-            renderer = canvas.get_renderer()
-            for ax, _ in per_axes:  # what a full draw does before the artists: place the titles
-                if getattr(ax, "_autotitlepos", None) is not False and hasattr(ax, "_update_title_position"):
-                    ax._update_title_position(renderer)
-        self.backgrounds.move_to_end(key)
-        renderer = canvas.get_renderer()
-        for _, artists in per_axes:
-            for a in artists:
-                if a.get_visible():
-                    a.draw(renderer)
-        for a in on_figure:
-            if a.get_visible():
-                a.draw(renderer)
-        return np.asarray(canvas.buffer_rgba())
-
-    def catch_up(self) -> None:
-        """Draw and keep the background that ``draw(later=True)`` owes, for the figure as it was drawn (the
-        canvas then holds the background, not the picture, which was taken before)."""
-        if self.owed and not self._in_full():
-            self._keep_background(*self._moving())
-        self.owed = False
-
-    def _keep_background(self, per_axes: list, on_figure: list, lows: tuple) -> tuple:
-        """Render the figure without what moves and keep its pixels; returns their key."""
-        canvas = self.canvas
-        animated = [a for _, artists in per_axes for a in artists] + on_figure
-        # left out of the background as animated artists (an invisible title would be placed wrongly), and
-        # images hidden (a full draw draws an animated image all the same)
-        images = [a for a in animated if isinstance(a, AxesImage) and a.get_visible()]
-        others = [a for a in animated if not isinstance(a, AxesImage)]
-        for a in images:
-            a.set_visible(False)
-        for a in others:
-            a.set_animated(True)
-        try:
-            canvas.draw()
-        finally:
-            for a in images:
-                a.set_visible(True)
-            for a in others:
-                a.set_animated(False)
-        key = self.key(lows)  # drawing may settle limits (an equal aspect): keep the background under them
-        self.backgrounds[key] = canvas.copy_from_bbox(self.fig.bbox)
-        self.backgrounds.move_to_end(key)
-        while len(self.backgrounds) > self.keep:
-            self.backgrounds.popitem(last=False)
-        return key
-
-
-def _still_key(artist: Artist) -> tuple:
-    """What a still artist's pixels depend on that a view may yet change: whether it shows, and its texts."""
-    texts = [t.get_text() for t in artist.texts] if isinstance(artist, Legend) else []
-    if isinstance(artist, Text):
-        texts = [artist.get_text()]
-    return (artist.get_visible(), tuple(texts))
-
-
-def _digits(limits: tuple[float, float]) -> tuple[float, float]:
-    """Limits to 12 significant digits: the same background for limits that differ by round-off (a view that
-    computes them from its data), which moves no pixel."""
-    return tuple(float(f"{v:.12g}") for v in limits)
 
 
 class LatestOnly:
@@ -797,35 +582,6 @@ def picture_html(png: bytes, alt: str, width: float) -> str:
     """A dashboard's picture: an ``<img>`` of ``width`` pixels with its text alternative (classes ``widget-image``,
     as ipywidgets' own image, and ``nnlab-picture``)."""
     return image_html(png, alt, width=f"{width:.0f}", class_="widget-image nnlab-picture", style="max-width: none")
-
-
-def png_bytes(fig: Figure) -> bytes:
-    """``fig`` rendered by Agg (in full) as a PNG without its alpha channel (the figure is opaque), which
-    encodes in about half the time of ``savefig``'s RGBA PNG."""
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    canvas.draw()
-    return encode_png(np.asarray(canvas.buffer_rgba()))
-
-
-def encode_png(rgba: np.ndarray) -> bytes:
-    """An opaque picture's pixels (H, W, 4) as a PNG of its colours (8-bit RGB, rows unfiltered, zlib level 3).
-
-    Written here rather than by Pillow because a dashboard encodes a picture per move: Pillow's filter search
-    takes 11-16 ms for 960 x 450 pixels, this 5-6 ms, for 3% more bytes (PNG: ISO/IEC 15948, sections 5, 11.2.2
-    and 11.2.4).
-    """
-    if rgba.ndim != 3 or rgba.shape[2] not in (3, 4) or rgba.dtype != np.uint8:
-        raise ValueError(f"rgba: expected uint8 pixels of shape (H, W, 3 or 4), got {rgba.dtype} {rgba.shape}")
-    height, width = rgba.shape[:2]
-    rows = np.zeros((height, 1 + 3 * width), np.uint8)  # each row: filter type 0 (none), then R, G, B, ...
-    rows[:, 1:].reshape(height, width, 3)[...] = rgba[..., :3]
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, truecolour, deflate, no interlace
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.data, 3))
-            + chunk(b"IEND", b""))
 
 
 def slider(value: float, lo: float, hi: float, step: float, description: str, **kwargs: Any) -> widgets.FloatSlider:

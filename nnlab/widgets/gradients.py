@@ -29,10 +29,10 @@ from ..plots.base import (
     fixed_labels,
     legend_below,
     note,
-    still,
 )
 from ..plots.gradients import describe_per_layer, log_limits, plot_grad_norms, positive
 from .base import Dashboard
+from .blit import still
 
 #: the most arithmetic (floating-point operations in matrix products) one redraw of the dashboard may
 #: spend: 1e9, 10 to 25 ms on one core of the 2-core test machine, so that the probe is a small part of

@@ -15,9 +15,10 @@ from matplotlib.figure import Figure
 
 from .. import landscape as ls
 from ..data import two_point_data
-from ..plots.base import BLUE, FIGURE_WIDTH, GREY, VERMILLION, fixed_labels, fmt, legend_below, note, still
+from ..plots.base import BLUE, FIGURE_WIDTH, GREY, VERMILLION, fixed_labels, fmt, legend_below, note
 from ..plots.landscape import LossAlongLine
 from .base import Dashboard, slider
+from .blit import still
 
 #: the lecture's two minima, as (w, beta)
 THETA = ((-1.0, 1.0), (-1.0, 1.0))

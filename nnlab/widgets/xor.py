@@ -21,10 +21,10 @@ from ..plots.base import (
     fixed_labels,
     note,
     plot_points,
-    still,
 )
 from ..plots.xor import describe_hidden_space, hidden_point_labels, hidden_space_lim, line_equation
 from .base import Dashboard, slider
+from .blit import still
 
 #: the hand-set solution of the lecture: h1 = relu(x1 + x2), h2 = relu(x1 + x2 - 1), y = h1 - 2 h2
 HAND_SET = dict(w11=1.0, w21=1.0, b1=0.0, w12=1.0, w22=1.0, b2=-1.0, v1=1.0, v2=-2.0, c=0.0)
