@@ -16,16 +16,17 @@ import zlib
 from collections import OrderedDict
 from typing import Any, TypeVar
 
-import matplotlib as mpl
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.legend import Legend
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.spines import Spine
 from matplotlib.text import Text
+from matplotlib.transforms import IdentityTransform
 
 A = TypeVar("A", bound=Artist)  # an artist marked ``still`` is returned as itself
 
@@ -101,29 +102,31 @@ class Blitter:
         return (tuple(locs), labels, settings, axis.get_label().get_text(), axis.get_visible())
 
     @staticmethod
-    def _reaches_in(axis: Axis) -> bool:
-        """Whether an axis object paints inside its axes' box: grid lines, or ticks that point in."""
-        name = axis.axis_name
-        for kw in (getattr(axis, "_major_tick_kw", None), getattr(axis, "_minor_tick_kw", None)):
-            if kw is None:
-                return True  # not known: draw it over the data, as a full draw does
-            if kw.get("gridOn", False) or kw.get("tickdir", mpl.rcParams[f"{name}tick.direction"]) != "out":
-                return True
-        return False
+    def _clipped(artist: Artist) -> bool:
+        """Whether ``artist`` is a patch or an image that paints only inside its clip box or path (as an axes
+        clips its data). Agg clips these as it fills a patch; a collection's markers or paths it clips with
+        other rounding (one more row of pixels at some sizes), so those count as reaching anywhere."""
+        return (isinstance(artist, (Patch, AxesImage)) and artist.get_clip_on()
+                and (artist.get_clip_box() is not None or artist.get_clip_path() is not None))
 
-    @staticmethod
-    def _inside(artist: Artist, ax: Any) -> bool:
-        """Whether ``artist`` paints only inside the box of ``ax`` (clipped to it, as an axes clips its data)."""
-        if not artist.get_clip_on():
-            return False
-        if getattr(artist.get_clip_path(), "_patch", None) is ax.patch:  # what Axes.add_* sets
-            return True
-        box = artist.get_clip_box()
-        if box is None:
-            return False
-        inner, outer = box.bounds, ax.bbox.bounds
-        return (inner[0] >= outer[0] and inner[1] >= outer[1] and inner[0] + inner[2] <= outer[0] + outer[2]
-                and inner[1] + inner[3] <= outer[1] + outer[3])
+    def _ink(self, draw: Any) -> np.ndarray:
+        """The figure's pixels (H, W) that ``draw(renderer)`` puts any ink on, drawn alone on a clear canvas."""
+        renderer = RendererAgg(self.fig.bbox.width, self.fig.bbox.height, self.fig.dpi)
+        draw(renderer)
+        return np.asarray(renderer.buffer_rgba())[..., 3] > 0
+
+    def _reach(self, artists: list[Artist]) -> np.ndarray:
+        """The pixels (H, W) that clipped ``artists`` (patches and images) can ever paint: their clip regions,
+        filled by a patch as large as the figure."""
+        width, height = self.fig.bbox.width, self.fig.bbox.height
+
+        def fill(renderer: RendererAgg) -> None:
+            for artist in artists:
+                patch = Rectangle((-width, -height), 3 * width, 3 * height, transform=IdentityTransform())
+                patch.set_clip_box(artist.get_clip_box())
+                patch.set_clip_path(artist.get_clip_path())
+                patch.draw(renderer)
+        return self._ink(fill)
 
     def key(self, lows: tuple) -> tuple:
         """What the background depends on (see the class); ``lows``: the z-order under which each axes' artists
@@ -137,7 +140,7 @@ class Blitter:
     def _moving(self) -> tuple[list[tuple[Any, list[Artist]]], list[Artist], tuple]:
         """Per axes, the artists drawn on the background in z-order; the figure's own; each axes' lowest z-order
         drawn on the background. An artist set animated by someone else is left out (a full draw leaves it out)."""
-        per_axes, lows, stills = [], [], []
+        per_axes, lows, stills, candidates = [], [], [], {}
         for ax in self.fig.axes:
             if not ax.get_visible():
                 continue
@@ -151,18 +154,21 @@ class Blitter:
                 continue
             low = min(a.get_zorder() for a in moving)
             lows.append(low)
-            drawn = [a for a in children if not is_still(a) and (not isinstance(a, Axis) or self._over(a, moving, ax))]
+            drawn = []
+            for a in children:
+                if isinstance(a, Axis):
+                    under = [m for m in moving if m.get_zorder() <= a.get_zorder()]  # equal: drawn first
+                    if not under:
+                        continue  # background
+                    if all(self._clipped(m) for m in under):
+                        candidates[a] = under  # background if its ink and theirs never meet (a background's own)
+                if not is_still(a):
+                    drawn.append(a)
             per_axes.append((ax, sorted(drawn, key=lambda a: a.get_zorder())))  # stable: a full draw's order
         on_figure = sorted((a for a in self.fig.get_children() if a is not self.fig.patch and a not in self.fig.axes
                             and not a.get_animated() and not is_still(a)), key=lambda a: a.get_zorder())
         stills += [a for a in self.fig.get_children() if is_still(a)]
-        return per_axes, on_figure, (tuple(lows), tuple(_still_key(a) for a in stills))
-
-    def _over(self, axis: Axis, moving: list[Artist], ax: Any) -> bool:
-        """Whether an axis object must be drawn on the moving artists: some lie under it and it reaches into the
-        axes' box, or one of those under it paints outside the box (where the ticks and their labels are)."""
-        under = [a for a in moving if a.get_zorder() <= axis.get_zorder()]  # equal: drawn first
-        return bool(under) and (self._reaches_in(axis) or not all(self._inside(a, ax) for a in under))
+        return per_axes, on_figure, (tuple(lows), tuple(_still_key(a) for a in stills)), candidates
 
     def draw(self, *, later: bool = False) -> np.ndarray:
         """Render the figure; returns the canvas's RGBA pixels (a view, valid until the next draw).
@@ -175,28 +181,29 @@ class Blitter:
         if self._in_full():
             canvas.draw()
             return np.asarray(canvas.buffer_rgba())
-        per_axes, on_figure, lows = self._moving()
+        per_axes, on_figure, lows, candidates = self._moving()
         key = self.key(lows)
-        background = self.backgrounds.get(key)
-        if background is None:
+        kept = self.backgrounds.get(key)
+        if kept is None:
             self.misses += 1
             if later:
                 canvas.draw()
                 self.owed = True
                 return np.asarray(canvas.buffer_rgba())
-            key = self._keep_background(per_axes, on_figure, lows)
+            key, kept = self._keep_background(per_axes, on_figure, lows, candidates)
         else:
             self.hits += 1
-            canvas.restore_region(background)
+            canvas.restore_region(kept[0])
             renderer = canvas.get_renderer()
             for ax, _ in per_axes:  # what a full draw does before the artists: place the titles
                 if getattr(ax, "_autotitlepos", None) is not False and hasattr(ax, "_update_title_position"):
                     ax._update_title_position(renderer)
         self.backgrounds.move_to_end(key)
+        over = kept[1]
         renderer = canvas.get_renderer()
         for _, artists in per_axes:
             for a in artists:
-                if a.get_visible():
+                if a.get_visible() and (a not in candidates or a in over):
                     a.draw(renderer)
         for a in on_figure:
             if a.get_visible():
@@ -210,10 +217,20 @@ class Blitter:
             self._keep_background(*self._moving())
         self.owed = False
 
-    def _keep_background(self, per_axes: list, on_figure: list, lows: tuple) -> tuple:
-        """Render the figure without what moves and keep its pixels; returns their key."""
+    def _keep_background(self, per_axes: list, on_figure: list, lows: tuple,
+                         candidates: dict[Axis, list[Artist]]) -> tuple[tuple, tuple[Any, frozenset]]:
+        """Render the figure without what moves and keep its pixels, with the axis objects that must be drawn
+        over the moving artists at this key; returns the key and what is kept.
+
+        An axis object with clipped artists under it (a shaded region under the ticks) stays in the background
+        only if its ink, drawn alone, meets none of the pixels their clip regions reach: then the order in which
+        the two are drawn changes no pixel. Ticks that point into the axes, grid lines, labels moved inside, a
+        tick mark's antialiased end on the axes' first row of pixels: each is ink inside, and the axis object is
+        drawn over the data, as a full draw does."""
         canvas = self.canvas
-        animated = [a for _, artists in per_axes for a in artists] + on_figure
+        over = frozenset(axis for axis, under in candidates.items()
+                         if np.any(self._ink(axis.draw) & self._reach(under)))
+        animated = [a for _, artists in per_axes for a in artists if a not in candidates or a in over] + on_figure
         # left out of the background as animated artists (an invisible title would be placed wrongly), and
         # images hidden (a full draw draws an animated image all the same)
         images = [a for a in animated if isinstance(a, AxesImage) and a.get_visible()]
@@ -230,11 +247,12 @@ class Blitter:
             for a in others:
                 a.set_animated(False)
         key = self.key(lows)  # drawing may settle limits (an equal aspect): keep the background under them
-        self.backgrounds[key] = canvas.copy_from_bbox(self.fig.bbox)
+        kept = (canvas.copy_from_bbox(self.fig.bbox), over)
+        self.backgrounds[key] = kept
         self.backgrounds.move_to_end(key)
         while len(self.backgrounds) > self.keep:
             self.backgrounds.popitem(last=False)
-        return key
+        return key, kept
 
 
 def _still_key(artist: Artist) -> tuple:
