@@ -53,9 +53,10 @@ class Blitter:
     first draw at a key (every axes' limits, scales, place, colour, grid, tick labels and axis labels, which
     artists lie under the moving ones, and the figure's size) renders the figure without the artists that move
     and keeps the pixels (the ``keep`` most recently used keys); a draw at a known key restores them and draws
-    on them, per axes in z-order, every artist of the axes except its background patch and the axis objects
-    below the lowest of them (lines, collections, images, texts, titles, legends, spines: whatever a view may
-    have moved), then the figure's own artists (a suptitle, a legend). The order is the order of a full draw,
+    on them, per axes in z-order, every artist of the axes except its background patch, its ``still`` artists and
+    the axis objects that nothing moving lies under or whose ink cannot meet what does (lines, collections,
+    images, texts, titles, legends, spines: whatever a view may have moved), then the figure's own artists (a
+    suptitle, a legend). The order is the order of a full draw,
     so the pixels are a full draw's: the tests check it for every dashboard against a fresh figure drawn in
     full. A figure this cannot draw in that order is drawn in full every time: sub-figures, 3-D or overlapping
     (twin) axes, a layout engine, a figure-level artist under the axes. ``invalidate()`` forgets the
