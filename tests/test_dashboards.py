@@ -101,12 +101,13 @@ def _full_draw(fig) -> np.ndarray:
 def test_the_blitter_keeps_axis_objects_and_still_artists_in_the_background_where_nothing_moves_over_them():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
 
     fig = Figure(figsize=(6.4, 4.8), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    span = ax.axvspan(0.2, 0.4, zorder=0.5)  # a patch clipped to the axes, under the axis objects
     line, = ax.plot([0, 1], [0, 1])
+    span = ax.add_patch(Rectangle((0.2, 0), 0.2, 1, zorder=0.5))  # a patch clipped to the axes, under the axes
     title = still(ax.set_title("a title that stays"))
     blitter = Blitter(fig)
     per_axes, _, _, candidates = blitter._moving()
