@@ -148,7 +148,7 @@ class GradientsView:
             ax.yaxis.label.set_fontsize(9)
         # fixed margins, in inches: a layout engine would cost one more rendering pass per redraw
         w, h = fig.get_size_inches()
-        fig.subplots_adjust(left=0.8 / w, right=1 - 0.12 / w, bottom=1.2 / h, top=1 - 0.85 / h, wspace=0.4)
+        fig.subplots_adjust(left=0.8 / w, right=1 - 0.2 / w, bottom=1.2 / h, top=1 - 0.85 / h, wspace=0.4)
 
     def update(self, **values) -> None:
         """Probe the network of these control values (a ``DeepNet``'s fields) and show it."""
