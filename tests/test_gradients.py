@@ -472,10 +472,15 @@ class TestDashboard:
         assert dashboard_batch(DeepNet(100, 512), 256, None) == 256
         assert dashboard_batch(DeepNet(100, 512), 256, 1e6) == 16  # never below MIN_BATCH
         dash = gradients_explorer(preset="relu-he")
-        assert dash.result.batch == 64 and "batch of 64 (the first 64 of 256 samples" in dash.figure.texts[0].get_text()
+        assert dash.result.batch == 64
+        assert "batch of 64\n(the first 64 of 256 samples" in dash.figure.texts[0].get_text()
         dash.set_values(width=512, depth=100)
         assert dash.result.batch == 16 and len(dash.result.grad_norm) == 100
-        assert "batch of 16 (the first 16 of 256 samples" in dash.figure.texts[0].get_text()
+        assert "batch of 16\n(the first 16 of 256 samples" in dash.figure.texts[0].get_text()
+        # the longest title a student can make stays inside the picture (it was cut off at both edges)
+        dash.set_values(activation="leaky_relu", init="normal", std=0.0126, batch_norm=True, residual=True)
+        title = dash.figure.texts[0].get_window_extent(dash.figure.canvas.get_renderer())
+        assert title.x0 > 0 and title.x1 < dash.figure.bbox.x1, (title, dash.figure.texts[0].get_text())
         dash.set_preset("sigmoid-deep")
         assert dash.result.batch == 256 and dash.figure.texts[0].get_text().endswith("batch of 256")
         whole = gradients_explorer(preset=None, flop_budget=None, batch=64)

@@ -155,7 +155,8 @@ class GradientsView:
         net = DeepNet(**values)
         batch = dashboard_batch(net, self.probe.batch, self.flop_budget)
         self.result = self.probe(net, batch=batch)
-        note = (f" (the first {batch} of {self.probe.batch} samples: a smaller batch keeps a large network quick)"
+        # on a line of its own: after the longest network's name it would run past the picture's edges
+        note = (f"\n(the first {batch} of {self.probe.batch} samples: a smaller batch keeps a large network quick)"
                 if batch < self.probe.batch else "")
         self.show(self.result, note)
 
