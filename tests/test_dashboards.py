@@ -36,6 +36,24 @@ def _same_as_a_full_draw(dash, where: str) -> None:
     assert differ == 0, f"{where}: {differ} pixels differ from a full draw"
 
 
+def _texts_inside(fig, where: str) -> None:
+    """Every title, axis label, legend entry and note in the picture lies inside it (a text past an edge is cut off
+    in the dashboard, where nothing crops the figure to its ink)."""
+    renderer = fig.canvas.get_renderer()
+    texts = [*fig.texts]
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        if ax.get_legend() is not None:
+            texts += ax.get_legend().get_texts()
+    for legend in fig.legends:
+        texts += legend.get_texts()
+    for text in texts:
+        if text.get_visible() and text.get_text() and (text.axes is None or text.axes.get_visible()):
+            box = text.get_window_extent(renderer)
+            assert box.x0 >= -0.5 and box.x1 <= fig.bbox.x1 + 0.5 and box.y0 >= -0.5 and box.y1 <= fig.bbox.y1 + 0.5, (
+                f"{where}: {text.get_text()!r} at {box.bounds} runs past the picture's edge")
+
+
 #: the controls each training dashboard is moved by here: those that draw without training a network
 CHEAP = {"mnist_explorer": ("digit", "layer"), "generalisation_explorer": (),
          "expressivity_explorer": ("units", "depth", "target")}
@@ -65,9 +83,11 @@ def test_every_dashboard_blits_the_pixels_of_a_full_draw_move_after_move(name):
     for k, preset in enumerate(presets):
         dash.set_preset(preset)
         _same_as_a_full_draw(dash, f"preset {preset}")
+        _texts_inside(dash.figure, f"preset {preset}")
         hits = dash.blitter.hits
         for control_name, value in _moves(dash, name, every=k == 0):  # every control at the first preset
             _same_as_a_full_draw(dash, f"preset {preset}, {control_name} to {value!r}")
+            _texts_inside(dash.figure, f"preset {preset}, {control_name} to {value!r}")
         if k == 0 and name != "generalisation_explorer":
             assert dash.blitter.hits > hits, f"preset {preset}: no move was blitted on a background kept"
 
