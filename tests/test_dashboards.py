@@ -134,8 +134,9 @@ def test_the_blitter_keeps_axis_objects_and_still_artists_in_the_background_wher
     assert set(candidates) == {ax.xaxis, ax.yaxis} and title not in [a for _, arts in per_axes for a in arts]
     blitter.draw()
     # ticks out, no grid: the x axis puts no ink where the span can paint and stays in the background; the y axis'
-    # tick marks end on the axes' first column of pixels, and it is drawn over the span, as a full draw does
-    assert next(iter(blitter.backgrounds.values()))[1] == frozenset({ax.yaxis})
+    # tick marks end on the axes' first column of pixels, which the left spine, drawn over both, paints opaque: it
+    # stays in the background too
+    assert next(iter(blitter.backgrounds.values()))[1] == frozenset()
     span.set_x(0.5)
     line.set_ydata([1, 0])
     picture = blitter.draw().copy()
@@ -156,9 +157,16 @@ def test_the_blitter_keeps_axis_objects_and_still_artists_in_the_background_wher
     np.testing.assert_array_equal(picture, _full_draw(fig))
     title.set_text("a new title")
     np.testing.assert_array_equal(picture_2, _full_draw(fig))
+    ax.spines["left"].set_edgecolor((0, 0, 0, 0.5))  # a spine that lets the pixels under it show: the y axis
+    picture_4 = blitter.draw().copy()  # is drawn over the span, as a full draw does
+    assert blitter.misses == 4 and next(reversed(blitter.backgrounds.values()))[1] == frozenset({ax.yaxis})
+    np.testing.assert_array_equal(picture_4, _full_draw(fig))
+    line.set_ydata([0.2, 0.8])
+    np.testing.assert_array_equal(blitter.draw(), _full_draw(fig))
+    assert blitter.hits == 3
 
 
-def _blit_after_a_change(make) -> tuple[np.ndarray, np.ndarray]:
+def _blit_after_a_change(make, dpi: int = 80) -> tuple[np.ndarray, np.ndarray]:
     """A figure made by ``make(fig) -> change``, blitted after ``change()``, and a full draw of a copy of it (the
     blitting figure never drawn in full)."""
     import pickle
@@ -166,7 +174,7 @@ def _blit_after_a_change(make) -> tuple[np.ndarray, np.ndarray]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(4, 3), dpi=80)  # at 80 dpi a tick's end inks the axes' first row of pixels
+    fig = Figure(figsize=(4, 3), dpi=dpi)  # at 80 dpi a tick's end inks the axes' first row of pixels
     FigureCanvasAgg(fig)
     change = make(fig)
     blitter = Blitter(fig)
@@ -196,6 +204,41 @@ def _scatter(fig):
     return lambda: points.set_offsets(rng.random((400, 2)))
 
 
+def _line_markers(fig):
+    """Markers on a line, to the axes' edges (Agg clips markers to the clip box rounded to whole pixels)."""
+    rng = np.random.default_rng(0)
+    ax = fig.add_subplot()
+    x = np.linspace(0, 1, 30)
+    line, = ax.plot(x, rng.random(30), "o-", ms=14, zorder=1)  # under the axis objects (1.5)
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    return lambda: line.set_ydata(np.r_[0.0, rng.random(28), 1.0])
+
+
+def _filled(fig):
+    """A filled band (a PolyCollection) over the whole axes."""
+    ax = fig.add_subplot()
+    x = np.linspace(-0.2, 1.2, 50)
+    band = ax.fill_between(x, -1, 1 + 0 * x)
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    return lambda: band.set_verts([np.c_[np.r_[x, x[::-1]], np.r_[0.5 + 0 * x, -1 + 0 * x]]])
+
+
+def _see_through_spines(fig):
+    """Spines that let what lies under them show: they cover nothing."""
+    change = _scatter(fig)
+    for spine in fig.axes[0].spines.values():
+        spine.set_edgecolor((0, 0, 0, 0.6))
+    return change
+
+
+def _thin_spines(fig):
+    """Spines thinner than a pixel: no pixel of theirs is opaque."""
+    change = _line_markers(fig)
+    for spine in fig.axes[0].spines.values():
+        spine.set_linewidth(0.3)
+    return change
+
+
 def _centred(fig):
     change = _image(fig)
     fig.axes[0].spines["left"].set_position("zero")
@@ -217,11 +260,32 @@ def _ticks_in(fig):
         return _image(fig)  # the ticks point in, though the rcParams say out when the blitter draws
 
 
-@pytest.mark.parametrize("make", [_image, _scatter, _centred, _polar, _ticks_in, lambda fig: _image(fig, pad=-20)],
-                         ids=["image", "scatter", "centred spines", "polar", "ticks in", "labels inside"])
-def test_an_axis_object_over_clipped_data_is_kept_only_where_the_order_changes_no_pixel(make):
-    blitted, full = _blit_after_a_change(make)
+@pytest.mark.parametrize("dpi", [72, 80, 100])
+@pytest.mark.parametrize("make", [_image, _scatter, _line_markers, _filled, _see_through_spines, _thin_spines,
+                                  _centred, _polar, _ticks_in, lambda fig: _image(fig, pad=-20)],
+                         ids=["image", "scatter", "line markers", "filled", "see-through spines", "thin spines",
+                              "centred spines", "polar", "ticks in", "labels inside"])
+def test_an_axis_object_over_clipped_data_is_kept_only_where_the_order_changes_no_pixel(make, dpi):
+    blitted, full = _blit_after_a_change(make, dpi)
     np.testing.assert_array_equal(blitted, full)
+
+
+@pytest.mark.parametrize("make", [_scatter, _line_markers, _filled])
+def test_an_axis_object_whose_ink_meets_the_data_only_under_an_opaque_spine_stays_in_the_background(make):
+    """Ticks out, no grid: the tick marks' ends on the axes' first row and column lie under the spines, which
+    paint them opaque after both; the axis objects are kept, and the picture is still a full draw's."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 3), dpi=100)
+    FigureCanvasAgg(fig)
+    make(fig)
+    blitter = Blitter(fig)
+    candidates = blitter._moving()[3]
+    blitter.draw()
+    assert set(candidates) == {fig.axes[0].xaxis, fig.axes[0].yaxis}
+    assert next(iter(blitter.backgrounds.values()))[1] == frozenset()
+    np.testing.assert_array_equal(blitter.draw(), _full_draw(fig))
 
 
 def test_a_new_background_is_drawn_after_the_picture_when_the_dashboard_asks():

@@ -20,9 +20,11 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.collections import Collection
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.spines import Spine
 from matplotlib.text import Text
@@ -103,11 +105,17 @@ class Blitter:
         return (tuple(locs), labels, settings, axis.get_label().get_text(), axis.get_visible())
 
     @staticmethod
+    def _spines_key(ax: Any) -> tuple:
+        """What the axes' spines' pixels depend on beyond its place (they may cover an axis object's ink)."""
+        return tuple((name, s.get_visible(), s.get_zorder(), tuple(s.get_edgecolor()), s.get_linewidth(),
+                      repr(s.get_position()), repr(s.get_bounds()))
+                     for name, s in ax.spines.items())
+
+    @staticmethod
     def _clipped(artist: Artist) -> bool:
-        """Whether ``artist`` is a patch or an image that paints only inside its clip box or path (as an axes
-        clips its data). Agg clips these as it fills a patch; a collection's markers or paths it clips with
-        other rounding (one more row of pixels at some sizes), so those count as reaching anywhere."""
-        return (isinstance(artist, (Patch, AxesImage)) and artist.get_clip_on()
+        """Whether ``artist`` is a patch, an image, a line or a collection that paints only inside its clip box or
+        path (as an axes clips its data)."""
+        return (isinstance(artist, (Patch, AxesImage, Line2D, Collection)) and artist.get_clip_on()
                 and (artist.get_clip_box() is not None or artist.get_clip_path() is not None))
 
     def _ink(self, draw: Any) -> np.ndarray:
@@ -117,24 +125,46 @@ class Blitter:
         return np.asarray(renderer.buffer_rgba())[..., 3] > 0
 
     def _reach(self, artists: list[Artist]) -> np.ndarray:
-        """The pixels (H, W) that clipped ``artists`` (patches and images) can ever paint: their clip regions,
-        filled by a patch as large as the figure."""
+        """The pixels (H, W) that clipped ``artists`` can ever paint: their clip regions filled by a patch as large
+        as the figure (Agg clips a filled path, a line, an image to the clip box in fractions of a pixel) and
+        covered by a marker as large (Agg clips markers, also a collection's markers, to the clip box rounded to
+        whole pixels: up to one more row and column)."""
         width, height = self.fig.bbox.width, self.fig.bbox.height
+        size = 3 * max(width, height) * 72 / self.fig.dpi  # in points
 
         def fill(renderer: RendererAgg) -> None:
             for artist in artists:
                 patch = Rectangle((-width, -height), 3 * width, 3 * height, transform=IdentityTransform())
-                patch.set_clip_box(artist.get_clip_box())
-                patch.set_clip_path(artist.get_clip_path())
-                patch.draw(renderer)
+                marker = Line2D([width / 2], [height / 2], marker="s", markersize=size, linestyle="none",
+                                transform=IdentityTransform())
+                for filler in (patch, marker):
+                    filler.set_clip_box(artist.get_clip_box())
+                    filler.set_clip_path(artist.get_clip_path())
+                    filler.draw(renderer)
         return self._ink(fill)
+
+    def _covered(self, axis: Axis, under: list[Artist]) -> np.ndarray:
+        """The pixels (H, W) that a spine of ``axis``'s axes, drawn after ``axis`` and ``under`` in every picture,
+        paints opaque (alpha 255 with full coverage replaces a pixel whatever lay there): where the axis object's
+        ink and the data under it meet there (a tick mark's end on the axes' first column), their order changes
+        nothing."""
+        ax = axis.axes
+        top = max([axis.get_zorder(), *(a.get_zorder() for a in under)])
+        spines = [s for s in ax.spines.values()  # drawn over what moves: neither still nor left out as animated
+                  if s.get_visible() and s.get_zorder() > top and not is_still(s) and not s.get_animated()]
+        if not (ax.axison and ax.get_frame_on() and spines):
+            return np.zeros((round(self.fig.bbox.height), round(self.fig.bbox.width)), bool)
+        renderer = RendererAgg(self.fig.bbox.width, self.fig.bbox.height, self.fig.dpi)
+        for spine in spines:
+            spine.draw(renderer)
+        return np.asarray(renderer.buffer_rgba())[..., 3] == 255
 
     def key(self, lows: tuple) -> tuple:
         """What the background depends on (see the class); ``lows``: the z-order under which each axes' artists
         are background."""
         return (tuple(self.fig.bbox.bounds), self.fig.dpi, lows,
                 tuple((_digits(ax.get_xlim()), _digits(ax.get_ylim()), ax.get_xscale(), ax.get_yscale(),
-                       ax.get_visible(), ax.axison,
+                       ax.get_visible(), ax.axison, ax.get_frame_on(), self._spines_key(ax),
                        tuple(ax.get_position().bounds), ax.patch.get_facecolor(), self._axis_key(ax.xaxis),
                        self._axis_key(ax.yaxis)) for ax in self.fig.axes))
 
@@ -223,14 +253,15 @@ class Blitter:
         """Render the figure without what moves and keep its pixels, with the axis objects that must be drawn
         over the moving artists at this key; returns the key and what is kept.
 
-        An axis object with clipped artists under it (a shaded region under the ticks) stays in the background
-        only if its ink, drawn alone, meets none of the pixels their clip regions reach: then the order in which
-        the two are drawn changes no pixel. Ticks that point into the axes, grid lines, labels moved inside, a
-        tick mark's antialiased end on the axes' first row of pixels: each is ink inside, and the axis object is
-        drawn over the data, as a full draw does."""
+        An axis object with clipped artists under it (a shaded region, a scatter, a line under the ticks) stays in
+        the background only if its ink, drawn alone, meets none of the pixels their clip regions reach, except
+        where a spine drawn after both paints opaque: then the order in which the two are drawn changes no pixel
+        (a tick mark's antialiased end on the axes' first row of pixels lies under the spine). Ticks that point
+        into the axes, grid lines, labels moved inside, a spine thinner than a pixel or see-through: each leaves
+        ink where the data paint, and the axis object is drawn over the data, as a full draw does."""
         canvas = self.canvas
         over = frozenset(axis for axis, under in candidates.items()
-                         if np.any(self._ink(axis.draw) & self._reach(under)))
+                         if np.any(self._ink(axis.draw) & self._reach(under) & ~self._covered(axis, under)))
         animated = [a for _, artists in per_axes for a in artists if a not in candidates or a in over] + on_figure
         # left out of the background as animated artists (an invisible title would be placed wrongly), and
         # images hidden (a full draw draws an animated image all the same)
