@@ -239,6 +239,18 @@ def _thin_spines(fig):
     return change
 
 
+def _clip_path_markers(fig):
+    """Markers clipped to a circle that reaches past the axes (Agg clips markers to a clip path, not the box)."""
+    from matplotlib.patches import Circle
+
+    rng = np.random.default_rng(1)
+    ax = fig.add_subplot()
+    points = ax.scatter(rng.random(300), rng.random(300), s=300, zorder=1)
+    points.set_clip_path(Circle((0.5, 0.5), 0.6, transform=ax.transAxes))  # keeps the axes' clip box too
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    return lambda: points.set_offsets(rng.random((300, 2)))
+
+
 def _centred(fig):
     change = _image(fig)
     fig.axes[0].spines["left"].set_position("zero")
@@ -262,12 +274,29 @@ def _ticks_in(fig):
 
 @pytest.mark.parametrize("dpi", [72, 80, 100])
 @pytest.mark.parametrize("make", [_image, _scatter, _line_markers, _filled, _see_through_spines, _thin_spines,
-                                  _centred, _polar, _ticks_in, lambda fig: _image(fig, pad=-20)],
+                                  _clip_path_markers, _centred, _polar, _ticks_in, lambda fig: _image(fig, pad=-20)],
                          ids=["image", "scatter", "line markers", "filled", "see-through spines", "thin spines",
-                              "centred spines", "polar", "ticks in", "labels inside"])
+                              "clip path", "centred spines", "polar", "ticks in", "labels inside"])
 def test_an_axis_object_over_clipped_data_is_kept_only_where_the_order_changes_no_pixel(make, dpi):
     blitted, full = _blit_after_a_change(make, dpi)
     np.testing.assert_array_equal(blitted, full)
+
+
+def test_a_figure_of_a_fractional_pixel_size_with_no_frame_is_blitted():
+    """6.4 x 4.8 inches at 72 dpi is 460.8 x 345.6 pixels, and with the frame off no spine covers anything."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 4.8), dpi=72)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    line, = ax.plot([0, 1], [0, 1], zorder=1)
+    ax.set_frame_on(False)
+    blitter = Blitter(fig)
+    blitter.draw()
+    line.set_ydata([1, 0])
+    np.testing.assert_array_equal(blitter.draw(), _full_draw(fig))
+    assert (blitter.hits, blitter.misses) == (1, 1)
 
 
 @pytest.mark.parametrize("make", [_scatter, _line_markers, _filled])

@@ -118,30 +118,34 @@ class Blitter:
         return (isinstance(artist, (Patch, AxesImage, Line2D, Collection)) and artist.get_clip_on()
                 and (artist.get_clip_box() is not None or artist.get_clip_path() is not None))
 
-    def _ink(self, draw: Any) -> np.ndarray:
-        """The figure's pixels (H, W) that ``draw(renderer)`` puts any ink on, drawn alone on a clear canvas."""
+    def _ink(self, draw: Any, *, opaque: bool = False) -> np.ndarray:
+        """The figure's pixels (H, W) that ``draw(renderer)`` puts any ink on (``opaque``: paints with alpha 255),
+        drawn alone on a clear canvas."""
         renderer = RendererAgg(self.fig.bbox.width, self.fig.bbox.height, self.fig.dpi)
         draw(renderer)
-        return np.asarray(renderer.buffer_rgba())[..., 3] > 0
+        alpha = np.asarray(renderer.buffer_rgba())[..., 3]
+        return alpha == 255 if opaque else alpha > 0
 
     def _reach(self, artists: list[Artist]) -> np.ndarray:
         """The pixels (H, W) that clipped ``artists`` can ever paint: their clip regions filled by a patch as large
         as the figure (Agg clips a filled path, a line, an image to the clip box in fractions of a pixel) and
-        covered by a marker as large (Agg clips markers, also a collection's markers, to the clip box rounded to
-        whole pixels: up to one more row and column)."""
+        covered by a marker as large (Agg clips markers to the clip box rounded to whole pixels, one more row and
+        column, and to a clip path without the clip box), each on a canvas of its own (Agg keeps a clip path's
+        mask per canvas, as the first artist that used it clipped it)."""
         width, height = self.fig.bbox.width, self.fig.bbox.height
         size = 3 * max(width, height) * 72 / self.fig.dpi  # in points
 
-        def fill(renderer: RendererAgg) -> None:
-            for artist in artists:
-                patch = Rectangle((-width, -height), 3 * width, 3 * height, transform=IdentityTransform())
-                marker = Line2D([width / 2], [height / 2], marker="s", markersize=size, linestyle="none",
-                                transform=IdentityTransform())
-                for filler in (patch, marker):
+        def filled(make: Any) -> np.ndarray:
+            def fill(renderer: RendererAgg) -> None:
+                for artist in artists:
+                    filler = make()
                     filler.set_clip_box(artist.get_clip_box())
                     filler.set_clip_path(artist.get_clip_path())
                     filler.draw(renderer)
-        return self._ink(fill)
+            return self._ink(fill)
+        return (filled(lambda: Rectangle((-width, -height), 3 * width, 3 * height, transform=IdentityTransform()))
+                | filled(lambda: Line2D([width / 2], [height / 2], marker="s", markersize=size, linestyle="none",
+                                        transform=IdentityTransform())))
 
     def _covered(self, axis: Axis, under: list[Artist]) -> np.ndarray:
         """The pixels (H, W) that a spine of ``axis``'s axes, drawn after ``axis`` and ``under`` in every picture,
@@ -152,12 +156,13 @@ class Blitter:
         top = max([axis.get_zorder(), *(a.get_zorder() for a in under)])
         spines = [s for s in ax.spines.values()  # drawn over what moves: neither still nor left out as animated
                   if s.get_visible() and s.get_zorder() > top and not is_still(s) and not s.get_animated()]
-        if not (ax.axison and ax.get_frame_on() and spines):
-            return np.zeros((round(self.fig.bbox.height), round(self.fig.bbox.width)), bool)
-        renderer = RendererAgg(self.fig.bbox.width, self.fig.bbox.height, self.fig.dpi)
-        for spine in spines:
-            spine.draw(renderer)
-        return np.asarray(renderer.buffer_rgba())[..., 3] == 255
+        if not (ax.axison and ax.get_frame_on()):
+            spines = []
+
+        def draw(renderer: RendererAgg) -> None:
+            for spine in spines:
+                spine.draw(renderer)
+        return self._ink(draw, opaque=True)
 
     def key(self, lows: tuple) -> tuple:
         """What the background depends on (see the class); ``lows``: the z-order under which each axes' artists
