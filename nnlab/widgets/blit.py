@@ -159,10 +159,10 @@ class Blitter:
         if not (ax.axison and ax.get_frame_on()):
             spines = []
 
-        def draw(renderer: RendererAgg) -> None:
-            for spine in spines:
-                spine.draw(renderer)
-        return self._ink(draw, opaque=True)
+        covered = self._ink(lambda renderer: None)
+        for spine in spines:  # each alone: two partial coverages that add up to 255 would still blend what lay there
+            covered |= self._ink(spine.draw, opaque=True)
+        return covered
 
     def key(self, lows: tuple) -> tuple:
         """What the background depends on (see the class); ``lows``: the z-order under which each axes' artists
