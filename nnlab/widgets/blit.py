@@ -108,6 +108,7 @@ class Blitter:
     def _spines_key(ax: Any) -> tuple:
         """What the axes' spines' pixels depend on beyond its place (they may cover an axis object's ink)."""
         return tuple((name, s.get_visible(), s.get_zorder(), tuple(s.get_edgecolor()), s.get_linewidth(),
+                      repr(s.get_linestyle()), s.get_capstyle(), s.get_joinstyle(), s.get_antialiased(),
                       repr(s.get_position()), repr(s.get_bounds()))
                      for name, s in ax.spines.items())
 
@@ -204,7 +205,11 @@ class Blitter:
         on_figure = sorted((a for a in self.fig.get_children() if a is not self.fig.patch and a not in self.fig.axes
                             and not a.get_animated() and not is_still(a)), key=lambda a: a.get_zorder())
         stills += [a for a in self.fig.get_children() if is_still(a)]
-        return per_axes, on_figure, (tuple(lows), tuple(_still_key(a) for a in stills)), candidates
+        # which axis objects were candidates, over what clip regions: a change of either draws a new background
+        kinds = tuple((id(axis), axis.get_zorder(), tuple(sorted({(repr(m.get_clip_box()), id(m.get_clip_path()))
+                                                                  for m in under})))
+                      for axis, under in candidates.items())
+        return per_axes, on_figure, (tuple(lows), tuple(_still_key(a) for a in stills), kinds), candidates
 
     def draw(self, *, later: bool = False) -> np.ndarray:
         """Render the figure; returns the canvas's RGBA pixels (a view, valid until the next draw).
