@@ -10,6 +10,7 @@ import threading
 import ipywidgets as widgets
 import numpy as np
 import pytest
+from matplotlib.axis import Axis
 from PIL import Image
 
 import nnlab as nl
@@ -315,6 +316,43 @@ def test_an_axis_object_whose_ink_meets_the_data_only_under_an_opaque_spine_stay
     assert set(candidates) == {fig.axes[0].xaxis, fig.axes[0].yaxis}
     assert next(iter(blitter.backgrounds.values()))[1] == frozenset()
     np.testing.assert_array_equal(blitter.draw(), _full_draw(fig))
+
+
+def test_a_new_background_decides_again_only_for_the_axes_whose_limits_moved(monkeypatch):
+    """Whether an axis object stays in the background is kept per axes: when one of two axes' limits move, only its
+    axis objects are drawn alone again, and the picture is a full draw's; a band drawn anew after every move
+    (a new artist, a new clip box of the same place) finds its background."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 3), dpi=100)
+    FigureCanvasAgg(fig)
+    left, right = fig.subplots(1, 2)
+    rng = np.random.default_rng(0)
+    points = left.scatter(rng.random(50), rng.random(50), s=200, zorder=1)
+    band = right.fill_between([0, 1], [0, 0], [1, 1], zorder=1)
+    right.grid(True)  # grid lines inside the axes: the right's axis objects are drawn over the band
+    blitter = Blitter(fig)
+    drawn_alone = []
+    ink = Blitter._ink
+    monkeypatch.setattr(Blitter, "_ink", lambda self, draw, **kw: (drawn_alone.append(getattr(draw, "__self__", None)),
+                                                                  ink(self, draw, **kw))[1])
+    blitter.draw()
+    axes_drawn = {a for a in drawn_alone if a in (left.xaxis, left.yaxis, right.xaxis, right.yaxis)}
+    assert axes_drawn == {left.xaxis, left.yaxis, right.xaxis, right.yaxis}
+    assert next(iter(blitter.backgrounds.values()))[1] == frozenset({right.xaxis, right.yaxis})
+    drawn_alone.clear()
+    right.set_ylim(0, 2)  # a new background; the left axes' verdicts are kept
+    band.remove()
+    band = right.fill_between([0, 1], [0, 0], [1.5, 1.5], zorder=1)
+    points.set_offsets(rng.random((50, 2)))
+    np.testing.assert_array_equal(blitter.draw(), _full_draw(fig))
+    assert blitter.misses == 2
+    assert {a for a in drawn_alone if isinstance(a, Axis)} == {right.xaxis, right.yaxis}
+    band.remove()
+    band = right.fill_between([0, 1], [0, 0], [0.5, 0.5], zorder=1)  # drawn anew, at the same limits: a hit
+    np.testing.assert_array_equal(blitter.draw(), _full_draw(fig))
+    assert (blitter.hits, blitter.misses) == (1, 2)
 
 
 def test_a_new_background_is_drawn_after_the_picture_when_the_dashboard_asks():

@@ -68,6 +68,7 @@ class Blitter:
     def __init__(self, fig: Figure, *, keep: int = 16) -> None:
         self.fig, self.keep = fig, keep
         self.backgrounds: OrderedDict[tuple, Any] = OrderedDict()
+        self.verdicts: dict[tuple, bool] = {}  # axis objects over the data or not, by what decides it (_over)
         self.hits = self.misses = 0
         canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
         self.canvas = canvas
@@ -77,6 +78,7 @@ class Blitter:
     def invalidate(self) -> None:
         """Forget every background: the next draw draws one anew."""
         self.backgrounds.clear()
+        self.verdicts.clear()
 
     def _in_full(self) -> bool:
         """Whether this figure must be drawn in full: its artists do not paint in a blit's order."""
@@ -127,32 +129,43 @@ class Blitter:
         alpha = np.asarray(renderer.buffer_rgba())[..., 3]
         return alpha == 255 if opaque else alpha > 0
 
-    def _reach(self, artists: list[Artist]) -> np.ndarray:
+    def _reach(self, artists: list[Artist], regions: dict[tuple, np.ndarray]) -> np.ndarray:
         """The pixels (H, W) that clipped ``artists`` can ever paint: their clip regions filled by a patch as large
         as the figure (Agg clips a filled path, a line, an image to the clip box in fractions of a pixel) and
         covered by a marker as large (Agg clips markers to the clip box rounded to whole pixels, one more row and
         column, and to a clip path without the clip box), each on a canvas of its own (Agg keeps a clip path's
-        mask per canvas, as the first artist that used it clipped it)."""
+        mask per canvas, as the first artist that used it clipped it). ``regions`` keeps each clip region's pixels
+        for the rest of one background (the artists of an axes share one region, and its x and y axis objects
+        the artists)."""
         width, height = self.fig.bbox.width, self.fig.bbox.height
         size = 3 * max(width, height) * 72 / self.fig.dpi  # in points
 
-        def filled(make: Any) -> np.ndarray:
+        def filled(make: Any, box: Any, path: Any) -> np.ndarray:
             def fill(renderer: RendererAgg) -> None:
-                for artist in artists:
-                    filler = make()
-                    filler.set_clip_box(artist.get_clip_box())
-                    filler.set_clip_path(artist.get_clip_path())
-                    filler.draw(renderer)
+                filler = make()
+                filler.set_clip_box(box)
+                filler.set_clip_path(path)
+                filler.draw(renderer)
             return self._ink(fill)
-        return (filled(lambda: Rectangle((-width, -height), 3 * width, 3 * height, transform=IdentityTransform()))
-                | filled(lambda: Line2D([width / 2], [height / 2], marker="s", markersize=size, linestyle="none",
-                                        transform=IdentityTransform())))
 
-    def _covered(self, axis: Axis, under: list[Artist]) -> np.ndarray:
+        reach = self._ink(lambda renderer: None)
+        for artist in artists:
+            box, path = artist.get_clip_box(), artist.get_clip_path()
+            region = _region(artist)
+            if region not in regions:
+                regions[region] = (
+                    filled(lambda: Rectangle((-width, -height), 3 * width, 3 * height, transform=IdentityTransform()),
+                           box, path)
+                    | filled(lambda: Line2D([width / 2], [height / 2], marker="s", markersize=size, linestyle="none",
+                                            transform=IdentityTransform()), box, path))
+            reach |= regions[region]
+        return reach
+
+    def _covered(self, axis: Axis, under: list[Artist], spines_ink: dict[Spine, np.ndarray]) -> np.ndarray:
         """The pixels (H, W) that a spine of ``axis``'s axes, drawn after ``axis`` and ``under`` in every picture,
         paints opaque (alpha 255 with full coverage replaces a pixel whatever lay there): where the axis object's
         ink and the data under it meet there (a tick mark's end on the axes' first column), their order changes
-        nothing."""
+        nothing. ``spines_ink`` keeps each spine's opaque pixels for the rest of one background."""
         ax = axis.axes
         top = max([axis.get_zorder(), *(a.get_zorder() for a in under)])
         spines = [s for s in ax.spines.values()  # drawn over what moves: neither still nor left out as animated
@@ -162,21 +175,51 @@ class Blitter:
 
         covered = self._ink(lambda renderer: None)
         for spine in spines:  # each alone: two partial coverages that add up to 255 would still blend what lay there
-            covered |= self._ink(spine.draw, opaque=True)
+            if spine not in spines_ink:
+                spines_ink[spine] = self._ink(spine.draw, opaque=True)
+            covered |= spines_ink[spine]
         return covered
+
+    def _over(self, candidates: dict[Axis, list[Artist]]) -> frozenset[Axis]:
+        """The candidate axis objects that must be drawn over the clipped artists under them (see
+        ``_keep_background``). Each verdict is kept under what decides it (the figure's size, the axes' key, the
+        axis object's z-order, and the z-orders and clip regions of what lies under it), so that a new background
+        where one axes' limits moved renders only that axes' axis objects again."""
+        regions: dict[tuple, np.ndarray] = {}
+        spines_ink: dict[Spine, np.ndarray] = {}
+        over = []
+        for axis, under in candidates.items():
+            decides = (tuple(self.fig.bbox.bounds), self.fig.dpi, id(axis), axis.get_zorder(),
+                       self._axes_key(axis.axes),
+                       tuple((m.get_zorder(), *_region(m)) for m in under))
+            verdict = self.verdicts.get(decides)
+            if verdict is None:
+                verdict = bool(np.any(self._ink(axis.draw) & self._reach(under, regions)
+                                      & ~self._covered(axis, under, spines_ink)))
+                self.verdicts[decides] = verdict
+                while len(self.verdicts) > 4 * self.keep:
+                    self.verdicts.pop(next(iter(self.verdicts)))
+            if verdict:
+                over.append(axis)
+        return frozenset(over)
+
+    def _axes_key(self, ax: Any) -> tuple:
+        """What one axes' part of a background depends on: its limits, scales, place, frame and axis objects."""
+        return (_digits(ax.get_xlim()), _digits(ax.get_ylim()), ax.get_xscale(), ax.get_yscale(),
+                ax.get_visible(), ax.axison, ax.get_frame_on(), self._spines_key(ax),
+                tuple(ax.get_position().bounds), ax.patch.get_facecolor(), self._axis_key(ax.xaxis),
+                self._axis_key(ax.yaxis))
 
     def key(self, lows: tuple) -> tuple:
         """What the background depends on (see the class); ``lows``: the z-order under which each axes' artists
         are background."""
-        return (tuple(self.fig.bbox.bounds), self.fig.dpi, lows,
-                tuple((_digits(ax.get_xlim()), _digits(ax.get_ylim()), ax.get_xscale(), ax.get_yscale(),
-                       ax.get_visible(), ax.axison, ax.get_frame_on(), self._spines_key(ax),
-                       tuple(ax.get_position().bounds), ax.patch.get_facecolor(), self._axis_key(ax.xaxis),
-                       self._axis_key(ax.yaxis)) for ax in self.fig.axes))
+        return (tuple(self.fig.bbox.bounds), self.fig.dpi, lows, tuple(self._axes_key(ax) for ax in self.fig.axes))
 
-    def _moving(self) -> tuple[list[tuple[Any, list[Artist]]], list[Artist], tuple]:
-        """Per axes, the artists drawn on the background in z-order; the figure's own; each axes' lowest z-order
-        drawn on the background. An artist set animated by someone else is left out (a full draw leaves it out)."""
+    def _moving(self) -> tuple[list[tuple[Any, list[Artist]]], list[Artist], tuple, dict[Axis, list[Artist]]]:
+        """Per axes, the artists drawn on the background in z-order; the figure's own; what the key adds (each
+        axes' lowest z-order drawn on the background, the still artists, the candidate axis objects); the axis
+        objects that may stay in the background, each with the clipped artists under it. An artist set animated by
+        someone else is left out (a full draw leaves it out)."""
         per_axes, lows, stills, candidates = [], [], [], {}
         for ax in self.fig.axes:
             if not ax.get_visible():
@@ -206,8 +249,7 @@ class Blitter:
                             and not a.get_animated() and not is_still(a)), key=lambda a: a.get_zorder())
         stills += [a for a in self.fig.get_children() if is_still(a)]
         # which axis objects were candidates, over what clip regions: a change of either draws a new background
-        kinds = tuple((id(axis), axis.get_zorder(), tuple(sorted({(repr(m.get_clip_box()), id(m.get_clip_path()))
-                                                                  for m in under})))
+        kinds = tuple((id(axis), axis.get_zorder(), tuple(sorted({_region(m) for m in under}, key=repr)))
                       for axis, under in candidates.items())
         return per_axes, on_figure, (tuple(lows), tuple(_still_key(a) for a in stills), kinds), candidates
 
@@ -270,8 +312,7 @@ class Blitter:
         into the axes, grid lines, labels moved inside, a spine thinner than a pixel or see-through: each leaves
         ink where the data paint, and the axis object is drawn over the data, as a full draw does."""
         canvas = self.canvas
-        over = frozenset(axis for axis, under in candidates.items()
-                         if np.any(self._ink(axis.draw) & self._reach(under) & ~self._covered(axis, under)))
+        over = self._over(candidates)
         animated = [a for _, artists in per_axes for a in artists if a not in candidates or a in over] + on_figure
         # left out of the background as animated artists (an invisible title would be placed wrongly), and
         # images hidden (a full draw draws an animated image all the same)
@@ -295,6 +336,14 @@ class Blitter:
         while len(self.backgrounds) > self.keep:
             self.backgrounds.popitem(last=False)
         return key, kept
+
+
+def _region(artist: Artist) -> tuple:
+    """An artist's clip region by value: its clip box's corners in pixels and its clip path (a patch's path by its
+    patch, which every artist of an axes shares)."""
+    box, path = artist.get_clip_box(), artist.get_clip_path()
+    return (None if box is None else tuple(box.get_points().ravel()),
+            None if path is None else id(getattr(path, "_patch", path)))
 
 
 def _still_key(artist: Artist) -> tuple:
