@@ -9,6 +9,9 @@ LOCK   := requirements/lock.txt
 LOCK_ID := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('$(LOCK)', 'rb').read() + open('pyproject.toml', 'rb').read()).hexdigest()[:16])" 2>/dev/null)
 STAMP  := $(VENV)/.installed-$(LOCK_ID)
 MIN_VENV ?= .venv-min
+# make test's worker processes (pytest-xdist): two keep two cores busy, as one Python process waiting on a kernel
+# or on Chromium leaves a core idle much of the time; conftest.py keeps together what shares a fixture
+WORKERS ?= 2
 NBGRADER_SERVER := $(addprefix nbgrader.server_extensions.,formgrader assignment_list course_list validate_assignment)
 # jupyter refuses to run as root unless told; a student's laptop never needs this
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -33,8 +36,8 @@ venv: $(STAMP)  ## the locked environment in .venv, nothing else
 lab: $(STAMP)  ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/
 
-test: $(STAMP)  ## run every test: the notebooks under strict nbval (also as other CPUs run them), unit and browser tests
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## run every test: the notebooks under strict nbval (also as other CPUs run them), unit and browser tests (WORKERS=1: one process)
+	$(BIN)/python -m pytest $(if $(filter 1,$(WORKERS)),,-n $(WORKERS) --dist loadfile --no-loadscope-reorder)
 
 lock: $(STAMP)  ## re-resolve requirements/lock.txt to the newest versions pyproject.toml and requirements/constraints.txt allow (needs PyPI)
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra instructor --universal --fork-strategy fewest --python-version 3.11 \

@@ -2,8 +2,10 @@
 tests under other BLAS kernels, thread counts and numpy SIMD levels (tools/portability.py), beside the default
 run of ``make test``.
 
-The runs take a few minutes on two cores (the notebooks in two configurations, the unit tests in those that are
-not this machine's own); they run once, at the first test that needs them.
+The runs are processes of their own that take minutes (the notebooks in two configurations, the unit tests in those
+that are not this machine's own): in a session that collects these tests they start as soon as the tests are
+collected (``start_in_background``, called by conftest.py) and run beside the session's own tests, which leave
+a core idle much of the time (one Python process, a kernel or Chromium waiting on it); the tests here wait for them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import threading
+import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import nbformat
@@ -27,9 +32,45 @@ JOBS = portability.make_test_jobs()
 pytestmark = [pytest.mark.locked, pytest.mark.cpu_independent]
 
 
+_BACKGROUND: dict[str, Future] = {}
+
+
+def _start(session: pytest.Session) -> Future:
+    """Start the jobs in a thread of their own. Where this session runs every notebook under nbval (make test), a
+    configuration that computes exactly as this session does (avx2 on a CPU with AVX2 and no AVX-512, two cores)
+    is that run, not a second one."""
+    in_session = {Path(str(item.fspath)).name for item in session.items}
+    done_here = ("notebooks",) if all(p.name in in_session for p in portability.NOTEBOOKS) else ()
+    future: Future = Future()
+
+    def work() -> None:
+        try:
+            future.set_result(portability.run_all(JOBS, done_here=done_here))
+        except BaseException as exc:  # the tests here report it
+            future.set_exception(exc)
+    threading.Thread(target=work, name="portability", daemon=True).start()
+    return future
+
+
+def start_in_background(session: pytest.Session) -> None:
+    """Called by conftest.py when the session's tests are collected: if ``test_the_same_results_on`` is among them,
+    start its jobs."""
+    wanted = any(getattr(item, "module", None) is sys.modules[__name__]
+                 and getattr(item, "originalname", "") == "test_the_same_results_on" for item in session.items)
+    if wanted and "jobs" not in _BACKGROUND:
+        _BACKGROUND["jobs"] = _start(session)
+
+
+def stop_in_background() -> None:
+    """Called by conftest.py at the end of the session: a run cut short stops the jobs' processes."""
+    portability.stop_running()
+
+
 @pytest.fixture(scope="module")
-def results() -> dict:
-    return portability.run_all(JOBS)
+def results(request) -> dict:
+    """The jobs' results, from the jobs started when the session's tests were collected (else started here)."""
+    start_in_background(request.session)
+    return _BACKGROUND["jobs"].result()
 
 
 @pytest.mark.parametrize("name, job", [(c.name, job) for c, job in JOBS], ids=lambda x: x)
@@ -68,6 +109,34 @@ def test_the_unit_tests_job_leaves_out_only_what_is_marked(tmp_path):
     assert not result.ok and result.failed == ["FAILED ::test_asserts_a_value - AssertionError: assert "
                                                "'Prescott' == 'Skylake'"], result.report()
     assert "1 failed, 1 deselected" in result.summary  # the marked one is left out, not passed
+
+
+def test_a_configuration_that_computes_as_this_session_is_not_run_again(tmp_path):
+    """A job that this session runs itself is not run again in a configuration whose OpenBLAS kernels, threads and
+    numpy loops are this session's; any other configuration runs."""
+    mine = portability.probe()
+    assert isinstance(mine, dict) and mine["kernel"] and mine["threads"] >= 1, mine
+    runnable = [c for c in portability.CONFIGS if portability.why_not(c) is None]
+    if not runnable:
+        pytest.skip("no configuration runs on this CPU")
+    for config in runnable:
+        theirs = portability.probe(portability.environment(config))
+        same = portability.same_as_this_run(config)
+        assert (same is not None) == (theirs == mine), (config.name, mine, theirs)
+        # a session on every other machine differs from one thread of generic SSE kernels with no SIMD loops
+        if config.name == "generic" and mine["kernel"].lower() not in config.kernels:
+            assert same is None
+    avx2 = portability.BY_NAME["avx2"]
+    if avx2 in runnable:  # a session with other than avx2's two threads (OpenBLAS runs at most one per core)
+        other = dict(os.environ, OPENBLAS_NUM_THREADS="3" if (os.cpu_count() or 1) >= 3 else "1")
+        assert portability.same_as_this_run(avx2, env=other) is None
+    same = [c for c in runnable if portability.same_as_this_run(c)]
+    if not same:
+        return  # this session computes as none of them (a CPU with AVX-512 and all its loops, say): they all run
+    start = time.perf_counter()
+    result = portability.run_all([(same[0], "notebooks")], done_here=("notebooks",))[same[0].name, "notebooks"]
+    assert result.covered and result.ok and result.returncode is None, result.report()
+    assert "not run twice" in result.report() and time.perf_counter() - start < 60  # nothing was run
 
 
 def test_the_check_fails_when_an_output_differs(tmp_path):

@@ -146,14 +146,22 @@ print(json.dumps({"kernel": blas[0].get("architecture", "") if blas else "",
 """
 
 
-def check_environment(config: Config, env: dict[str, str]) -> str | None:
-    """Start Python in ``env`` and confirm that OpenBLAS and numpy took the settings (None when they did)."""
+def probe(env: dict[str, str] | None = None) -> dict | str:
+    """How a Python started in ``env`` (default: this one's environment) computes: OpenBLAS's kernels and threads,
+    numpy's SIMD targets in use (a dict); or why it did not start (a str)."""
     import json
 
     out = subprocess.run([sys.executable, "-c", _REPORT], env=env, capture_output=True, text=True, timeout=120)
     if out.returncode != 0:
         return f"python did not start with these settings: {out.stderr.strip()[-500:]}"
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def check_environment(config: Config, env: dict[str, str]) -> str | None:
+    """Start Python in ``env`` and confirm that OpenBLAS and numpy took the settings (None when they did)."""
+    seen = probe(env)
+    if isinstance(seen, str):
+        return seen
     if seen["kernel"].lower() not in config.kernels:
         return f"OpenBLAS chose {seen['kernel']!r} kernels, not {config.coretype!r}"
     if seen["threads"] != config.threads:
@@ -193,6 +201,7 @@ class Result:
     config: Config
     job: str = "notebooks"
     skipped: str | None = None       # why it did not run
+    covered: str | None = None       # the run of make test's own session that computed the same (not run twice)
     returncode: int | None = None
     failed: list[str] = field(default_factory=list)   # pytest's FAILED and ERROR lines
     summary: str = ""
@@ -201,7 +210,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.skipped is None and self.returncode == 0
+        return self.covered is not None or (self.skipped is None and self.returncode == 0)
 
     def report(self) -> str:
         c = self.config
@@ -209,6 +218,8 @@ class Result:
                 f"(OPENBLAS_CORETYPE={c.coretype}, {NUMPY_LOOPS[c.numpy_lacks]})")
         if self.skipped:
             return f"{head}: skipped, {self.skipped}"
+        if self.covered:
+            return f"{head}: {self.covered}"
         if self.ok:
             return f"{head}: {self.summary} in {self.seconds:.0f} s"
         what = "outputs differ" if self.job == "notebooks" else "tests fail"
@@ -231,6 +242,15 @@ def command(job: str, paths: list[Path] | None = None) -> list[str]:
             "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml")]
 
 
+_RUNNING: set[subprocess.Popen] = set()  # the jobs' pytest processes that have not ended
+
+
+def stop_running() -> None:
+    """Stop every job's process that is still running (a session cut short)."""
+    for proc in list(_RUNNING):
+        proc.terminate()
+
+
 def run(config: Config, paths: list[Path] | None = None, log_dir: Path = ARTIFACTS, job: str = "notebooks") -> Result:
     """Run one ``job`` ("notebooks" or "units") on ``paths`` (default: all of them) in ``config``'s environment;
     the log goes to ``log_dir/<name>-<job>.log``."""
@@ -250,7 +270,14 @@ def run(config: Config, paths: list[Path] | None = None, log_dir: Path = ARTIFAC
                 f"OPENBLAS_NUM_THREADS={env['OPENBLAS_NUM_THREADS']} "
                 f"NPY_DISABLE_CPU_FEATURES='{env['NPY_DISABLE_CPU_FEATURES']}'\n# {' '.join(cmd)}\n")
         f.flush()
-        proc = subprocess.run(cmd, env=env, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, timeout=3600)
+        with subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT) as proc:
+            _RUNNING.add(proc)
+            try:
+                proc.wait(timeout=3600)
+            finally:
+                _RUNNING.discard(proc)
+                if proc.poll() is None:
+                    proc.kill()
     seconds = time.perf_counter() - start
     text = _ANSI.sub("", log.read_text())
     failed = [line for line in text.splitlines() if line.startswith(("FAILED", "ERROR"))]
@@ -259,15 +286,36 @@ def run(config: Config, paths: list[Path] | None = None, log_dir: Path = ARTIFAC
                   seconds=seconds, log=log)
 
 
-def run_all(jobs: list[tuple[Config, str]],
-            paths: dict[str, list[Path]] | None = None) -> dict[tuple[str, str], Result]:
+def same_as_this_run(config: Config, env: dict[str, str] | None = None) -> str | None:
+    """Whether Python in ``config``'s environment computes exactly as this process does (the same OpenBLAS kernels
+    and threads, the same numpy SIMD targets): then what this process's own run of a job found holds for
+    ``config`` too, and the words that say so; else None. ``env``: this process's environment (default
+    os.environ)."""
+    if why_not(config):
+        return None
+    mine, theirs = probe(env), probe(environment(config, base=env))
+    if isinstance(mine, str) or isinstance(theirs, str) or mine != theirs:
+        return None
+    return (f"the same as make test's own run (OpenBLAS's {mine['kernel']} kernels, {mine['threads']} threads, "
+            f"numpy's {', '.join(mine['active']) or 'baseline'} loops): not run twice")
+
+
+def run_all(jobs: list[tuple[Config, str]], paths: dict[str, list[Path]] | None = None,
+            done_here: tuple[str, ...] = ()) -> dict[tuple[str, str], Result]:
     """Run several (configuration, job) pairs, as many at once as the cores allow (each needs ``threads`` cores):
-    the one-thread jobs side by side first, then the others one by one. ``paths`` narrows a job to some files."""
+    the one-thread jobs side by side first, then the others one by one. ``paths`` narrows a job to some files.
+    ``done_here``: the jobs this process's own session runs in full (make test runs the notebooks under nbval); a
+    configuration that computes exactly as this process does is not run again for them."""
     paths = paths or {}
     cores = os.cpu_count() or 1
     results: dict[tuple[str, str], Result] = {}
-    single = [j for j in jobs if j[0].threads == 1]
-    multi = [j for j in jobs if j[0].threads > 1]
+    for config, job in jobs:
+        same = same_as_this_run(config) if job in done_here and not paths.get(job) else None
+        if same:
+            results[config.name, job] = Result(config, job, covered=same)
+    left = [(c, job) for c, job in jobs if (c.name, job) not in results]
+    single = [j for j in left if j[0].threads == 1]
+    multi = [j for j in left if j[0].threads > 1]
     with ThreadPoolExecutor(max_workers=max(1, cores)) as pool:
         for result in pool.map(lambda j: run(j[0], paths.get(j[1]), job=j[1]), single):
             results[result.config.name, result.job] = result
