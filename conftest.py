@@ -17,11 +17,8 @@ The units that take longest start first (``FIRST``); the others follow in the or
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent
 _SECONDS: dict[str, float] = {}
 #: the units of work that start first under make test's workers, longest first: the other CPU configurations (the
 #: worker waits on processes of their own for minutes), then the browser tests (15 minutes together on two cores)

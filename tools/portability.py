@@ -286,14 +286,15 @@ def run(config: Config, paths: list[Path] | None = None, log_dir: Path = ARTIFAC
                   seconds=seconds, log=log)
 
 
-def same_as_this_run(config: Config, env: dict[str, str] | None = None) -> str | None:
+def same_as_this_run(config: Config, env: dict[str, str] | None = None, mine: dict | str | None = None) -> str | None:
     """Whether Python in ``config``'s environment computes exactly as this process does (the same OpenBLAS kernels
     and threads, the same numpy SIMD targets): then what this process's own run of a job found holds for
     ``config`` too, and the words that say so; else None. ``env``: this process's environment (default
-    os.environ)."""
+    os.environ); ``mine``: ``probe(env)`` when the caller has it already."""
     if why_not(config):
         return None
-    mine, theirs = probe(env), probe(environment(config, base=env))
+    mine = probe(env) if mine is None else mine
+    theirs = probe(environment(config, base=env))
     if isinstance(mine, str) or isinstance(theirs, str) or mine != theirs:
         return None
     return (f"the same as make test's own run (OpenBLAS's {mine['kernel']} kernels, {mine['threads']} threads, "
@@ -309,8 +310,9 @@ def run_all(jobs: list[tuple[Config, str]], paths: dict[str, list[Path]] | None 
     paths = paths or {}
     cores = os.cpu_count() or 1
     results: dict[tuple[str, str], Result] = {}
+    mine = probe() if any(job in done_here and not paths.get(job) for _, job in jobs) else None  # once for all
     for config, job in jobs:
-        same = same_as_this_run(config) if job in done_here and not paths.get(job) else None
+        same = same_as_this_run(config, mine=mine) if job in done_here and not paths.get(job) else None
         if same:
             results[config.name, job] = Result(config, job, covered=same)
     left = [(c, job) for c, job in jobs if (c.name, job) not in results]
